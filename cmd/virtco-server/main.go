@@ -1,0 +1,216 @@
+// Command virtco-server is the VIRT-CO access control plane: the v1 API, the legacy protocol of
+// apiKeyGen.py and health checks, on SQLite (the default) or PostgreSQL.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/server"
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stderr))
+}
+
+type options struct {
+	addr, db, opsKeyFile, diagAccounts string
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// parseFlags reads the flags; each falls back to its environment variable, then to its default.
+func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
+	var o options
+	fs := flag.NewFlagSet("virtco-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", envOr("VIRTCO_ADDR", "127.0.0.1:8080"), "listen address (env VIRTCO_ADDR); port 0 picks a free port")
+	fs.StringVar(&o.db, "db", envOr("VIRTCO_DB", "./virtco.db"), "SQLite file path or postgres:// URL (env VIRTCO_DB)")
+	fs.StringVar(&o.opsKeyFile, "ops-key-file", envOr("VIRTCO_OPS_API_KEY_FILE", "./apikey.txt"),
+		"file with the ops key, created with a new key when absent (env VIRTCO_OPS_API_KEY_FILE; VIRTCO_OPS_API_KEY wins over it)")
+	fs.StringVar(&o.diagAccounts, "diag-accounts", envOr("VIRTCO_DIAG_ACCOUNTS", ""), "JSON file of diag accounts to upsert at start (env VIRTCO_DIAG_ACCOUNTS)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return o, false, err
+	}
+	if fs.NArg() > 0 {
+		return o, false, fmt.Errorf("unexpected argument %q: virtco-server takes only flags (see -h)", fs.Arg(0))
+	}
+	return o, *showVersion, nil
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) int {
+	o, showVersion, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "virtco-server:", err)
+		return 2
+	}
+	if showVersion {
+		fmt.Fprintln(stderr, "virtco-server", version)
+		return 0
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := serve(ctx, o, log); err != nil {
+		fmt.Fprintln(stderr, "virtco-server:", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, o options, log *slog.Logger) error {
+	opsKey, err := loadOpsKey(o.opsKeyFile, log)
+	if err != nil {
+		return err
+	}
+	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := store.Open(openCtx, o.db)
+	if err != nil {
+		return fmt.Errorf("cannot open the database: %w", err)
+	}
+	defer st.Close()
+	if err := seedDiagAccounts(openCtx, st, o.diagAccounts, log); err != nil {
+		return err
+	}
+	master, err := masterToken(openCtx, st)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", o.addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("listening on http://"+ln.Addr().String(), "db", dbLabel(o.db), "version", version)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests under way")
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancelShutdown()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func dbLabel(db string) string {
+	if strings.Contains(db, "://") {
+		return "postgres"
+	}
+	return "sqlite:" + db
+}
+
+// loadOpsKey takes VIRTCO_OPS_API_KEY, else the key file, creating the file with a new random key
+// (readable by its owner only) when it does not exist.
+func loadOpsKey(path string, log *slog.Logger) (string, error) {
+	if k := strings.TrimSpace(os.Getenv("VIRTCO_OPS_API_KEY")); k != "" {
+		log.Info("ops key: from VIRTCO_OPS_API_KEY")
+		return k, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := server.NewOpsKey()
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return "", fmt.Errorf("cannot create the ops key file %s: %w", path, err)
+		}
+		if _, err := f.WriteString(key + "\n"); err != nil {
+			f.Close()
+			return "", fmt.Errorf("cannot write the ops key file %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		log.Info("ops key: created " + path + " with a new key (mode 0600); send it as the x-api-key header")
+		return key, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("cannot read the ops key file %s (--ops-key-file, VIRTCO_OPS_API_KEY_FILE): %w", path, err)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" || strings.ContainsAny(key, "\r\n") {
+		return "", fmt.Errorf("the ops key file %s must hold exactly one line with the key", path)
+	}
+	log.Info("ops key: read from " + path)
+	return key, nil
+}
+
+// seedDiagAccounts upserts the diag accounts of the --diag-accounts file. A bad entry stops the
+// server rather than being skipped.
+func seedDiagAccounts(ctx context.Context, st store.Store, path string, log *slog.Logger) error {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the diag accounts file (--diag-accounts, VIRTCO_DIAG_ACCOUNTS): %w", err)
+	}
+	var entries []struct {
+		Name string `json:"name"`
+		server.DiagAccountInput
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&entries); err != nil {
+		return fmt.Errorf("the diag accounts file %s is not a JSON list of {name, account_id, region, status, principal_arn}: %w", path, err)
+	}
+	for i, e := range entries {
+		d, err := e.DiagAccount(e.Name)
+		if err != nil {
+			return fmt.Errorf("the diag accounts file %s, entry %d: %w", path, i+1, err)
+		}
+		if _, _, err := st.PutDiagAccount(ctx, d); err != nil {
+			return fmt.Errorf("saving diag account %s: %w", d.Name, err)
+		}
+	}
+	log.Info(fmt.Sprintf("diag accounts: %d upserted from %s", len(entries), path))
+	return nil
+}
+
+// masterToken takes VIRTCO_MASTER_TOKEN when set (and stores it, so that every server on the
+// database agrees), else the stored one, minted on first start.
+func masterToken(ctx context.Context, st store.Store) (string, error) {
+	if t := strings.TrimSpace(os.Getenv("VIRTCO_MASTER_TOKEN")); t != "" {
+		return t, st.SetMasterToken(ctx, t)
+	}
+	return st.MasterToken(ctx, server.NewMasterToken())
+}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	servertest.Cleanup()
+	os.Exit(code)
+}
+
+const diagJSON = `[{"name":"Diag3","account_id":"111122223333","region":"us-east-1","status":"ready-for-use","principal_arn":"arn:aws:iam::111122223333:role/virtco-collector"},
+{"name":"Diag4","account_id":"444455556666"}]`
+
+func request(t *testing.T, method, url, key string, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("x-api-key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestFirstStart is the README's first start: the ops key file is created (owner-only) and its
+// path logged, the diag accounts file is loaded, the master token is minted once and kept across
+// restarts, and SIGTERM stops the server cleanly.
+func TestFirstStart(t *testing.T) {
+	p := servertest.Start(t, servertest.Options{DiagAccounts: diagJSON})
+	keyFile := filepath.Join(p.Dir, "apikey.txt")
+	st, err := os.Stat(keyFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("ops key file: %v %v", st, err)
+	}
+	if !strings.Contains(p.Logs(), "ops key: created ./apikey.txt") || !strings.HasPrefix(p.OpsKey, "vco_") {
+		t.Fatalf("the log does not say where the ops key is:\n%s", p.Logs())
+	}
+	if strings.Contains(p.Logs(), p.OpsKey) {
+		t.Fatal("the ops key is in the log")
+	}
+	status, body := request(t, "GET", p.URL+"/v1/diag-accounts", p.OpsKey, "")
+	var diags struct {
+		DiagAccounts []struct{ Name, PrincipalARN string } `json:"diag_accounts"`
+	}
+	_ = json.Unmarshal(body, &diags)
+	if status != 200 || len(diags.DiagAccounts) != 2 {
+		t.Fatalf("diag accounts: %d %s", status, body)
+	}
+	_, first := request(t, "GET", p.URL+"/v1/master-token", p.OpsKey, "")
+
+	if err := p.Stop(); err != nil {
+		t.Fatalf("SIGTERM: %v\n%s", err, p.Logs())
+	}
+	if !strings.Contains(p.Logs(), "stopped") {
+		t.Fatalf("no clean stop in the log:\n%s", p.Logs())
+	}
+	p.Restart()
+	if !strings.Contains(p.Logs(), "ops key: read from ./apikey.txt") {
+		t.Fatalf("restart did not reuse the key file:\n%s", p.Logs())
+	}
+	_, second := request(t, "GET", p.URL+"/v1/master-token", p.OpsKey, "")
+	if !bytes.Equal(first, second) {
+		t.Fatalf("the master token changed across a restart: %s vs %s", first, second)
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	p := servertest.Start(t, servertest.Options{Env: []string{
+		"VIRTCO_OPS_API_KEY=ops-from-env", "VIRTCO_MASTER_TOKEN=master-from-env"}})
+	if _, err := os.Stat(filepath.Join(p.Dir, "apikey.txt")); err == nil {
+		t.Fatal("a key file was written although VIRTCO_OPS_API_KEY was set")
+	}
+	status, body := request(t, "GET", p.URL+"/v1/master-token", "ops-from-env", "")
+	if status != 200 || !strings.Contains(string(body), "master-from-env") {
+		t.Fatalf("%d %s", status, body)
+	}
+	if status, _ := request(t, "GET", p.URL+"/v1/customers", "master-from-env", ""); status != 200 {
+		t.Fatalf("master token from the environment refused: %d", status)
+	}
+}
+
+// TestRefusesToStart: bad flags and settings stop the server with a message that names them.
+func TestRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "empty.txt"), []byte("\n"), 0o600)
+	_ = os.WriteFile(filepath.Join(dir, "bad-diag.json"), []byte(`[{"name":"Diag3","account_id":"12"}]`), 0o600)
+	cases := []struct {
+		name string
+		opts servertest.Options
+		code int
+		says string
+	}{
+		{"unknown flag", servertest.Options{Args: []string{"--port", "1"}}, 2, "flag provided but not defined: -port"},
+		{"stray argument", servertest.Options{Args: []string{"serve"}}, 2, `unexpected argument "serve"`},
+		{"database directory missing", servertest.Options{DB: filepath.Join(dir, "nope", "virtco.db")}, 1, "cannot open the database"},
+		{"empty ops key file", servertest.Options{Args: []string{"--ops-key-file", filepath.Join(dir, "empty.txt")}}, 1, "must hold exactly one line"},
+		{"bad diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "bad-diag.json")}}, 1, `entry 1: account_id "12" is not valid`},
+		{"missing diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "none.json")}}, 1, "cannot read the diag accounts file"},
+		{"address in use", servertest.Options{Args: []string{"--addr", "256.0.0.1:1"}}, 1, "cannot listen on 256.0.0.1:1"},
+		{"postgres not yet", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out := servertest.StartErr(t, c.opts, 30*time.Second)
+			if code != c.code || !strings.Contains(out, c.says) {
+				t.Fatalf("exit %d, want %d; output should say %q:\n%s", code, c.code, c.says, out)
+			}
+			if strings.Contains(out, "secret") {
+				t.Fatalf("the database password is in the output:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestKillDuringWrites: SIGKILL in the middle of a stream of writes, then a restart on the same
+// database: every write that was acknowledged with a 2xx is there.
+func TestKillDuringWrites(t *testing.T) {
+	p := servertest.Start(t, servertest.Options{})
+	if status, body := request(t, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
+		t.Fatalf("%d %s", status, body)
+	}
+	var (
+		mu    sync.Mutex
+		acked = map[string]string{} // user -> token
+		n     atomic.Int64
+		wg    sync.WaitGroup
+	)
+	client := &http.Client{Timeout: 5 * time.Second}
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				name := fmt.Sprintf("w%d-u%d", w, i)
+				req, _ := http.NewRequest("PUT", p.URL+"/v1/customers/acme.com/users/"+name, nil)
+				req.Header.Set("x-api-key", p.OpsKey)
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				var u struct{ Token string }
+				_ = json.NewDecoder(resp.Body).Decode(&u)
+				resp.Body.Close()
+				if resp.StatusCode == 201 {
+					mu.Lock()
+					acked[name] = u.Token
+					mu.Unlock()
+					n.Add(1)
+				}
+			}
+		}(w)
+	}
+	for n.Load() < 200 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.Kill()
+	wg.Wait()
+
+	p.Restart()
+	status, body := request(t, "GET", p.URL+"/v1/customers/acme.com/users", p.OpsKey, "")
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	var list struct{ Users []struct{ Name, Token string } }
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]string{}
+	for _, u := range list.Users {
+		stored[u.Name] = u.Token
+	}
+	for name, token := range acked {
+		if stored[name] != token {
+			t.Errorf("acknowledged user %s lost or changed after SIGKILL", name)
+		}
+	}
+	t.Logf("%d writes acknowledged before SIGKILL, %d users stored after restart", len(acked), len(stored))
+}

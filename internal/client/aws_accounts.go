@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// AWSAccounts are a customer's AWS accounts whose read-only role the platform assumes.
+type AWSAccounts interface {
+	// List returns a customer's AWS accounts, ordered by account id (ops, master, its own users).
+	List(ctx context.Context, customer string) ([]AWSAccount, error)
+	// Get returns one AWS account (ops, master, its own users).
+	Get(ctx context.Context, customer, accountID string) (*AWSAccount, error)
+	// Put registers an account or changes its state (ops, its own users); created says which.
+	Put(ctx context.Context, customer, accountID string, opts AWSAccountPutOptions) (acct *AWSAccount, created bool, err error)
+	// Delete purges and removes an account (ops, its own users).
+	Delete(ctx context.Context, customer, accountID string) error
+}
+
+// AWSAccount is one of a customer's AWS accounts.
+type AWSAccount struct {
+	Customer  string     `json:"customer"`
+	AccountID string     `json:"account_id"`
+	RoleARN   string     `json:"role_arn"`
+	Regions   []string   `json:"regions"`
+	State     RoleStatus `json:"state"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// AWSAccountPutOptions is an AWS account's settable state.
+type AWSAccountPutOptions struct {
+	RoleARN string     `json:"role_arn,omitempty"` // required when State is RoleDone
+	Regions []string   `json:"regions,omitempty"`
+	State   RoleStatus `json:"state,omitempty"` // default pending
+}
+
+type awsAccounts struct{ c *Client }
+
+func awsAccountPath(customer, accountID string) (string, error) {
+	return pathOf("/v1/customers/%s/aws-accounts/%s", segment{"customer name", customer}, segment{"AWS account id", accountID})
+}
+
+func (s *awsAccounts) List(ctx context.Context, customer string) ([]AWSAccount, error) {
+	p, err := pathOf("/v1/customers/%s/aws-accounts", segment{"customer name", customer})
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		AWSAccounts []AWSAccount `json:"aws_accounts"`
+	}
+	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
+		return nil, err
+	}
+	return out.AWSAccounts, nil
+}
+
+func (s *awsAccounts) Get(ctx context.Context, customer, accountID string) (*AWSAccount, error) {
+	p, err := awsAccountPath(customer, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var out AWSAccount
+	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (s *awsAccounts) Put(ctx context.Context, customer, accountID string, opts AWSAccountPutOptions) (*AWSAccount, bool, error) {
+	p, err := awsAccountPath(customer, accountID)
+	if err != nil {
+		return nil, false, err
+	}
+	var out AWSAccount
+	res, err := s.c.do(ctx, http.MethodPut, p, opts, &out, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	return &out, res.status == http.StatusCreated, nil
+}
+
+func (s *awsAccounts) Delete(ctx context.Context, customer, accountID string) error {
+	p, err := awsAccountPath(customer, accountID)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+	return err
+}

@@ -1,0 +1,215 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// apiCall is one client method call, what it must send and what it gets back. The table covers
+// every method; the unit test checks the wire format against it and the contract test checks the
+// same exchanges against api/openapi.yaml.
+type apiCall struct {
+	name      string
+	operation string // the spec's operationId
+
+	method, path, query string            // what must be sent (path escaped)
+	header              map[string]string // extra request headers that must be sent
+	body                string            // JSON body that must be sent; "" for none
+
+	status     int
+	respHeader map[string]string
+	resp       string // "" for no body
+
+	call func(ctx context.Context, c *Client) (any, error)
+	want any
+}
+
+// put is what a Put returns.
+type put[T any] struct {
+	V       T
+	Created bool
+}
+
+func putResult[T any](v T, created bool, err error) (any, error) { return put[T]{v, created}, err }
+
+func apiCalls() []apiCall {
+	return []apiCall{
+		{
+			name: "DiagAccounts.List", operation: "listDiagAccounts",
+			method: "GET", path: "/v1/diag-accounts", query: "status=ready-for-use",
+			status: 200, resp: `{"diag_accounts":[` + diagJSON + `]}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.DiagAccounts.List(ctx, ListDiagAccountsOptions{Status: DiagAccountReadyForUse})
+			},
+			want: []DiagAccount{wantDiag},
+		},
+		{
+			name: "DiagAccounts.Put", operation: "putDiagAccount",
+			method: "PUT", path: "/v1/diag-accounts/Diag3",
+			body:   `{"account_id":"111122223333","region":"us-east-1","status":"ready-for-use","principal_arn":"arn:aws:iam::111122223333:role/virtco-collector"}`,
+			status: 201, resp: diagJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return putResult(c.DiagAccounts.Put(ctx, "Diag3", DiagAccountPutOptions{
+					AccountID: "111122223333", Region: "us-east-1", Status: DiagAccountReadyForUse,
+					PrincipalARN: "arn:aws:iam::111122223333:role/virtco-collector",
+				}))
+			},
+			want: put[*DiagAccount]{&wantDiag, true},
+		},
+		{
+			name: "MasterToken", operation: "getMasterToken",
+			method: "GET", path: "/v1/master-token",
+			status: 200, resp: masterTokenJSON,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.MasterToken(ctx) },
+			want: "vcm_0123456789abcdefghijklmnop",
+		},
+		{
+			name: "Customers.List", operation: "listCustomers",
+			method: "GET", path: "/v1/customers",
+			status: 200, resp: `{"customers":[` + customerSummaryJSON + `]}`,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.Customers.List(ctx) },
+			want: []CustomerSummary{wantCustomerSummary},
+		},
+		{
+			name: "Customers.Get", operation: "getCustomer",
+			method: "GET", path: "/v1/customers/acme.com",
+			status: 200, respHeader: map[string]string{"ETag": customerETag}, resp: customerJSON,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.Customers.Get(ctx, "acme.com") },
+			want: &wantCustomer,
+		},
+		{
+			name: "Customers.Put update", operation: "putCustomer",
+			method: "PUT", path: "/v1/customers/acme.com", header: map[string]string{"If-Match": `"c0ffee-2"`},
+			body:   `{"diag_account":"Diag3","aws_region":"us-east-1","regions":["us-east-1","eu-west-1"],"auto_run_finders":false}`,
+			status: 200, respHeader: map[string]string{"ETag": customerETag}, resp: customerJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return putResult(c.Customers.Put(ctx, "acme.com", CustomerPutOptions{
+					DiagAccount: "Diag3", AWSRegion: "us-east-1", Regions: []string{"us-east-1", "eu-west-1"},
+					AutoRunFinders: Bool(false), IfMatch: `"c0ffee-2"`,
+				}))
+			},
+			want: put[*Customer]{&wantCustomer, false},
+		},
+		{
+			name: "Customers.Put create", operation: "putCustomer",
+			method: "PUT", path: "/v1/customers/acme.com", header: map[string]string{"If-None-Match": "*"},
+			body:   `{}`,
+			status: 201, respHeader: map[string]string{"ETag": customerETag}, resp: customerJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return putResult(c.Customers.Put(ctx, "acme.com", CustomerPutOptions{IfNoneMatch: "*"}))
+			},
+			want: put[*Customer]{&wantCustomer, true},
+		},
+		{
+			name: "Customers.Delete", operation: "deleteCustomer",
+			method: "DELETE", path: "/v1/customers/acme.com", header: map[string]string{"If-Match": customerETag},
+			status: 204,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.Customers.Delete(ctx, "acme.com", CustomerDeleteOptions{IfMatch: customerETag})
+			},
+		},
+		{
+			name: "Customers.Status", operation: "getCustomerStatus",
+			method: "GET", path: "/v1/customers/acme.com/status",
+			status: 200, resp: customerStatusJSON,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.Customers.Status(ctx, "acme.com") },
+			want: &wantCustomerStatus,
+		},
+		{
+			name: "Users.List", operation: "listUsers",
+			method: "GET", path: "/v1/customers/acme.com/users",
+			status: 200, resp: `{"users":[` + userJSON + `]}`,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.List(ctx, "acme.com") },
+			want: []User{wantUser},
+		},
+		{
+			name: "Users.Get", operation: "getUser",
+			method: "GET", path: "/v1/customers/acme.com/users/joe",
+			status: 200, resp: userJSON,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.Get(ctx, "acme.com", "joe") },
+			want: &wantUser,
+		},
+		{
+			name: "Users.Put", operation: "putUser",
+			method: "PUT", path: "/v1/customers/acme.com/users/joe",
+			status: 201, resp: userJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return putResult(c.Users.Put(ctx, "acme.com", "joe"))
+			},
+			want: put[*User]{&wantUser, true},
+		},
+		{
+			name: "Users.Delete", operation: "deleteUser",
+			method: "DELETE", path: "/v1/customers/acme.com/users/joe",
+			status: 204,
+			call:   func(ctx context.Context, c *Client) (any, error) { return nil, c.Users.Delete(ctx, "acme.com", "joe") },
+		},
+		{
+			name: "Users.Rotate", operation: "rotateUser",
+			method: "POST", path: "/v1/customers/acme.com/users/joe/rotate",
+			status: 200, resp: userJSON,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.Rotate(ctx, "acme.com", "joe") },
+			want: &wantUser,
+		},
+		{
+			name: "AWSAccounts.List", operation: "listAWSAccounts",
+			method: "GET", path: "/v1/customers/acme.com/aws-accounts",
+			status: 200, resp: `{"aws_accounts":[` + awsAccountJSON + `]}`,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.AWSAccounts.List(ctx, "acme.com") },
+			want: []AWSAccount{wantAWSAccount},
+		},
+		{
+			name: "AWSAccounts.Get", operation: "getAWSAccount",
+			method: "GET", path: "/v1/customers/acme.com/aws-accounts/123456789012",
+			status: 200, resp: awsAccountJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.AWSAccounts.Get(ctx, "acme.com", "123456789012")
+			},
+			want: &wantAWSAccount,
+		},
+		{
+			name: "AWSAccounts.Put", operation: "putAWSAccount",
+			method: "PUT", path: "/v1/customers/acme.com/aws-accounts/123456789012",
+			body:   `{"role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","regions":["us-east-1"],"state":"done"}`,
+			status: 200, resp: awsAccountJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return putResult(c.AWSAccounts.Put(ctx, "acme.com", "123456789012", AWSAccountPutOptions{
+					RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", Regions: []string{"us-east-1"}, State: RoleDone,
+				}))
+			},
+			want: put[*AWSAccount]{&wantAWSAccount, false},
+		},
+		{
+			name: "AWSAccounts.Delete", operation: "deleteAWSAccount",
+			method: "DELETE", path: "/v1/customers/acme.com/aws-accounts/123456789012",
+			status: 204,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.AWSAccounts.Delete(ctx, "acme.com", "123456789012")
+			},
+		},
+		{
+			name: "Health", operation: "healthz",
+			method: "GET", path: "/healthz",
+			status: 200, resp: `{"status":"ok"}`,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.Health(ctx) },
+		},
+		{
+			name: "Ready", operation: "readyz",
+			method: "GET", path: "/readyz",
+			status: 200, resp: `{"status":"ready"}`,
+			call: func(ctx context.Context, c *Client) (any, error) { return nil, c.Ready(ctx) },
+		},
+	}
+}
+
+// writeResponse answers as the call says.
+func (a *apiCall) writeResponse(w http.ResponseWriter) {
+	for k, v := range a.respHeader {
+		w.Header().Set(k, v)
+	}
+	if a.resp != "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write([]byte(a.resp))
+}

@@ -1,0 +1,173 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+// TestContract sends every client call to a server that checks each request against
+// api/openapi.yaml and answers with a response that is itself checked against the spec, then
+// checks that the client decoded it, and that every operation in the spec has a client method.
+func TestContract(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile("../../api/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("api/openapi.yaml is not a valid OpenAPI document: %v", err)
+	}
+	operations := map[string]*openapi3.Operation{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			operations[op.OperationID] = op
+		}
+	}
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC4122))
+
+	var (
+		mu        sync.Mutex
+		router    routers.Router
+		current   *apiCall // the call under way: how to answer
+		failWith  int      // when set, answer with an error of this status instead
+		exercised = map[string]int{}
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		status, header, body, err := serveFromSpec(router, r, current, failWith, exercised)
+		if err != nil {
+			t.Errorf("%s %s: %v", r.Method, r.URL, err)
+			writeAPIError(w, 500, "internal", "contract violation (see the test log)")
+			return
+		}
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	mu.Lock()
+	router, err = gorillamux.NewRouter(doc)
+	mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := New(&Config{Address: srv.URL, APIKey: testKey, MaxRetries: NoRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range apiCalls() {
+		t.Run(call.name, func(t *testing.T) {
+			mu.Lock()
+			current, failWith = &call, 0
+			mu.Unlock()
+			got, err := call.call(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if call.want != nil && !reflect.DeepEqual(got, call.want) {
+				t.Errorf("got  %#v\nwant %#v", got, call.want)
+			}
+		})
+		if operations[call.operation] == nil || operations[call.operation].Responses.Default() == nil {
+			continue // no error response documented (healthz)
+		}
+		t.Run(call.name+" not found", func(t *testing.T) {
+			mu.Lock()
+			current, failWith = &call, http.StatusNotFound
+			mu.Unlock()
+			_, err := call.call(context.Background(), c)
+			var apiErr *APIError
+			if !errors.Is(err, ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Code != "not_found" ||
+				apiErr.Message != "no such thing" {
+				t.Errorf("error %#v", err)
+			}
+		})
+	}
+
+	for id, op := range operations {
+		if exercised[id] == 0 {
+			t.Errorf("%s (%s) has no client method, or apiCalls does not call it", id, op.Summary)
+		}
+	}
+}
+
+// serveFromSpec checks r against the spec, and the answer for call (or an error of status
+// failWith) too, before it is sent.
+func serveFromSpec(router routers.Router, r *http.Request, call *apiCall, failWith int, exercised map[string]int) (int, http.Header, []byte, error) {
+	route, params, err := router.FindRoute(r)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("not in the spec: %w", err)
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:                authenticate,
+			RejectWhenRequestBodyNotSpecified: true,
+			MultiError:                        true,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return 0, nil, nil, fmt.Errorf("the request does not match the spec: %w", err)
+	}
+	op := route.Operation.OperationID
+	exercised[op]++
+	if call == nil || call.operation != op {
+		return 0, nil, nil, fmt.Errorf("operation %s, want %v", op, call)
+	}
+
+	status, header, body := call.status, http.Header{}, []byte(call.resp)
+	for k, v := range call.respHeader {
+		header.Set(k, v)
+	}
+	if failWith != 0 {
+		status, header = failWith, http.Header{}
+		body = []byte(`{"error":{"code":"not_found","message":"no such thing"}}`)
+	}
+	if len(body) > 0 {
+		header.Set("Content-Type", "application/json")
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(r.Context(), out); err != nil {
+		return 0, nil, nil, fmt.Errorf("the test's answer (%d) does not match the spec: %w", status, err)
+	}
+	return status, header, body, nil
+}
+
+// authenticate accepts the test key in either of the spec's security schemes.
+func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	h := in.RequestValidationInput.Request.Header
+	var ok bool
+	switch in.SecuritySchemeName {
+	case "apiKey":
+		ok = h.Get("x-api-key") == testKey
+	case "bearer":
+		ok = h.Get("Authorization") == "Bearer "+testKey
+	default:
+		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
+	}
+	if !ok {
+		return fmt.Errorf("no valid key for scheme %s", in.SecuritySchemeName)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Errors to test with errors.Is. An *APIError matches the one for its status; ErrRateLimited and
+// ErrServer reach the caller once retries are spent, or at once where retrying is unsafe.
+var (
+	ErrInvalidArgument    = errors.New("invalid argument")    // 400
+	ErrUnauthenticated    = errors.New("unauthenticated")     // 401
+	ErrPermissionDenied   = errors.New("permission denied")   // 403
+	ErrNotFound           = errors.New("not found")           // 404
+	ErrConflict           = errors.New("conflict")            // 409
+	ErrPreconditionFailed = errors.New("precondition failed") // 412
+	ErrPayloadTooLarge    = errors.New("payload too large")   // 413
+	ErrRateLimited        = errors.New("rate limited")        // 429
+	ErrServer             = errors.New("server error")        // 5xx
+	// ErrUnreachable is a request that got no answer: refused, reset, timed out, DNS.
+	ErrUnreachable = errors.New("server could not be reached")
+)
+
+// APIError is an answer other than 2xx. Message is the server's own explanation (which field was
+// wrong and why), or the start of the body when it was not the API's JSON error shape.
+type APIError struct {
+	StatusCode int
+	Code       string // the API's error code, such as "invalid_argument"; empty if the body had none
+	Message    string
+	Method     string
+	Path       string
+}
+
+// Error reads like `PUT /v1/customers/acme.com: 400 invalid_argument: diag_account "Nope" does not exist`.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d", e.Method, e.Path, e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	} else if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteString(" " + t)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	return b.String()
+}
+
+// Is matches the sentinel error of e's status code.
+func (e *APIError) Is(target error) bool {
+	s := statusSentinel(e.StatusCode)
+	return s != nil && target == s
+}
+
+func statusSentinel(status int) error {
+	switch status {
+	case http.StatusBadRequest:
+		return ErrInvalidArgument
+	case http.StatusUnauthorized:
+		return ErrUnauthenticated
+	case http.StatusForbidden:
+		return ErrPermissionDenied
+	case http.StatusNotFound:
+		return ErrNotFound
+	case http.StatusConflict:
+		return ErrConflict
+	case http.StatusPreconditionFailed:
+		return ErrPreconditionFailed
+	case http.StatusRequestEntityTooLarge:
+		return ErrPayloadTooLarge
+	case http.StatusTooManyRequests:
+		return ErrRateLimited
+	}
+	if status >= 500 && status <= 599 {
+		return ErrServer
+	}
+	return nil
+}
+
+// snippetBytes is how much of a body that is not the API's error shape goes into the message:
+// enough to recognise a proxy's error page, not so much that it drowns the message.
+const snippetBytes = 200
+
+func (c *Client) apiError(method, path string, resp *http.Response, body []byte) *APIError {
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path}
+	var shape struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	switch {
+	case json.Unmarshal(body, &shape) == nil && shape.Error.Code != "":
+		e.Code, e.Message = shape.Error.Code, shape.Error.Message
+	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
+		e.Message = fmt.Sprintf("redirected to %q, which is not followed so that the API key goes nowhere else; if that is the API, use it as the address",
+			resp.Header.Get("Location"))
+	default:
+		e.Message = snippet(body)
+	}
+	e.Message = c.redact(e.Message)
+	return e
+}
+
+// snippet is the start of a body as one line of valid text.
+func snippet(body []byte) string {
+	s := strings.ToValidUTF8(string(body), "?")
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > snippetBytes {
+		cut := snippetBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
+}
+
+// connError is a request that got no answer.
+type connError struct {
+	method, path, address string
+	err                   error
+}
+
+func (e *connError) Error() string {
+	return fmt.Sprintf("%s %s: the server could not be reached at %s: %v", e.method, e.path, e.address, e.err)
+}
+
+func (e *connError) Unwrap() error { return e.err }
+
+func (e *connError) Is(target error) bool { return target == ErrUnreachable }
+
+// unwrapURLError drops net/http's *url.Error wrapper, whose text repeats the method and URL that
+// the client's own messages already give.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// isDialError tells a connection that was never made, so that the request certainly did not
+// reach the server.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// tokenPattern matches user tokens (vcu_...), should a server or proxy ever echo one.
+var tokenPattern = regexp.MustCompile(`vcu_[A-Za-z0-9_-]{8,}`)
+
+const redacted = "[REDACTED]"
+
+// redact removes the client's key and anything that looks like a token from text that came from
+// elsewhere (a server message, a proxy's page) before it goes into an error or a log line.
+func (c *Client) redact(s string) string { return redact(s, c.apiKey) }
+
+func redact(s, apiKey string) string {
+	if apiKey != "" {
+		s = strings.ReplaceAll(s, apiKey, redacted)
+	}
+	return tokenPattern.ReplaceAllString(s, "vcu_"+redacted)
+}

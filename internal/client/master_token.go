@@ -1,0 +1,17 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// MasterToken returns the master token (ops key only). It is a secret: keep it out of logs.
+func (c *Client) MasterToken(ctx context.Context) (string, error) {
+	var out struct {
+		MasterToken string `json:"master_token"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "/v1/master-token", nil, &out, nil); err != nil {
+		return "", err
+	}
+	return out.MasterToken, nil
+}

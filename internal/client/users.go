@@ -1,0 +1,126 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Users are a customer's users, each with one API key.
+type Users interface {
+	// List returns a customer's users with their keys, ordered by name (ops, master).
+	List(ctx context.Context, customer string) ([]User, error)
+	// Get returns one user with its key (ops, master).
+	Get(ctx context.Context, customer, name string) (*User, error)
+	// Put provisions a user (ops). It is idempotent: a new user gets a new key (created is true),
+	// an existing one keeps its key. A retried Put may say false for a user the first attempt created.
+	Put(ctx context.Context, customer, name string) (user *User, created bool, err error)
+	// Delete revokes the user's key and removes the user (ops).
+	Delete(ctx context.Context, customer, name string) error
+	// Rotate gives the user a new token; the old one stops working at once (ops). It is never
+	// retried once the request may have reached the server.
+	Rotate(ctx context.Context, customer, name string) (*User, error)
+}
+
+// User is one user of a customer, with its API key.
+//
+// Token is a secret. Printing a User with fmt (any verb: %v, %+v, %#v, %s) shows it redacted;
+// use the field itself where the token is needed.
+type User struct {
+	Name     string `json:"name"`
+	Customer string `json:"customer"`
+	KeyID    string `json:"key_id"`
+	KeyName  string `json:"key_name"` // user@customer-API-Key
+	Token    string `json:"token"`
+	// CreatedAt is when the user was provisioned; UpdatedAt changes when the token is rotated.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Format prints u with fmt as a struct would print, the token redacted.
+func (u User) Format(f fmt.State, verb rune) {
+	type plain User // the same fields without the methods, so that printing it does not recurse
+	p := plain(u)
+	if p.Token != "" {
+		p.Token = redacted
+	}
+	s := fmt.Sprintf(fmt.FormatString(f, verb), p)
+	if verb == 'v' && f.Flag('#') {
+		s = "client.User" + strings.TrimPrefix(s, "client.plain")
+	}
+	fmt.Fprint(f, s)
+}
+
+// String is u as %v prints it, the token redacted.
+func (u User) String() string { return fmt.Sprintf("%v", u) }
+
+// GoString is u as %#v prints it, the token redacted.
+func (u User) GoString() string { return fmt.Sprintf("%#v", u) }
+
+type users struct{ c *Client }
+
+func userPath(customer, name string) (string, error) {
+	return pathOf("/v1/customers/%s/users/%s", segment{"customer name", customer}, segment{"user name", name})
+}
+
+func (s *users) List(ctx context.Context, customer string) ([]User, error) {
+	p, err := pathOf("/v1/customers/%s/users", segment{"customer name", customer})
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Users []User `json:"users"`
+	}
+	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
+		return nil, err
+	}
+	return out.Users, nil
+}
+
+func (s *users) Get(ctx context.Context, customer, name string) (*User, error) {
+	p, err := userPath(customer, name)
+	if err != nil {
+		return nil, err
+	}
+	var out User
+	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (s *users) Put(ctx context.Context, customer, name string) (*User, bool, error) {
+	p, err := userPath(customer, name)
+	if err != nil {
+		return nil, false, err
+	}
+	var out User
+	res, err := s.c.do(ctx, http.MethodPut, p, nil, &out, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	return &out, res.status == http.StatusCreated, nil
+}
+
+func (s *users) Delete(ctx context.Context, customer, name string) error {
+	p, err := userPath(customer, name)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+	return err
+}
+
+func (s *users) Rotate(ctx context.Context, customer, name string) (*User, error) {
+	p, err := userPath(customer, name)
+	if err != nil {
+		return nil, err
+	}
+	var out User
+	if _, err := s.c.do(ctx, http.MethodPost, p+"/rotate", nil, &out, nil); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+func accountPath(r *http.Request, p principal) (customer, accountID string, err error) {
+	if customer, err = customerPath(r, p); err != nil {
+		return "", "", err
+	}
+	accountID = r.PathValue("account_id")
+	if err := validAccountID("account_id", accountID); err != nil {
+		return "", "", err
+	}
+	return customer, accountID, nil
+}
+
+func (s *Server) listAWSAccounts(w http.ResponseWriter, r *http.Request, p principal) error {
+	customer, err := customerPath(r, p)
+	if err != nil {
+		return err
+	}
+	list, err := s.store.ListAWSAccounts(r.Context(), customer)
+	if err != nil {
+		return err
+	}
+	out := make([]awsAccountJSON, 0, len(list))
+	for _, a := range list {
+		out = append(out, awsAccountView(a))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"aws_accounts": out})
+	return nil
+}
+
+func (s *Server) getAWSAccount(w http.ResponseWriter, r *http.Request, p principal) error {
+	customer, accountID, err := accountPath(r, p)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.GetAWSAccount(r.Context(), customer, accountID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, awsAccountView(a))
+	return nil
+}
+
+type awsAccountInput struct {
+	RoleARN string   `json:"role_arn"`
+	Regions []string `json:"regions"`
+	State   string   `json:"state"`
+}
+
+func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireAccountWrite(r.PathValue("customer")); err != nil {
+		return err
+	}
+	customer, accountID, err := accountPath(r, p)
+	if err != nil {
+		return err
+	}
+	var in awsAccountInput
+	if err := decode(r, &in, false); err != nil {
+		return err
+	}
+	if in.State == "" {
+		in.State = store.StatePending
+	}
+	if err := validState(in.State); err != nil {
+		return err
+	}
+	if in.RoleARN != "" {
+		if err := validRoleARN(in.RoleARN, accountID); err != nil {
+			return err
+		}
+	} else if in.State == store.StateDone {
+		return invalid("state done needs role_arn: the ARN of the role the platform assumes")
+	}
+	if err := validRegions("regions", in.Regions); err != nil {
+		return err
+	}
+	a, created, err := s.store.PutAWSAccount(r.Context(), store.AWSAccount{
+		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: in.State})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, createdOrOK(created), awsAccountView(a))
+	return nil
+}
+
+func (s *Server) deleteAWSAccount(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireAccountWrite(r.PathValue("customer")); err != nil {
+		return err
+	}
+	customer, accountID, err := accountPath(r, p)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteAWSAccount(r.Context(), customer, accountID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

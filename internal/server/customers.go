@@ -1,0 +1,181 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+func etag(c store.Customer) string { return `"` + strconv.FormatInt(c.Version, 10) + `"` }
+
+// precondition reads If-Match and If-None-Match. An If-Match that is not one of our ETags can
+// never match, so it fails the write rather than being ignored.
+func precondition(r *http.Request) store.Precondition {
+	var pre store.Precondition
+	if strings.TrimSpace(r.Header.Get("If-None-Match")) == "*" {
+		pre.MustNotExist = true
+	}
+	match := strings.TrimSpace(r.Header.Get("If-Match"))
+	switch {
+	case match == "":
+	case match == "*":
+		pre.MustExist = true
+	default:
+		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
+		if err != nil || v <= 0 {
+			v = -1
+		}
+		pre.Version = v
+	}
+	return pre
+}
+
+// customerPath validates the {customer} of the path and that the caller may read it.
+func customerPath(r *http.Request, p principal) (string, error) {
+	name := r.PathValue("customer")
+	if err := p.requireCustomerRead(name); err != nil {
+		return "", err
+	}
+	if err := validCustomer(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, p principal) error {
+	list, err := s.store.ListCustomers(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []customerSummaryJSON{}
+	for _, c := range list {
+		if p.kind == kindUser && c.Name != p.customer {
+			continue
+		}
+		out = append(out, customerSummaryJSON{Name: c.Name, DiagAccount: c.DiagAccount, DiagAccountStatus: c.DiagStatus, RoleStatus: c.RoleStatus})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customers": out})
+	return nil
+}
+
+type customerInput struct {
+	DiagAccount    *string  `json:"diag_account"`
+	AWSRegion      *string  `json:"aws_region"`
+	Regions        []string `json:"regions"`
+	AutoRunFinders *bool    `json:"auto_run_finders"`
+}
+
+func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("creating or changing customers"); err != nil {
+		return err
+	}
+	name, err := customerPath(r, p)
+	if err != nil {
+		return err
+	}
+	var in customerInput
+	if err := decode(r, &in, true); err != nil {
+		return err
+	}
+	spec := store.CustomerSpec{AWSRegion: store.DefaultAWSRegion, Regions: in.Regions, AutoRunFinders: true}
+	if in.DiagAccount != nil {
+		spec.DiagAccount = *in.DiagAccount
+	}
+	if in.AWSRegion != nil {
+		spec.AWSRegion = *in.AWSRegion
+	}
+	if in.AutoRunFinders != nil {
+		spec.AutoRunFinders = *in.AutoRunFinders
+	}
+	if spec.DiagAccount != "" {
+		if err := validDiagName(spec.DiagAccount); err != nil {
+			return err
+		}
+	}
+	if err := validRegion("aws_region", spec.AWSRegion); err != nil {
+		return err
+	}
+	if err := validRegions("regions", spec.Regions); err != nil {
+		return err
+	}
+	c, created, err := s.store.PutCustomer(r.Context(), name, spec, uuid.NewString(), precondition(r))
+	if errors.Is(err, store.ErrInvalid) {
+		return s.unknownDiagAccount(r.Context(), spec.DiagAccount)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(c))
+	if created {
+		w.Header().Set("Location", "/v1/customers/"+name)
+	}
+	writeJSON(w, createdOrOK(created), customerView(c))
+	return nil
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p principal) error {
+	name, err := customerPath(r, p)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.GetCustomer(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(c))
+	writeJSON(w, http.StatusOK, customerView(c))
+	return nil
+}
+
+func (s *Server) getCustomerStatus(w http.ResponseWriter, r *http.Request, p principal) error {
+	name, err := customerPath(r, p)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.GetCustomer(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	v := customerView(c)
+	writeJSON(w, http.StatusOK, customerStatusJSON{Name: v.Name, DiagAccount: v.DiagAccount, DiagAccountID: v.DiagAccountID,
+		DiagAccountStatus: v.DiagAccountStatus, RoleStatus: v.RoleStatus, Accounts: v.Accounts})
+	return nil
+}
+
+func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("unprovisioning customers"); err != nil {
+		return err
+	}
+	name, err := customerPath(r, p)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteCustomer(r.Context(), name, precondition(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// unknownDiagAccount says which diag accounts there are, so that the caller can pick one.
+func (s *Server) unknownDiagAccount(ctx context.Context, name string) error {
+	list, err := s.store.ListDiagAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(list))
+	for _, d := range list {
+		names = append(names, d.Name)
+	}
+	known := "there are none yet (PUT /v1/diag-accounts/{name})"
+	if len(names) > 0 {
+		known = "known: " + strings.Join(names, ", ")
+	}
+	return invalid("diag_account %q does not exist; %s", name, known)
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+func (s *Server) listDiagAccounts(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireReadAll("listing diag accounts"); err != nil {
+		return err
+	}
+	status := r.URL.Query().Get("status")
+	if status != "" {
+		if err := validDiagStatus(status); err != nil {
+			return err
+		}
+	}
+	list, err := s.store.ListDiagAccounts(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []diagAccountJSON{}
+	for _, d := range list {
+		if status == "" || d.Status == status {
+			out = append(out, diagView(d))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"diag_accounts": out})
+	return nil
+}
+
+// DiagAccountInput is the body of PUT /v1/diag-accounts/{name}; the --diag-accounts file holds
+// the same with a name.
+type DiagAccountInput struct {
+	AccountID    string `json:"account_id"`
+	Region       string `json:"region,omitempty"`
+	Status       string `json:"status,omitempty"`
+	PrincipalARN string `json:"principal_arn,omitempty"`
+}
+
+// DiagAccount checks the input and gives it its defaults.
+func (in DiagAccountInput) DiagAccount(name string) (store.DiagAccount, error) {
+	d := store.DiagAccount{Name: name, AccountID: in.AccountID, Region: in.Region, Status: in.Status, PrincipalARN: in.PrincipalARN}
+	if d.Region == "" {
+		d.Region = store.DefaultAWSRegion
+	}
+	if d.Status == "" {
+		d.Status = store.DiagReady
+	}
+	if err := validDiagName(d.Name); err != nil {
+		return d, err
+	}
+	if err := validAccountID("account_id", d.AccountID); err != nil {
+		return d, err
+	}
+	if err := validRegion("region", d.Region); err != nil {
+		return d, err
+	}
+	if err := validDiagStatus(d.Status); err != nil {
+		return d, err
+	}
+	if d.PrincipalARN != "" {
+		if err := validPrincipalARN(d.PrincipalARN, d.AccountID); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) putDiagAccount(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("creating or changing diag accounts"); err != nil {
+		return err
+	}
+	var in DiagAccountInput
+	if err := decode(r, &in, false); err != nil {
+		return err
+	}
+	d, err := in.DiagAccount(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	d, created, err := s.store.PutDiagAccount(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, createdOrOK(created), diagView(d))
+	return nil
+}
+
+func createdOrOK(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+func (s *Server) getMasterToken(w http.ResponseWriter, _ *http.Request, p principal) error {
+	if err := p.requireOps("reading the master token"); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"master_token": s.masterToken})
+	return nil
+}

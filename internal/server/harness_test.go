@@ -1,0 +1,279 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// Every request the tests make, and every answer, is checked against api/openapi.yaml: an answer
+// must match the spec, and a request the spec refuses must be refused by the server too. TestMain
+// then checks that every operation of the spec was exercised.
+
+var contract struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+
+	mu  sync.Mutex
+	hit map[string]bool
+}
+
+func loadContract(t testing.TB) {
+	contract.once.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(filepath.Join("..", "..", "api", "openapi.yaml"))
+		if err != nil {
+			contract.err = err
+			return
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			contract.err = fmt.Errorf("api/openapi.yaml is not a valid OpenAPI document: %w", err)
+			return
+		}
+		doc.Servers = nil // match any host: the tests' servers listen on random ports
+		contract.doc = doc
+		contract.router, contract.err = gorillamux.NewRouter(doc)
+		contract.hit = map[string]bool{}
+	})
+	if contract.err != nil {
+		t.Fatal(contract.err)
+	}
+}
+
+var validationOptions = &openapi3filter.Options{
+	AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+		h := in.RequestValidationInput.Request.Header
+		switch in.SecuritySchemeName {
+		case "apiKey":
+			if h.Get("x-api-key") != "" {
+				return nil
+			}
+		case "bearer":
+			if strings.HasPrefix(h.Get("Authorization"), "Bearer ") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s credentials", in.SecuritySchemeName)
+	},
+	IncludeResponseStatus: true,
+}
+
+// checkContract validates one exchange against the spec.
+func checkContract(t testing.TB, req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) {
+	t.Helper()
+	loadContract(t)
+	route, params, err := contract.router.FindRoute(req)
+	if err != nil {
+		// Not in the spec: the server must say so with a JSON error.
+		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s %s is not in api/openapi.yaml but got %d", req.Method, req.URL.Path, resp.StatusCode)
+		}
+		checkErrorShape(t, respBody)
+		return
+	}
+	contract.mu.Lock()
+	contract.hit[route.Operation.OperationID] = true
+	contract.mu.Unlock()
+
+	reqCopy := req.Clone(context.Background())
+	reqCopy.Body = io.NopCloser(bytes.NewReader(reqBody))
+	in := &openapi3filter.RequestValidationInput{Request: reqCopy, PathParams: params, Route: route, Options: validationOptions}
+	if reqErr := openapi3filter.ValidateRequest(context.Background(), in); reqErr != nil && (resp.StatusCode < 400 || resp.StatusCode >= 500) {
+		t.Errorf("%s %s: the spec refuses this request (%v) but the server answered %d", req.Method, req.URL.Path, reqErr, resp.StatusCode)
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Options: validationOptions}
+	out.SetBodyBytes(respBody)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s %s: the answer %d does not match api/openapi.yaml: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, respBody)
+	}
+}
+
+func checkErrorShape(t testing.TB, body []byte) {
+	t.Helper()
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+		t.Errorf("not a JSON error: %s", body)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// Only a full run can tell whether every operation was exercised.
+	if f := flag.Lookup("test.run"); code == 0 && f != nil && f.Value.String() == "" && contract.doc != nil {
+		var missed []string
+		for _, path := range contract.doc.Paths.InMatchingOrder() {
+			for _, op := range contract.doc.Paths.Value(path).Operations() {
+				if !contract.hit[op.OperationID] {
+					missed = append(missed, op.OperationID)
+				}
+			}
+		}
+		if len(missed) > 0 {
+			sort.Strings(missed)
+			fmt.Fprintf(os.Stderr, "FAIL: operations of api/openapi.yaml no test exercised: %s\n", strings.Join(missed, ", "))
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// env is a server on a fresh SQLite database, with its keys.
+type env struct {
+	t      testing.TB
+	url    string
+	ops    string
+	master string
+	store  store.Store
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "virtco.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), store: st}
+	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); _ = st.Close() })
+	e.url = hs.URL
+	return e
+}
+
+// response is an answer the tests look at.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.body, err)
+	}
+}
+
+func (r response) errorCode() string {
+	var e struct{ Error struct{ Code string } }
+	_ = json.Unmarshal(r.body, &e)
+	return e.Error.Code
+}
+
+func (r response) message() string {
+	var e struct{ Error struct{ Message string } }
+	_ = json.Unmarshal(r.body, &e)
+	return e.Error.Message
+}
+
+// call makes a request with key (none when empty) and body (JSON-encoded unless it is a string
+// or []byte), checks it against the contract and returns the answer. Extra headers come as
+// name, value pairs.
+func (e *env) call(method, path, key string, body any, headers ...string) response {
+	e.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("x-api-key", key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	checkContract(e.t, req, raw, resp, respBody)
+	return response{status: resp.StatusCode, header: resp.Header, body: respBody}
+}
+
+// must is call that fails the test unless the status is want.
+func (e *env) must(want int, method, path, key string, body any, headers ...string) response {
+	e.t.Helper()
+	r := e.call(method, path, key, body, headers...)
+	if r.status != want {
+		e.t.Fatalf("%s %s: got %d, want %d: %s", method, path, r.status, want, r.body)
+	}
+	return r
+}
+
+// seed makes diag accounts Diag3 (ready) and Diag9 (provisioning), customer acme.com on Diag3
+// with user joe, and customer other.org with user ann; it returns joe's and ann's tokens.
+func (e *env) seed() (joe, ann string) {
+	e.t.Helper()
+	e.must(201, "PUT", "/v1/diag-accounts/Diag3", e.ops, map[string]any{"account_id": "111122223333"})
+	e.must(201, "PUT", "/v1/diag-accounts/Diag9", e.ops, map[string]any{"account_id": "999988887777", "status": "provisioning"})
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, map[string]any{"diag_account": "Diag3"})
+	e.must(201, "PUT", "/v1/customers/other.org", e.ops, nil)
+	var u struct{ Token string }
+	e.must(201, "PUT", "/v1/customers/acme.com/users/joe", e.ops, nil).decode(e.t, &u)
+	joe = u.Token
+	e.must(201, "PUT", "/v1/customers/other.org/users/ann", e.ops, nil).decode(e.t, &u)
+	return joe, u.Token
+}
+
+// snapshot is everything the store holds, to show that a refused request changed nothing.
+func (e *env) snapshot() string {
+	e.t.Helper()
+	ctx := context.Background()
+	var all []any
+	diags, _ := e.store.ListDiagAccounts(ctx)
+	customers, _ := e.store.ListCustomers(ctx)
+	all = append(all, diags, customers)
+	for _, c := range customers {
+		full, _ := e.store.GetCustomer(ctx, c.Name)
+		users, _ := e.store.ListUsers(ctx, c.Name)
+		all = append(all, full, users)
+	}
+	b, _ := json.MarshalIndent(all, "", " ")
+	return string(b)
+}

@@ -1,0 +1,228 @@
+// Package server is the VIRT-CO access control plane's HTTP API: v1 under /v1, health checks, and
+// the legacy protocol of apiKeyGen.py. It keeps nothing itself; state lives in a store.Store.
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// MaxBodyBytes is the largest request body the API reads.
+const MaxBodyBytes = 1 << 20
+
+// Config is what a Server needs besides its store.
+type Config struct {
+	OpsKey      string
+	MasterToken string
+	Logger      *slog.Logger // nil: discard
+}
+
+// Server serves the API. Create it with New.
+type Server struct {
+	store       store.Store
+	opsKey      string
+	masterToken string
+	log         *slog.Logger
+	mux         *http.ServeMux
+}
+
+// New returns a Server on st. The ops key and master token must not be empty.
+func New(st store.Store, cfg Config) (*Server, error) {
+	if cfg.OpsKey == "" || cfg.MasterToken == "" {
+		return nil, errors.New("server: the ops key and the master token must be set")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: cfg.MasterToken, log: cfg.Logger, mux: http.NewServeMux()}
+	s.routes()
+	return s, nil
+}
+
+// handler is an API endpoint: it gets the authenticated caller and returns an error to report.
+type handler func(w http.ResponseWriter, r *http.Request, p principal) error
+
+// methods maps HTTP methods to the handlers of one path.
+type methods map[string]handler
+
+func (s *Server) routes() {
+	s.route("/v1/diag-accounts", methods{"GET": s.listDiagAccounts})
+	s.route("/v1/diag-accounts/{name}", methods{"PUT": s.putDiagAccount})
+	s.route("/v1/master-token", methods{"GET": s.getMasterToken})
+	s.route("/v1/customers", methods{"GET": s.listCustomers})
+	s.route("/v1/customers/{customer}", methods{"GET": s.getCustomer, "PUT": s.putCustomer, "DELETE": s.deleteCustomer})
+	s.route("/v1/customers/{customer}/status", methods{"GET": s.getCustomerStatus})
+	s.route("/v1/customers/{customer}/users", methods{"GET": s.listUsers})
+	s.route("/v1/customers/{customer}/users/{user}", methods{"GET": s.getUser, "PUT": s.putUser, "DELETE": s.deleteUser})
+	s.route("/v1/customers/{customer}/users/{user}/rotate", methods{"POST": s.rotateUser})
+	s.route("/v1/customers/{customer}/aws-accounts", methods{"GET": s.listAWSAccounts})
+	s.route("/v1/customers/{customer}/aws-accounts/{account_id}", methods{"GET": s.getAWSAccount, "PUT": s.putAWSAccount, "DELETE": s.deleteAWSAccount})
+	s.mux.HandleFunc("/healthz", s.healthz)
+	s.mux.HandleFunc("/readyz", s.readyz)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s (the API is under /v1)", r.Method, r.URL.Path))
+	})
+}
+
+// route registers the handlers of one path; other methods get a JSON 405 that lists the allowed ones.
+func (s *Server) route(pattern string, m methods) {
+	allowed := make([]string, 0, len(m))
+	for method := range m {
+		allowed = append(allowed, method)
+	}
+	sort.Strings(allowed)
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		h, ok := m[r.Method]
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed",
+				"%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+			return
+		}
+		p, err := s.authenticate(r)
+		if err == nil {
+			*callerFrom(r.Context()) = p
+			err = h(w, r, p)
+		}
+		if err != nil {
+			writeError(w, toAPIError(r.Context(), s.log, err))
+		}
+	})
+}
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	callerKey
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func callerFrom(ctx context.Context) *principal {
+	if p, ok := ctx.Value(callerKey).(*principal); ok {
+		return p
+	}
+	return &principal{}
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// ServeHTTP adds a request id, the body limit, panic recovery and one access-log line per
+// request. The log line names the kind of key, never the key.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	caller := &principal{}
+	ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), callerKey, caller)
+	r = r.WithContext(ctx)
+	w.Header().Set("X-Request-Id", id)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(ctx, "panic", "value", fmt.Sprint(v), "path", r.URL.Path)
+			writeError(sw, errorf(http.StatusInternalServerError, "internal", "internal error (request id %s)", id))
+		}
+		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"key", caller.kind.String(), "key_id", caller.keyID, "duration", time.Since(start).Round(time.Microsecond))
+	}()
+	s.mux.ServeHTTP(sw, r)
+}
+
+// decode reads a JSON body into v, refusing unknown fields, trailing data and bodies over the
+// limit. An empty body leaves v as it is when empty is allowed.
+func decode(r *http.Request, v any, emptyOK bool) error {
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errorf(http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is over %d bytes", MaxBodyBytes)
+	}
+	if err != nil {
+		return invalid("the request body could not be read: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if emptyOK {
+			return nil
+		}
+		return invalid("the request needs a JSON body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			return invalid("the request body is not valid JSON (at byte %d): %v", syntax.Offset, err)
+		case errors.As(err, &typ):
+			return invalid("field %q must be %s, not %s", typ.Field, jsonType(typ.Type.Kind().String()), typ.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return invalid("unknown field %s in the request body", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return invalid("the request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return invalid("the request body has data after the JSON object")
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a number"
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "error", err)
+		writeError(w, errorf(http.StatusServiceUnavailable, "unavailable", "the database does not answer"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"net/http"
+)
+
+// userPath validates {customer} and {user}; only ops and master reach users at all.
+func userPath(r *http.Request, p principal) (customer, user string, err error) {
+	if customer, err = customerPath(r, p); err != nil {
+		return "", "", err
+	}
+	user = r.PathValue("user")
+	if err := validUser(user); err != nil {
+		return "", "", err
+	}
+	return customer, user, nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireReadAll("listing users and their keys"); err != nil {
+		return err
+	}
+	customer, err := customerPath(r, p)
+	if err != nil {
+		return err
+	}
+	users, err := s.store.ListUsers(r.Context(), customer)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, userView(u))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireReadAll("reading users and their keys"); err != nil {
+		return err
+	}
+	customer, user, err := userPath(r, p)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.GetUser(r.Context(), customer, user)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userView(u))
+	return nil
+}
+
+func (s *Server) putUser(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("provisioning users"); err != nil {
+		return err
+	}
+	customer, user, err := userPath(r, p)
+	if err != nil {
+		return err
+	}
+	var in struct{}
+	if err := decode(r, &in, true); err != nil {
+		return err
+	}
+	u, created, err := s.store.PutUser(r.Context(), customer, user, newUserKey())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, createdOrOK(created), userView(u))
+	return nil
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("revoking users"); err != nil {
+		return err
+	}
+	customer, user, err := userPath(r, p)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteUser(r.Context(), customer, user); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) rotateUser(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("rotating user tokens"); err != nil {
+		return err
+	}
+	customer, user, err := userPath(r, p)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.RotateUser(r.Context(), customer, user, newUserKey())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, userView(u))
+	return nil
+}

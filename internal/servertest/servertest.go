@@ -1,0 +1,298 @@
+// Package servertest builds virtco-server and runs it as a real process for tests: on a free
+// port, with a fresh SQLite file (or the database given), its ops key and its log at hand.
+package servertest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var build struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// ModuleRoot is the repository's root directory, found from the test's working directory.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("servertest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Binary builds cmd/virtco-server once per test process and returns its path. Call Cleanup from
+// TestMain to remove it.
+func Binary(t testing.TB) string {
+	t.Helper()
+	build.once.Do(func() {
+		root, err := ModuleRoot()
+		if err != nil {
+			build.err = err
+			return
+		}
+		if build.dir, err = os.MkdirTemp("", "virtco-server-bin-"); err != nil {
+			build.err = err
+			return
+		}
+		build.path = filepath.Join(build.dir, "virtco-server")
+		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/virtco-server")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("go build ./cmd/virtco-server: %v\n%s", err, out)
+		}
+	})
+	if build.err != nil {
+		t.Fatal(build.err)
+	}
+	return build.path
+}
+
+// Cleanup removes the binary Binary built.
+func Cleanup() {
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
+}
+
+// Options says how to start the server. The zero value is a fresh SQLite database in a temp
+// directory, a generated ops key file and no diag accounts.
+type Options struct {
+	Dir          string   // working directory; a new temp dir when empty (kept across Restart)
+	DB           string   // --db; <Dir>/virtco.db when empty
+	DiagAccounts string   // JSON written to <Dir>/diag-accounts.json and passed as --diag-accounts
+	Env          []string // extra environment, NAME=value
+	Args         []string // extra flags
+}
+
+// Process is a running virtco-server.
+type Process struct {
+	URL    string
+	OpsKey string
+	Dir    string
+	DB     string
+
+	t    testing.TB
+	opts Options
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+	err  error
+}
+
+var listening = regexp.MustCompile(`listening on (http://[^\s"]+)`)
+
+// Start starts the server and waits until it serves. It is stopped when the test ends.
+func Start(t testing.TB, opts Options) *Process {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	if opts.DB == "" {
+		opts.DB = filepath.Join(opts.Dir, "virtco.db")
+	}
+	p := &Process{t: t, opts: opts, Dir: opts.Dir, DB: opts.DB}
+	if err := p.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.Running() {
+			_ = p.Stop()
+		}
+	})
+	return p
+}
+
+// StartErr starts the server with opts and waits for it to exit on its own, returning its exit
+// code and log: for the ways the server refuses to start.
+func StartErr(t testing.TB, opts Options, timeout time.Duration) (int, string) {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	cmd := exec.Command(Binary(t), args(opts)...)
+	cmd.Dir, cmd.Env = opts.Dir, append(cleanEnv(), opts.Env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(timeout, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out.String()
+	}
+	return 0, out.String()
+}
+
+func args(opts Options) []string {
+	a := []string{"--addr", "127.0.0.1:0"}
+	if opts.DB != "" {
+		a = append(a, "--db", opts.DB)
+	}
+	if opts.DiagAccounts != "" {
+		a = append(a, "--diag-accounts", filepath.Join(opts.Dir, "diag-accounts.json"))
+	}
+	return append(a, opts.Args...)
+}
+
+// cleanEnv is the test's environment without the server's own variables, so that a developer's
+// settings never leak into a test.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "VIRTCO_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func (p *Process) start() error {
+	if p.opts.DiagAccounts != "" {
+		if err := os.WriteFile(filepath.Join(p.Dir, "diag-accounts.json"), []byte(p.opts.DiagAccounts), 0o600); err != nil {
+			return err
+		}
+	}
+	p.cmd = exec.Command(Binary(p.t), args(p.opts)...)
+	p.cmd.Dir, p.cmd.Env = p.Dir, append(cleanEnv(), p.opts.Env...)
+	p.logs = &syncBuffer{}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	p.cmd.Stdout = p.logs
+	if err := p.cmd.Start(); err != nil {
+		return err
+	}
+	p.done = make(chan struct{})
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.logs.WriteString(line + "\n")
+			if m := listening.FindStringSubmatch(line); m != nil {
+				select {
+				case ready <- m[1]:
+				default:
+				}
+			}
+		}
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	select {
+	case url := <-ready:
+		p.URL = url
+	case <-p.done:
+		return fmt.Errorf("virtco-server exited before serving (%v):\n%s", p.err, p.logs.String())
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		return fmt.Errorf("virtco-server did not start serving within a minute:\n%s", p.logs.String())
+	}
+	key, err := os.ReadFile(filepath.Join(p.Dir, "apikey.txt"))
+	if err == nil {
+		p.OpsKey = strings.TrimSpace(string(key))
+	}
+	for _, kv := range p.opts.Env {
+		if v, ok := strings.CutPrefix(kv, "VIRTCO_OPS_API_KEY="); ok {
+			p.OpsKey = v
+		}
+	}
+	return nil
+}
+
+// Running tells whether the process is still up.
+func (p *Process) Running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Stop sends SIGTERM and waits for the process to exit; it returns how it exited.
+func (p *Process) Stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait()
+}
+
+// Kill sends SIGKILL: the process gets no chance to finish anything.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill()
+	_ = p.wait()
+}
+
+func (p *Process) wait() error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return errors.New("virtco-server did not stop within 30s of SIGTERM")
+	}
+}
+
+// Restart starts the server again on the same directory and database, on a new port.
+func (p *Process) Restart() {
+	p.t.Helper()
+	if p.Running() {
+		_ = p.Stop()
+	}
+	if err := p.start(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// Logs is everything the process wrote so far.
+func (p *Process) Logs() string { return p.logs.String() }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) WriteString(str string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(str)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

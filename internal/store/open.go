@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Open opens the store a --db value names: a postgres:// URL, or else a SQLite file path. The
+// schema is brought up to date before it returns.
+func Open(ctx context.Context, db string) (Store, error) {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return nil, fmt.Errorf("PostgreSQL is not supported yet: --db %q", redactURL(db))
+	}
+	return openSQLite(ctx, db)
+}
+
+// migrate applies the engine's migrations that the database has not seen, in file-name order,
+// each in its own transaction with its record in schema_migrations.
+func migrate(ctx context.Context, db *sql.DB, d dialect) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	dir := "migrations/" + d.name
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	s := &sqlStore{rdb: db, wdb: db, d: d, now: time.Now}
+	for _, name := range names {
+		body, err := fs.ReadFile(migrations, dir+"/"+name)
+		if err != nil {
+			return err
+		}
+		err = s.write(ctx, func(t tx) error {
+			var n int
+			if err := t.row(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			if _, err := t.exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := t.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, name, fmtTime(time.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// redactURL hides the password of a database URL in messages.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	creds := u[scheme+3 : at]
+	if colon := strings.Index(creds, ":"); colon >= 0 {
+		return u[:scheme+3] + creds[:colon] + ":xxxxx" + u[at:]
+	}
+	return u
+}

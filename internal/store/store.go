@@ -1,0 +1,182 @@
+// Package store keeps the control plane's state: diagnostic accounts, customers, their users and
+// keys, and their AWS accounts. One interface, two engines: SQLite (embedded, the default) and
+// PostgreSQL (several stateless servers on one database).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; test them with errors.Is. The wrapped message says what was missing or
+// in the way, in words fit for an API error.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrConflict           = errors.New("conflict")
+	ErrPreconditionFailed = errors.New("precondition failed")
+	ErrInvalid            = errors.New("invalid") // refers to something that does not exist
+)
+
+// Role states, in the order the platform moves through them.
+const (
+	StatePending    = "pending"
+	StateInProgress = "in-progress"
+	StateDone       = "done"
+	StatePurge      = "purge"
+)
+
+// Diagnostic account states, and what a customer's diag_account_status says.
+const (
+	DiagReady        = "ready-for-use"
+	DiagProvisioning = "provisioning"
+	DiagUnavailable  = "unavailable"
+
+	DiagAccountUnavailable = "diagnostics_account_unavailable"
+)
+
+// DiagAccount is one of the platform's AWS accounts that runs diagnostics and assumes
+// customers' roles.
+type DiagAccount struct {
+	Name         string
+	AccountID    string
+	PrincipalARN string // empty means the account's root
+	Region       string
+	Status       string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// CustomerSpec is what a client sets on a customer.
+type CustomerSpec struct {
+	DiagAccount    string // empty for none
+	AWSRegion      string
+	Regions        []string
+	AutoRunFinders bool
+}
+
+// Customer is a customer with what hangs off it.
+type Customer struct {
+	Name string
+	CustomerSpec
+	ExternalID string
+	Version    int64 // bumped by every change to the customer, its users or its AWS accounts
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+
+	Diag     *DiagAccount // the assigned diagnostic account; nil when none
+	Users    []string     // user names, sorted
+	Accounts []AWSAccount // sorted by account id
+}
+
+// DiagStatus is diag_account_status: ready only when a ready diagnostic account is assigned.
+func (c *Customer) DiagStatus() string {
+	if c.Diag != nil && c.Diag.Status == DiagReady {
+		return DiagReady
+	}
+	return DiagAccountUnavailable
+}
+
+// RoleStatus sums up the states of the customer's AWS accounts: the least advanced one wins, and
+// a purge under way shows before anything else.
+func (c *Customer) RoleStatus() string {
+	return RoleStatus(c.Accounts)
+}
+
+// RoleStatus is the customer-level role status of a set of accounts.
+func RoleStatus(accounts []AWSAccount) string {
+	if len(accounts) == 0 {
+		return StatePending
+	}
+	rank := map[string]int{StatePurge: 0, StatePending: 1, StateInProgress: 2, StateDone: 3}
+	status := StateDone
+	for _, a := range accounts {
+		if rank[a.State] < rank[status] {
+			status = a.State
+		}
+	}
+	return status
+}
+
+// CustomerSummary is a line of the customer list.
+type CustomerSummary struct {
+	Name        string
+	DiagAccount string
+	DiagStatus  string
+	RoleStatus  string
+}
+
+// User is a user of a customer with its API key.
+type User struct {
+	Customer  string
+	Name      string
+	KeyID     string
+	Token     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// KeyName is the key's name as the platform has always spelled it.
+func (u *User) KeyName() string { return u.Name + "@" + u.Customer + "-API-Key" }
+
+// NewKey is a freshly minted key offered to the store; it is used only when a new one is needed.
+type NewKey struct {
+	KeyID string
+	Token string
+}
+
+// AWSAccount is a customer's AWS account and the state of the platform's role in it.
+type AWSAccount struct {
+	Customer  string
+	AccountID string
+	RoleARN   string
+	Regions   []string
+	State     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Precondition guards a write on a customer (HTTP If-Match / If-None-Match).
+type Precondition struct {
+	Version      int64 // when not zero, the customer's version must be this
+	MustExist    bool  // If-Match: *
+	MustNotExist bool  // If-None-Match: *
+}
+
+// Store is the control plane's persistence. Every method is one transaction: a write that
+// returns nil is durable.
+type Store interface {
+	Ping(ctx context.Context) error
+	Close() error
+
+	PutDiagAccount(ctx context.Context, d DiagAccount) (DiagAccount, bool, error) // bool: created
+	GetDiagAccount(ctx context.Context, name string) (DiagAccount, error)
+	ListDiagAccounts(ctx context.Context) ([]DiagAccount, error)
+
+	// MasterToken returns the stored master token, storing candidate first when there is none.
+	MasterToken(ctx context.Context, candidate string) (string, error)
+	SetMasterToken(ctx context.Context, token string) error
+
+	PutCustomer(ctx context.Context, name string, spec CustomerSpec, externalID string, pre Precondition) (Customer, bool, error)
+	GetCustomer(ctx context.Context, name string) (Customer, error)
+	ListCustomers(ctx context.Context) ([]CustomerSummary, error)
+	DeleteCustomer(ctx context.Context, name string, pre Precondition) error
+
+	// PutUser provisions a user of an existing customer; an existing user keeps its key.
+	PutUser(ctx context.Context, customer, name string, key NewKey) (User, bool, error)
+	GetUser(ctx context.Context, customer, name string) (User, error)
+	ListUsers(ctx context.Context, customer string) ([]User, error)
+	DeleteUser(ctx context.Context, customer, name string) error
+	RotateUser(ctx context.Context, customer, name string, key NewKey) (User, error)
+	// UserByToken finds the user a token belongs to (ErrNotFound when none does).
+	UserByToken(ctx context.Context, token string) (User, error)
+
+	// Provision is the legacy write: create the customer when needed (assigning diag when not
+	// empty), then the user. The customer and user are created or kept in one transaction.
+	Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error)
+
+	PutAWSAccount(ctx context.Context, a AWSAccount) (AWSAccount, bool, error)
+	GetAWSAccount(ctx context.Context, customer, accountID string) (AWSAccount, error)
+	ListAWSAccounts(ctx context.Context, customer string) ([]AWSAccount, error)
+	DeleteAWSAccount(ctx context.Context, customer, accountID string) error
+}

@@ -1,0 +1,352 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// The same suite runs on every engine; openers give each test a fresh, empty store.
+func TestSQLite(t *testing.T) {
+	runSuite(t, func(t *testing.T) Store {
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "virtco.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func runSuite(t *testing.T, open func(t *testing.T) Store) {
+	tests := map[string]func(t *testing.T, s Store){
+		"DiagAccounts":          testDiagAccounts,
+		"CustomerLifecycle":     testCustomerLifecycle,
+		"CustomerPreconditions": testCustomerPreconditions,
+		"Users":                 testUsers,
+		"AWSAccounts":           testAWSAccounts,
+		"Provision":             testProvision,
+		"MasterToken":           testMasterToken,
+		"ConcurrentUsers":       testConcurrentUsers,
+	}
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+func key(n int) NewKey {
+	return NewKey{KeyID: fmt.Sprintf("k%09d", n), Token: fmt.Sprintf("vcu_token-%040d", n)}
+}
+
+func mustDiag(t *testing.T, s Store, name, status string) {
+	t.Helper()
+	if _, _, err := s.PutDiagAccount(ctx, DiagAccount{Name: name, AccountID: "111122223333", Region: "us-east-1", Status: status}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustCustomer(t *testing.T, s Store, name, diag string) Customer {
+	t.Helper()
+	c, _, err := s.PutCustomer(ctx, name, CustomerSpec{DiagAccount: diag, AWSRegion: "us-east-1", AutoRunFinders: true}, "ext-"+name, Precondition{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func testDiagAccounts(t *testing.T, s Store) {
+	d, created, err := s.PutDiagAccount(ctx, DiagAccount{Name: "Diag3", AccountID: "111122223333", Region: "us-east-1", Status: DiagReady})
+	if err != nil || !created || d.AccountID != "111122223333" || d.CreatedAt.IsZero() {
+		t.Fatalf("create: %+v %v %v", d, created, err)
+	}
+	d, created, err = s.PutDiagAccount(ctx, DiagAccount{Name: "Diag3", AccountID: "444455556666", Region: "eu-west-1", Status: DiagUnavailable})
+	if err != nil || created || d.AccountID != "444455556666" || d.Status != DiagUnavailable {
+		t.Fatalf("update: %+v %v %v", d, created, err)
+	}
+	mustDiag(t, s, "Diag1", DiagReady)
+	list, err := s.ListDiagAccounts(ctx)
+	if err != nil || len(list) != 2 || list[0].Name != "Diag1" || list[1].Name != "Diag3" {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if _, err := s.GetDiagAccount(ctx, "Nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("get unknown: %v", err)
+	}
+}
+
+func testCustomerLifecycle(t *testing.T, s Store) {
+	mustDiag(t, s, "Diag3", DiagReady)
+	mustDiag(t, s, "Diag4", DiagProvisioning)
+
+	if _, _, err := s.PutCustomer(ctx, "acme.com", CustomerSpec{DiagAccount: "Nope"}, "x", Precondition{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown diag account: %v", err)
+	}
+	if _, err := s.GetCustomer(ctx, "acme.com"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused create wrote something: %v", err)
+	}
+
+	spec := CustomerSpec{DiagAccount: "Diag3", AWSRegion: "eu-west-1", Regions: []string{"eu-west-1", "us-east-1"}, AutoRunFinders: false}
+	c, created, err := s.PutCustomer(ctx, "acme.com", spec, "ext-1", Precondition{})
+	if err != nil || !created {
+		t.Fatal(created, err)
+	}
+	if c.ExternalID != "ext-1" || c.Version != 1 || c.DiagStatus() != DiagReady || c.RoleStatus() != StatePending ||
+		c.AWSRegion != "eu-west-1" || len(c.Regions) != 2 || c.AutoRunFinders || c.Diag == nil || c.Diag.AccountID != "111122223333" {
+		t.Fatalf("created customer: %+v", c)
+	}
+
+	spec.DiagAccount = "Diag4"
+	c, created, err = s.PutCustomer(ctx, "acme.com", spec, "ext-2", Precondition{})
+	if err != nil || created || c.ExternalID != "ext-1" || c.Version != 2 || c.DiagStatus() != DiagAccountUnavailable {
+		t.Fatalf("update: the external id must not change and the version must: %+v %v %v", c, created, err)
+	}
+
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress}); err != nil {
+		t.Fatal(err)
+	}
+	c, err = s.GetCustomer(ctx, "acme.com")
+	if err != nil || len(c.Users) != 1 || c.Users[0] != "joe" || len(c.Accounts) != 1 || c.RoleStatus() != StateInProgress || c.Version != 4 {
+		t.Fatalf("customer with a user and an account: %+v %v", c, err)
+	}
+	list, err := s.ListCustomers(ctx)
+	if err != nil || len(list) != 1 || list[0].RoleStatus != StateInProgress || list[0].DiagAccount != "Diag4" {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+
+	if err := s.DeleteCustomer(ctx, "acme.com", Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetCustomer(ctx, "acme.com"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if _, err := s.UserByToken(ctx, key(1).Token); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the deleted customer's key still works: %v", err)
+	}
+	if err := s.DeleteCustomer(ctx, "acme.com", Precondition{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	// The name can be used again, with a new external id.
+	if c := mustCustomer(t, s, "acme.com", ""); c.ExternalID != "ext-acme.com" || len(c.Users) != 0 || len(c.Accounts) != 0 {
+		t.Fatalf("re-created: %+v", c)
+	}
+}
+
+func testCustomerPreconditions(t *testing.T, s Store) {
+	spec := CustomerSpec{AWSRegion: "us-east-1"}
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{MustExist: true}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("If-Match: * on a new customer: %v", err)
+	}
+	c, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{MustNotExist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{MustNotExist: true}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("If-None-Match: * on an existing customer: %v", err)
+	}
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{Version: c.Version + 1}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("stale version: %v", err)
+	}
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{Version: c.Version}); err != nil {
+		t.Fatalf("current version: %v", err)
+	}
+	if err := s.DeleteCustomer(ctx, "a.com", Precondition{Version: c.Version}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("delete with a stale version: %v", err)
+	}
+	if _, err := s.GetCustomer(ctx, "a.com"); err != nil {
+		t.Fatalf("a refused delete deleted: %v", err)
+	}
+}
+
+func testUsers(t *testing.T, s Store) {
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("user of a missing customer: %v", err)
+	}
+	mustCustomer(t, s, "acme.com", "")
+	u, created, err := s.PutUser(ctx, "acme.com", "joe", key(1))
+	if err != nil || !created || u.Token != key(1).Token || u.KeyName() != "joe@acme.com-API-Key" {
+		t.Fatalf("create: %+v %v %v", u, created, err)
+	}
+	u, created, err = s.PutUser(ctx, "acme.com", "joe", key(2))
+	if err != nil || created || u.Token != key(1).Token || u.KeyID != key(1).KeyID {
+		t.Fatalf("an existing user must keep its key: %+v %v %v", u, created, err)
+	}
+	if owner, err := s.UserByToken(ctx, key(1).Token); err != nil || owner.Name != "joe" || owner.Customer != "acme.com" {
+		t.Fatalf("by token: %+v %v", owner, err)
+	}
+	u, err = s.RotateUser(ctx, "acme.com", "joe", key(3))
+	if err != nil || u.Token != key(3).Token || u.KeyID != key(1).KeyID {
+		t.Fatalf("rotate: %+v %v", u, err)
+	}
+	if _, err := s.UserByToken(ctx, key(1).Token); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the old token still works after rotation: %v", err)
+	}
+	if _, err := s.RotateUser(ctx, "acme.com", "ann", key(4)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("rotate unknown: %v", err)
+	}
+	if _, _, err := s.PutUser(ctx, "acme.com", "ann", key(5)); err != nil {
+		t.Fatal(err)
+	}
+	users, err := s.ListUsers(ctx, "acme.com")
+	if err != nil || len(users) != 2 || users[0].Name != "ann" || users[1].Name != "joe" {
+		t.Fatalf("list: %+v %v", users, err)
+	}
+	if err := s.DeleteUser(ctx, "acme.com", "joe"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserByToken(ctx, key(3).Token); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a deleted user's token still works: %v", err)
+	}
+	if _, err := s.UserByToken(ctx, key(5).Token); err != nil {
+		t.Fatalf("deleting joe revoked ann: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "acme.com", "joe"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	if _, err := s.ListUsers(ctx, "nope.com"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("users of a missing customer: %v", err)
+	}
+}
+
+func testAWSAccounts(t *testing.T, s Store) {
+	a := AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress, Regions: []string{"us-east-1"}}
+	if _, _, err := s.PutAWSAccount(ctx, a); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("account of a missing customer: %v", err)
+	}
+	mustCustomer(t, s, "acme.com", "")
+	got, created, err := s.PutAWSAccount(ctx, a)
+	if err != nil || !created || got.State != StateInProgress || len(got.Regions) != 1 {
+		t.Fatalf("create: %+v %v %v", got, created, err)
+	}
+	a.State, a.RoleARN = StateDone, "arn:aws:iam::123456789012:role/r"
+	got, created, err = s.PutAWSAccount(ctx, a)
+	if err != nil || created || got.RoleARN != a.RoleARN || got.State != StateDone {
+		t.Fatalf("update: %+v %v %v", got, created, err)
+	}
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "210987654321", State: StatePurge}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListAWSAccounts(ctx, "acme.com")
+	if err != nil || len(list) != 2 || list[0].AccountID != "123456789012" || RoleStatus(list) != StatePurge {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if err := s.DeleteAWSAccount(ctx, "acme.com", "210987654321"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAWSAccount(ctx, "acme.com", "210987654321"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if c, _ := s.GetCustomer(ctx, "acme.com"); c.RoleStatus() != StateDone {
+		t.Fatalf("role status: %s", c.RoleStatus())
+	}
+}
+
+func testProvision(t *testing.T, s Store) {
+	mustDiag(t, s, "Diag3", DiagReady)
+	mustDiag(t, s, "Diag4", DiagReady)
+	if _, err := s.Provision(ctx, "acme.com", "joe", "Nope", "e", key(1)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("unknown diag: %v", err)
+	}
+	if _, err := s.GetCustomer(ctx, "acme.com"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused provision wrote the customer: %v", err)
+	}
+	u, err := s.Provision(ctx, "acme.com", "joe", "Diag3", "e", key(1))
+	if err != nil || u.Token != key(1).Token {
+		t.Fatal(u, err)
+	}
+	u, err = s.Provision(ctx, "acme.com", "joe", "Diag4", "other", key(2))
+	if err != nil || u.Token != key(1).Token {
+		t.Fatalf("re-provisioning must return the existing key: %+v %v", u, err)
+	}
+	c, _ := s.GetCustomer(ctx, "acme.com")
+	if c.DiagAccount != "Diag4" || c.ExternalID != "e" || c.AWSRegion != DefaultAWSRegion || !c.AutoRunFinders {
+		t.Fatalf("customer after provisioning: %+v", c)
+	}
+	if _, err := s.Provision(ctx, "acme.com", "ann", "", "x", key(3)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.GetCustomer(ctx, "acme.com"); c.DiagAccount != "Diag4" || len(c.Users) != 2 {
+		t.Fatalf("provisioning without a diag account must keep the customer's: %+v", c)
+	}
+}
+
+func testMasterToken(t *testing.T, s Store) {
+	tok, err := s.MasterToken(ctx, "first")
+	if err != nil || tok != "first" {
+		t.Fatal(tok, err)
+	}
+	if tok, _ := s.MasterToken(ctx, "second"); tok != "first" {
+		t.Fatalf("the master token changed: %s", tok)
+	}
+	if err := s.SetMasterToken(ctx, "set"); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := s.MasterToken(ctx, "third"); tok != "set" {
+		t.Fatalf("after set: %s", tok)
+	}
+}
+
+func testConcurrentUsers(t *testing.T, s Store) {
+	mustCustomer(t, s, "acme.com", "")
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, _, err := s.PutUser(ctx, "acme.com", fmt.Sprintf("user%02d", i), key(i))
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	users, err := s.ListUsers(ctx, "acme.com")
+	if err != nil || len(users) != n {
+		t.Fatalf("%d users, want %d: %v", len(users), n, err)
+	}
+	if c, _ := s.GetCustomer(ctx, "acme.com"); c.Version != 1+n {
+		t.Fatalf("version %d after %d user writes", c.Version, n)
+	}
+}
+
+func TestSQLiteReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "virtco.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCustomer(t, s, "acme.com", "")
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Opening again applies no migration twice and finds what was written.
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if u, err := s.UserByToken(ctx, key(1).Token); err != nil || u.Name != "joe" {
+		t.Fatalf("after reopening: %+v %v", u, err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open(ctx, filepath.Join(t.TempDir(), "missing", "virtco.db")); err == nil {
+		t.Fatal("opened a database in a directory that does not exist")
+	}
+}
