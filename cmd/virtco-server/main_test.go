@@ -183,7 +183,9 @@ func TestKillDuringWrites(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("%d %s", status, body)
 	}
-	var list struct{ Users []struct{ Name, Token string } }
+	var list struct {
+		Users []struct{ Name, Token string }
+	}
 	if err := json.Unmarshal(body, &list); err != nil {
 		t.Fatal(err)
 	}
