@@ -198,7 +198,8 @@ func seedDiagAccounts(ctx context.Context, st store.Store, path string, log *slo
 		if err != nil {
 			return fmt.Errorf("the diag accounts file %s, entry %d: %w", path, i+1, err)
 		}
-		if _, _, err := st.PutDiagAccount(ctx, d); err != nil {
+		audit := &store.AuditEntry{KeyKind: "config", Action: "diag_account.put", Request: "--diag-accounts " + path, Target: d.Name}
+		if _, _, err := st.PutDiagAccount(store.WithAudit(ctx, audit), d); err != nil {
 			return fmt.Errorf("saving diag account %s: %w", d.Name, err)
 		}
 	}
@@ -210,7 +211,8 @@ func seedDiagAccounts(ctx context.Context, st store.Store, path string, log *slo
 // database agrees), else the stored one, minted on first start.
 func masterToken(ctx context.Context, st store.Store) (string, error) {
 	if t := strings.TrimSpace(os.Getenv("VIRTCO_MASTER_TOKEN")); t != "" {
-		return t, st.SetMasterToken(ctx, t)
+		audit := &store.AuditEntry{KeyKind: "config", Action: "master_token.set", Request: "VIRTCO_MASTER_TOKEN"}
+		return t, st.SetMasterToken(store.WithAudit(ctx, audit), t)
 	}
 	return st.MasterToken(ctx, server.NewMasterToken())
 }

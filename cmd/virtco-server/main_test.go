@@ -14,12 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
 	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	servertest.Cleanup()
+	pgtest.Cleanup()
 	os.Exit(code)
 }
 
@@ -69,6 +71,11 @@ func TestFirstStart(t *testing.T) {
 		t.Fatalf("diag accounts: %d %s", status, body)
 	}
 	_, first := request(t, "GET", p.URL+"/v1/master-token", p.OpsKey, "")
+	// Loading the file is in the audit trail, as a change made by configuration.
+	_, audit := request(t, "GET", p.URL+"/v1/audit", p.OpsKey, "")
+	if !strings.Contains(string(audit), `"key_kind":"config","key_id":"","actor":"","action":"diag_account.put","request":"--diag-accounts `) {
+		t.Fatalf("the diag accounts file left no audit entry: %s", audit)
+	}
 
 	if err := p.Stop(); err != nil {
 		t.Fatalf("SIGTERM: %v\n%s", err, p.Logs())
@@ -119,7 +126,7 @@ func TestRefusesToStart(t *testing.T) {
 		{"bad diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "bad-diag.json")}}, 1, `entry 1: account_id "12" is not valid`},
 		{"missing diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "none.json")}}, 1, "cannot read the diag accounts file"},
 		{"address in use", servertest.Options{Args: []string{"--addr", "256.0.0.1:1"}}, 1, "cannot listen on 256.0.0.1:1"},
-		{"postgres not yet", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
+		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,9 +142,14 @@ func TestRefusesToStart(t *testing.T) {
 }
 
 // TestKillDuringWrites: SIGKILL in the middle of a stream of writes, then a restart on the same
-// database: every write that was acknowledged with a 2xx is there.
+// database: every write that was acknowledged with a 2xx is there. On SQLite and on PostgreSQL.
 func TestKillDuringWrites(t *testing.T) {
-	p := servertest.Start(t, servertest.Options{})
+	t.Run("sqlite", func(t *testing.T) { killDuringWrites(t, servertest.Options{}) })
+	t.Run("postgres", func(t *testing.T) { killDuringWrites(t, servertest.Options{DB: pgtest.Shared(t).NewDatabase(t)}) })
+}
+
+func killDuringWrites(t *testing.T, opts servertest.Options) {
+	p := servertest.Start(t, opts)
 	if status, body := request(t, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
 		t.Fatalf("%d %s", status, body)
 	}

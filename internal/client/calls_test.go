@@ -188,6 +188,15 @@ func apiCalls() []apiCall {
 			},
 		},
 		{
+			name: "Audit.List", operation: "listAudit",
+			method: "GET", path: "/v1/audit", query: "after_id=7&customer=acme.com&limit=2&since=2024-05-06T07%3A08%3A09Z&until=2024-05-06T08%3A08%3A09Z",
+			status: 200, resp: `{"entries":[` + auditEntryJSON + `],"next_after_id":8}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Audit.List(ctx, AuditListOptions{Customer: "acme.com", Since: t0, Until: t1, AfterID: 7, Limit: 2})
+			},
+			want: &AuditPage{Entries: []AuditEntry{wantAuditEntry}, NextAfterID: 8},
+		},
+		{
 			name: "Health", operation: "healthz",
 			method: "GET", path: "/healthz",
 			status: 200, resp: `{"status":"ok"}`,

@@ -77,6 +77,7 @@ type Client struct {
 	Customers    Customers
 	Users        Users
 	AWSAccounts  AWSAccounts
+	Audit        Audit
 
 	address    string // base URL without a trailing slash
 	apiKey     string
@@ -146,6 +147,7 @@ func New(cfg *Config) (*Client, error) {
 	c.Customers = &customers{c}
 	c.Users = &users{c}
 	c.AWSAccounts = &awsAccounts{c}
+	c.Audit = &audit{c}
 	return c, nil
 }
 

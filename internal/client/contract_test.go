@@ -102,8 +102,10 @@ func TestContract(t *testing.T) {
 		})
 	}
 
+	// Not for this client: the legacy protocol is apiKeyGen.py's, /metrics is Prometheus's.
+	notForClient := map[string]bool{"legacy": true, "metrics": true}
 	for id, op := range operations {
-		if exercised[id] == 0 {
+		if exercised[id] == 0 && !notForClient[id] {
 			t.Errorf("%s (%s) has no client method, or apiCalls does not call it", id, op.Summary)
 		}
 	}

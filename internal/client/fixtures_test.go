@@ -62,4 +62,11 @@ var (
 		Customer: "acme.com", AccountID: "123456789012", RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly",
 		Regions: []string{"us-east-1"}, State: RoleDone, CreatedAt: t0, UpdatedAt: t1,
 	}
+
+	auditEntryJSON = `{"id":8,"at":"2024-05-06T07:08:09Z","key_kind":"user","key_id":"ab12cd34ef","actor":"joe@acme.com",` +
+		`"action":"aws_account.put","request":"PUT /v1/customers/acme.com/aws-accounts/123456789012","customer":"acme.com",` +
+		`"target":"acme.com/123456789012","outcome":"ok","detail":""}`
+	wantAuditEntry = AuditEntry{ID: 8, At: t0, KeyKind: "user", KeyID: "ab12cd34ef", Actor: "joe@acme.com",
+		Action: "aws_account.put", Request: "PUT /v1/customers/acme.com/aws-accounts/123456789012", Customer: "acme.com",
+		Target: "acme.com/123456789012", Outcome: "ok"}
 )

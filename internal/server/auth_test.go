@@ -2,16 +2,11 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
 // TestPermissions tries every endpoint with every kind of key, each on a fresh server: the ops
@@ -130,19 +125,8 @@ func TestRevokedKeysStopAtOnce(t *testing.T) {
 // that the server's log holds none of them.
 func TestSecretsNeverLogged(t *testing.T) {
 	var logs bytes.Buffer
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "virtco.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), store: st}
-	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	e.url = hs.URL
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken()}
+	e.url, e.store = e.serve(testDB(t), slog.New(slog.NewJSONHandler(&logs, nil)))
 
 	joe, ann := e.seed()
 	var rotated struct{ Token string }

@@ -8,26 +8,50 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
 )
 
-// The benchmarks measure the API over HTTP on a SQLite file, with several clients at once, and
-// report requests per second and the 99th percentile latency.
-
-func BenchmarkGetCustomer(b *testing.B) {
-	e := newEnv(b)
-	e.seed()
-	benchRequests(b, func(int64) (string, string) { return "GET", "/v1/customers/acme.com" }, e)
+// BenchmarkAPI measures GET customer and PUT user over HTTP with several clients at once, on
+// SQLite, on PostgreSQL, and with two servers sharing one PostgreSQL (requests alternate between
+// them, as behind a load balancer). It reports requests per second and the 99th percentile
+// latency.
+func BenchmarkAPI(b *testing.B) {
+	backends := []struct {
+		name    string
+		db      func(b *testing.B) string
+		servers int
+	}{
+		{"sqlite", func(b *testing.B) string { return b.TempDir() + "/virtco.db" }, 1},
+		{"postgres", func(b *testing.B) string { return pgtest.Shared(b).NewDatabase(b) }, 1},
+		{"postgres-2-servers", func(b *testing.B) string { return pgtest.Shared(b).NewDatabase(b) }, 2},
+	}
+	ops := []struct {
+		name string
+		next func(i int64) (method, path string)
+	}{
+		{"GetCustomer", func(int64) (string, string) { return "GET", "/v1/customers/acme.com" }},
+		{"PutUser", func(i int64) (string, string) { return "PUT", fmt.Sprintf("/v1/customers/acme.com/users/bench%d", i) }},
+	}
+	for _, op := range ops {
+		for _, be := range backends {
+			b.Run(op.name+"/"+be.name, func(b *testing.B) {
+				e := &env{t: b, ops: NewOpsKey(), master: NewMasterToken()}
+				db := be.db(b)
+				urls := []string{}
+				for i := 0; i < be.servers; i++ {
+					url, st := e.serve(db, nil)
+					urls = append(urls, url)
+					e.url, e.store = url, st
+				}
+				e.seed()
+				benchRequests(b, urls, e.ops, op.next)
+			})
+		}
+	}
 }
 
-func BenchmarkPutUser(b *testing.B) {
-	e := newEnv(b)
-	e.seed()
-	benchRequests(b, func(i int64) (string, string) {
-		return "PUT", fmt.Sprintf("/v1/customers/acme.com/users/bench%d", i)
-	}, e)
-}
-
-func benchRequests(b *testing.B, next func(i int64) (method, path string), e *env) {
+func benchRequests(b *testing.B, urls []string, key string, next func(i int64) (method, path string)) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var (
 		counter   atomic.Int64
@@ -40,9 +64,10 @@ func benchRequests(b *testing.B, next func(i int64) (method, path string), e *en
 	b.RunParallel(func(pb *testing.PB) {
 		local := make([]time.Duration, 0, 1024)
 		for pb.Next() {
-			method, path := next(counter.Add(1))
-			req, _ := http.NewRequest(method, e.url+path, nil)
-			req.Header.Set("x-api-key", e.ops)
+			i := counter.Add(1)
+			method, path := next(i)
+			req, _ := http.NewRequest(method, urls[int(i)%len(urls)]+path, nil)
+			req.Header.Set("x-api-key", key)
 			t0 := time.Now()
 			resp, err := client.Do(req)
 			if err != nil {

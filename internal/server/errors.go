@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
@@ -35,7 +34,7 @@ func forbidden(format string, args ...any) *apiError {
 
 // toAPIError turns any error into what the client is told. Store errors carry messages written
 // for clients; anything else is logged and reported without detail.
-func toAPIError(ctx context.Context, log *slog.Logger, err error) *apiError {
+func (s *Server) toAPIError(ctx context.Context, err error) *apiError {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
@@ -51,7 +50,8 @@ func toAPIError(ctx context.Context, log *slog.Logger, err error) *apiError {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusServiceUnavailable, "unavailable", "the request was cancelled or timed out before it completed; it may be retried")
 	}
-	log.ErrorContext(ctx, "request failed", "error", err)
+	s.metrics.dbErrors.Inc()
+	s.log.ErrorContext(ctx, "request failed", "error", err)
 	return errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details (request id %s)", requestID(ctx))
 }
 

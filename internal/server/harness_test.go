@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -121,6 +123,7 @@ func checkErrorShape(t testing.TB, body []byte) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.Cleanup()
 	// Only a full run can tell whether every operation was exercised.
 	if f := flag.Lookup("test.run"); code == 0 && f != nil && f.Value.String() == "" && contract.doc != nil {
 		var missed []string
@@ -149,21 +152,37 @@ type env struct {
 	store  store.Store
 }
 
+// testDB is a fresh database for one test: a SQLite file, or with VIRTCO_TEST_STORE=postgres a
+// database on the tests' PostgreSQL server (make test runs the suite both ways).
+func testDB(t testing.TB) string {
+	t.Helper()
+	if os.Getenv("VIRTCO_TEST_STORE") == "postgres" {
+		return pgtest.Shared(t).NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), "virtco.db")
+}
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "virtco.db"))
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken()}
+	e.url, e.store = e.serve(testDB(t), nil)
+	return e
+}
+
+// serve starts one more server with the env's keys on db and returns its URL and store.
+func (e *env) serve(db string, log *slog.Logger) (string, store.Store) {
+	e.t.Helper()
+	st, err := store.Open(context.Background(), db)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), store: st}
-	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master})
+	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log})
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { hs.Close(); _ = st.Close() })
-	e.url = hs.URL
-	return e
+	e.t.Cleanup(func() { hs.Close(); _ = st.Close() })
+	return hs.URL, st
 }
 
 // response is an answer the tests look at.

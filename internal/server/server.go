@@ -37,6 +37,7 @@ type Server struct {
 	masterToken string
 	log         *slog.Logger
 	mux         *http.ServeMux
+	metrics     *metrics
 }
 
 // New returns a Server on st. The ops key and master token must not be empty.
@@ -48,6 +49,7 @@ func New(st store.Store, cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: cfg.MasterToken, log: cfg.Logger, mux: http.NewServeMux()}
+	s.metrics = newMetrics(st)
 	s.routes()
 	return s, nil
 }
@@ -55,29 +57,46 @@ func New(st store.Store, cfg Config) (*Server, error) {
 // handler is an API endpoint: it gets the authenticated caller and returns an error to report.
 type handler func(w http.ResponseWriter, r *http.Request, p principal) error
 
-// methods maps HTTP methods to the handlers of one path.
-type methods map[string]handler
+// endpoint is a handler and, for writes, the action its audit entries record.
+type endpoint struct {
+	h      handler
+	action string
+}
+
+func read(h handler) endpoint                 { return endpoint{h: h} }
+func write(action string, h handler) endpoint { return endpoint{h: h, action: action} }
+
+// methods maps HTTP methods to the endpoints of one path.
+type methods map[string]endpoint
 
 func (s *Server) routes() {
-	s.route("/v1/diag-accounts", methods{"GET": s.listDiagAccounts})
-	s.route("/v1/diag-accounts/{name}", methods{"PUT": s.putDiagAccount})
-	s.route("/v1/master-token", methods{"GET": s.getMasterToken})
-	s.route("/v1/customers", methods{"GET": s.listCustomers})
-	s.route("/v1/customers/{customer}", methods{"GET": s.getCustomer, "PUT": s.putCustomer, "DELETE": s.deleteCustomer})
-	s.route("/v1/customers/{customer}/status", methods{"GET": s.getCustomerStatus})
-	s.route("/v1/customers/{customer}/users", methods{"GET": s.listUsers})
-	s.route("/v1/customers/{customer}/users/{user}", methods{"GET": s.getUser, "PUT": s.putUser, "DELETE": s.deleteUser})
-	s.route("/v1/customers/{customer}/users/{user}/rotate", methods{"POST": s.rotateUser})
-	s.route("/v1/customers/{customer}/aws-accounts", methods{"GET": s.listAWSAccounts})
-	s.route("/v1/customers/{customer}/aws-accounts/{account_id}", methods{"GET": s.getAWSAccount, "PUT": s.putAWSAccount, "DELETE": s.deleteAWSAccount})
+	s.route("/v1/diag-accounts", methods{"GET": read(s.listDiagAccounts)})
+	s.route("/v1/diag-accounts/{name}", methods{"PUT": write("diag_account.put", s.putDiagAccount)})
+	s.route("/v1/master-token", methods{"GET": read(s.getMasterToken)})
+	s.route("/v1/customers", methods{"GET": read(s.listCustomers)})
+	s.route("/v1/customers/{customer}", methods{"GET": read(s.getCustomer),
+		"PUT": write("customer.put", s.putCustomer), "DELETE": write("customer.delete", s.deleteCustomer)})
+	s.route("/v1/customers/{customer}/status", methods{"GET": read(s.getCustomerStatus)})
+	s.route("/v1/customers/{customer}/users", methods{"GET": read(s.listUsers)})
+	s.route("/v1/customers/{customer}/users/{user}", methods{"GET": read(s.getUser),
+		"PUT": write("user.put", s.putUser), "DELETE": write("user.delete", s.deleteUser)})
+	s.route("/v1/customers/{customer}/users/{user}/rotate", methods{"POST": write("user.rotate", s.rotateUser)})
+	s.route("/v1/customers/{customer}/aws-accounts", methods{"GET": read(s.listAWSAccounts)})
+	s.route("/v1/customers/{customer}/aws-accounts/{account_id}", methods{"GET": read(s.getAWSAccount),
+		"PUT": write("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
+	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
+	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)
 	s.mux.HandleFunc("/readyz", s.readyz)
+	s.mux.Handle("/metrics", s.metrics.handler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s (the API is under /v1)", r.Method, r.URL.Path))
 	})
 }
 
-// route registers the handlers of one path; other methods get a JSON 405 that lists the allowed ones.
+// route registers the endpoints of one path; other methods get a JSON 405 that lists the
+// allowed ones. Every write, granted or refused, leaves an audit entry: the store records it with
+// the write itself, and route records the ones that never got that far.
 func (s *Server) route(pattern string, m methods) {
 	allowed := make([]string, 0, len(m))
 	for method := range m {
@@ -85,21 +104,30 @@ func (s *Server) route(pattern string, m methods) {
 	}
 	sort.Strings(allowed)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		h, ok := m[r.Method]
+		ep, ok := m[r.Method]
 		if !ok {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed",
 				"%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
 			return
 		}
+		entry := newAuditEntry(r, ep.action)
+		r = r.WithContext(store.WithAudit(r.Context(), entry))
 		p, err := s.authenticate(r)
 		if err == nil {
 			*callerFrom(r.Context()) = p
-			err = h(w, r, p)
+			entry.KeyKind, entry.KeyID = p.kind.String(), p.keyID
+			if p.kind == kindUser {
+				entry.Actor = p.user + "@" + p.customer
+			}
+			err = ep.h(w, r, p)
 		}
+		var ae *apiError
 		if err != nil {
-			writeError(w, toAPIError(r.Context(), s.log, err))
+			ae = s.toAPIError(r.Context(), err)
+			writeError(w, ae)
 		}
+		s.recordRefusal(r.Context(), entry, ae)
 	})
 }
 
@@ -154,8 +182,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.ErrorContext(ctx, "panic", "value", fmt.Sprint(v), "path", r.URL.Path)
 			writeError(sw, errorf(http.StatusInternalServerError, "internal", "internal error (request id %s)", id))
 		}
+		elapsed := time.Since(start)
+		s.metrics.observe(r, sw.status, elapsed)
 		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"key", caller.kind.String(), "key_id", caller.keyID, "duration", time.Since(start).Round(time.Microsecond))
+			"key", caller.kind.String(), "key_id", caller.keyID, "duration", elapsed.Round(time.Microsecond))
 	}()
 	s.mux.ServeHTTP(sw, r)
 }
@@ -220,6 +250,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
+		s.metrics.dbErrors.Inc()
 		s.log.WarnContext(ctx, "not ready", "error", err)
 		writeError(w, errorf(http.StatusServiceUnavailable, "unavailable", "the database does not answer"))
 		return

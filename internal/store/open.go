@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -17,15 +16,20 @@ var migrations embed.FS
 // Open opens the store a --db value names: a postgres:// URL, or else a SQLite file path. The
 // schema is brought up to date before it returns.
 func Open(ctx context.Context, db string) (Store, error) {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		return nil, fmt.Errorf("PostgreSQL is not supported yet: --db %q", redactURL(db))
+	if IsPostgresURL(db) {
+		return openPostgres(ctx, db)
 	}
 	return openSQLite(ctx, db)
 }
 
+// IsPostgresURL tells whether a --db value names PostgreSQL.
+func IsPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
 // migrate applies the engine's migrations that the database has not seen, in file-name order,
 // each in its own transaction with its record in schema_migrations.
-func migrate(ctx context.Context, db *sql.DB, d dialect) error {
+func migrate(ctx context.Context, db txBeginner, d dialect) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -39,13 +43,13 @@ func migrate(ctx context.Context, db *sql.DB, d dialect) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
-	s := &sqlStore{rdb: db, wdb: db, d: d, now: time.Now}
+	s := &sqlStore{d: d, now: time.Now}
 	for _, name := range names {
 		body, err := fs.ReadFile(migrations, dir+"/"+name)
 		if err != nil {
 			return err
 		}
-		err = s.write(ctx, func(t tx) error {
+		err = s.runTx(ctx, db, func(t tx) error {
 			var n int
 			if err := t.row(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil || n > 0 {
 				return err

@@ -107,7 +107,13 @@ func (s *sqlStore) read(ctx context.Context, fn func(t tx) error) error {
 	return s.runTx(ctx, s.rdb, fn)
 }
 
-func (s *sqlStore) runTx(ctx context.Context, db *sql.DB, fn func(t tx) error) error {
+// txBeginner is a *sql.DB or one *sql.Conn of it.
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *sqlStore) runTx(ctx context.Context, db txBeginner, fn func(t tx) error) error {
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -120,6 +126,27 @@ func (s *sqlStore) runTx(ctx context.Context, db *sql.DB, fn func(t tx) error) e
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// writeAudited is write that also records the context's pending audit entry in the same
+// transaction.
+func (s *sqlStore) writeAudited(ctx context.Context, fn func(t tx) error) error {
+	entry := pendingAudit(ctx)
+	if entry == nil {
+		return s.write(ctx, fn)
+	}
+	if entry.At.IsZero() {
+		entry.At = s.now()
+	}
+	err := s.write(ctx, func(t tx) error {
+		if err := fn(t); err != nil {
+			return err
+		}
+		entry.Outcome = OutcomeOK
+		return insertAudit(ctx, t, entry)
+	})
+	entry.recorded = err == nil
+	return err
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {
@@ -153,7 +180,7 @@ func scanDiag(sc interface{ Scan(...any) error }) (DiagAccount, error) {
 func (s *sqlStore) PutDiagAccount(ctx context.Context, d DiagAccount) (DiagAccount, bool, error) {
 	var out DiagAccount
 	var created bool
-	err := s.write(ctx, func(t tx) error {
+	err := s.writeAudited(ctx, func(t tx) error {
 		now := fmtTime(s.now())
 		res, err := t.exec(ctx, `UPDATE diag_accounts SET account_id = ?, principal_arn = ?, region = ?, status = ?, updated_at = ?
 			WHERE name = ?`, d.AccountID, d.PrincipalARN, d.Region, d.Status, now, d.Name)
@@ -224,7 +251,7 @@ func (s *sqlStore) MasterToken(ctx context.Context, candidate string) (string, e
 }
 
 func (s *sqlStore) SetMasterToken(ctx context.Context, token string) error {
-	return s.write(ctx, func(t tx) error {
+	return s.writeAudited(ctx, func(t tx) error {
 		_, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES ('master_token', ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, token)
 		return err
@@ -284,7 +311,7 @@ func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid:
 func (s *sqlStore) PutCustomer(ctx context.Context, name string, spec CustomerSpec, externalID string, pre Precondition) (Customer, bool, error) {
 	var out Customer
 	var created bool
-	err := s.write(ctx, func(t tx) error {
+	err := s.writeAudited(ctx, func(t tx) error {
 		version, found, err := s.lockCustomer(ctx, t, name)
 		if err != nil {
 			return err
@@ -409,7 +436,7 @@ func (s *sqlStore) ListCustomers(ctx context.Context) ([]CustomerSummary, error)
 }
 
 func (s *sqlStore) DeleteCustomer(ctx context.Context, name string, pre Precondition) error {
-	return s.write(ctx, func(t tx) error {
+	return s.writeAudited(ctx, func(t tx) error {
 		version, found, err := s.lockCustomer(ctx, t, name)
 		if err != nil {
 			return err
@@ -491,7 +518,7 @@ func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key
 func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKey) (User, bool, error) {
 	var u User
 	var created bool
-	err := s.write(ctx, func(t tx) error {
+	err := s.writeAudited(ctx, func(t tx) error {
 		_, found, err := s.lockCustomer(ctx, t, customer)
 		if err != nil {
 			return err
@@ -540,7 +567,7 @@ func customerExists(ctx context.Context, t tx, name string) error {
 
 // deleteChild removes one user or AWS account of a customer and gives the customer a new version.
 func (s *sqlStore) deleteChild(ctx context.Context, customer, query string, notFound error, args ...any) error {
-	return s.write(ctx, func(t tx) error {
+	return s.writeAudited(ctx, func(t tx) error {
 		if _, found, err := s.lockCustomer(ctx, t, customer); err != nil {
 			return err
 		} else if !found {
@@ -564,7 +591,7 @@ func (s *sqlStore) DeleteUser(ctx context.Context, customer, name string) error 
 
 func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key NewKey) (User, error) {
 	var u User
-	err := s.write(ctx, func(t tx) error {
+	err := s.writeAudited(ctx, func(t tx) error {
 		if _, found, err := s.lockCustomer(ctx, t, customer); err != nil {
 			return err
 		} else if !found {
@@ -602,7 +629,7 @@ func (s *sqlStore) UserByToken(ctx context.Context, token string) (User, error) 
 
 func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error) {
 	var u User
-	err := s.write(ctx, func(t tx) error {
+	err := s.writeAudited(ctx, func(t tx) error {
 		if err := s.checkDiag(ctx, t, diag); err != nil {
 			return err
 		}
@@ -671,7 +698,7 @@ func listAccounts(ctx context.Context, t tx, customer string) ([]AWSAccount, err
 func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount) (AWSAccount, bool, error) {
 	var out AWSAccount
 	var created bool
-	err := s.write(ctx, func(t tx) error {
+	err := s.writeAudited(ctx, func(t tx) error {
 		if _, found, err := s.lockCustomer(ctx, t, a.Customer); err != nil {
 			return err
 		} else if !found {

@@ -144,7 +144,7 @@ type Precondition struct {
 }
 
 // Store is the control plane's persistence. Every method is one transaction: a write that
-// returns nil is durable.
+// returns nil is durable, and so is the audit entry its context carries (WithAudit).
 type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
@@ -179,4 +179,9 @@ type Store interface {
 	GetAWSAccount(ctx context.Context, customer, accountID string) (AWSAccount, error)
 	ListAWSAccounts(ctx context.Context, customer string) ([]AWSAccount, error)
 	DeleteAWSAccount(ctx context.Context, customer, accountID string) error
+
+	// RecordAudit records an entry of a write that did not reach the store (refused, invalid).
+	RecordAudit(ctx context.Context, e *AuditEntry) error
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	Counts(ctx context.Context) (Counts, error)
 }

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
 )
 
 // The same suite runs on every engine; openers give each test a fresh, empty store.
@@ -31,6 +35,8 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"Provision":             testProvision,
 		"MasterToken":           testMasterToken,
 		"ConcurrentUsers":       testConcurrentUsers,
+		"Audit":                 testAudit,
+		"Counts":                testCounts,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -348,5 +354,87 @@ func TestSQLiteReopen(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	if _, err := Open(ctx, filepath.Join(t.TempDir(), "missing", "virtco.db")); err == nil {
 		t.Fatal("opened a database in a directory that does not exist")
+	}
+}
+
+func TestPostgres(t *testing.T) {
+	pg := pgtest.Shared(t)
+	runSuite(t, func(t *testing.T) Store {
+		s, err := Open(context.Background(), pg.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Cleanup()
+	os.Exit(code)
+}
+
+func testAudit(t *testing.T, s Store) {
+	ok := &AuditEntry{KeyKind: "ops", Action: "customer.put", Request: "PUT /v1/customers/acme.com", Customer: "acme.com", Target: "acme.com"}
+	if _, _, err := s.PutCustomer(WithAudit(ctx, ok), "acme.com", CustomerSpec{AWSRegion: "us-east-1"}, "e", Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if !ok.Recorded() || ok.Outcome != OutcomeOK {
+		t.Fatalf("a committed write's entry: %+v", ok)
+	}
+	// A write that fails leaves its entry unrecorded, for the caller to record as refused.
+	failed := &AuditEntry{KeyKind: "ops", Action: "customer.put", Customer: "acme.com", Target: "acme.com"}
+	_, _, err := s.PutCustomer(WithAudit(ctx, failed), "acme.com", CustomerSpec{DiagAccount: "Nope"}, "e", Precondition{})
+	if !errors.Is(err, ErrInvalid) || failed.Recorded() {
+		t.Fatalf("failed write: %v, recorded %v", err, failed.Recorded())
+	}
+	failed.Outcome, failed.Detail = "400 invalid_argument", "no such diag account"
+	if err := s.RecordAudit(ctx, failed); err != nil || !failed.Recorded() {
+		t.Fatal(err)
+	}
+	other := &AuditEntry{KeyKind: "user", KeyID: "k1", Actor: "ann@other.org", Action: "user.put", Customer: "other.org", Outcome: "403 permission_denied"}
+	if err := s.RecordAudit(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+
+	all, err := s.ListAudit(ctx, AuditFilter{})
+	if err != nil || len(all) != 3 || all[0].Outcome != OutcomeOK || all[1].Detail != "no such diag account" || all[2].Actor != "ann@other.org" {
+		t.Fatalf("all entries: %+v %v", all, err)
+	}
+	acme, _ := s.ListAudit(ctx, AuditFilter{Customer: "acme.com"})
+	page, _ := s.ListAudit(ctx, AuditFilter{AfterID: all[0].ID, Limit: 1})
+	future, _ := s.ListAudit(ctx, AuditFilter{Since: all[2].At.Add(time.Second)})
+	past, _ := s.ListAudit(ctx, AuditFilter{Until: all[0].At})
+	window, _ := s.ListAudit(ctx, AuditFilter{Since: all[0].At, Until: all[2].At.Add(time.Second)})
+	if len(acme) != 2 || len(page) != 1 || page[0].ID != all[1].ID || len(future) != 0 || len(past) != 0 || len(window) != 3 {
+		t.Fatalf("filters: customer %d, page %+v, future %d, past %d, window %d", len(acme), page, len(future), len(past), len(window))
+	}
+	// Entries outlive what they describe.
+	if err := s.DeleteCustomer(WithAudit(ctx, &AuditEntry{Action: "customer.delete", Customer: "acme.com"}), "acme.com", Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if acme, _ := s.ListAudit(ctx, AuditFilter{Customer: "acme.com"}); len(acme) != 3 {
+		t.Fatalf("after the customer was deleted: %d entries", len(acme))
+	}
+}
+
+func testCounts(t *testing.T, s Store) {
+	mustCustomer(t, s, "acme.com", "")
+	mustCustomer(t, s, "other.org", "")
+	for i, u := range []string{"joe", "ann", "bob"} {
+		if _, _, err := s.PutUser(ctx, "acme.com", u, key(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []AWSAccount{{Customer: "acme.com", AccountID: "111111111111", State: StateDone, RoleARN: "arn:aws:iam::111111111111:role/r"},
+		{Customer: "other.org", AccountID: "222222222222", State: StateInProgress}} {
+		if _, _, err := s.PutAWSAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.Counts(ctx)
+	if err != nil || c.Customers != 2 || c.Users != 3 || c.Roles[StateDone] != 1 || c.Roles[StateInProgress] != 1 {
+		t.Fatalf("counts: %+v %v", c, err)
 	}
 }

@@ -1,0 +1,72 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Audit is the control plane's audit trail: every write, granted or refused (ops only).
+type Audit interface {
+	// List returns a page of entries, oldest first; pass the page's NextAfterID as AfterID for the
+	// next one (zero when there is none).
+	List(ctx context.Context, opts AuditListOptions) (*AuditPage, error)
+}
+
+// AuditListOptions filters Audit.List; zero fields do not filter.
+type AuditListOptions struct {
+	Customer string
+	Since    time.Time // at or after
+	Until    time.Time // before
+	AfterID  int64
+	Limit    int // 1-1000; the server's default is 100
+}
+
+// AuditEntry is one write: who (never a key), what, on what, when, and how it ended.
+type AuditEntry struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	KeyKind  string    `json:"key_kind"`
+	KeyID    string    `json:"key_id"`
+	Actor    string    `json:"actor"`
+	Action   string    `json:"action"`
+	Request  string    `json:"request"`
+	Customer string    `json:"customer"`
+	Target   string    `json:"target"`
+	Outcome  string    `json:"outcome"`
+	Detail   string    `json:"detail"`
+}
+
+// AuditPage is one page of the audit trail.
+type AuditPage struct {
+	Entries     []AuditEntry `json:"entries"`
+	NextAfterID int64        `json:"next_after_id"`
+}
+
+type audit struct{ c *Client }
+
+func (s *audit) List(ctx context.Context, opts AuditListOptions) (*AuditPage, error) {
+	q := url.Values{}
+	if opts.Customer != "" {
+		q.Set("customer", opts.Customer)
+	}
+	if !opts.Since.IsZero() {
+		q.Set("since", opts.Since.UTC().Format(time.RFC3339))
+	}
+	if !opts.Until.IsZero() {
+		q.Set("until", opts.Until.UTC().Format(time.RFC3339))
+	}
+	if opts.AfterID > 0 {
+		q.Set("after_id", strconv.FormatInt(opts.AfterID, 10))
+	}
+	if opts.Limit > 0 {
+		q.Set("limit", strconv.Itoa(opts.Limit))
+	}
+	var out AuditPage
+	if _, err := s.c.do(ctx, http.MethodGet, "/v1/audit", nil, &out, &requestOptions{query: q}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// legacy serves the protocol apiKeyGen.py speaks: GET /internal?target=<t>&customer=<c> with the
+// ops key, answering in the old shapes. Where the old backend quietly did the wrong thing (an
+// unknown diag account ignored, a provision without a user name), this one refuses with a JSON
+// error that says what is expected.
+func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) error {
+	target := r.URL.Query().Get("target")
+	if target == "provision" || target == "unprovision" {
+		entry := auditEntryFrom(r)
+		entry.Action, entry.Request = "legacy."+target, "GET /internal?target="+target+"&customer="+r.URL.Query().Get("customer")
+	}
+	if err := p.requireOps("the legacy /internal protocol"); err != nil {
+		return err
+	}
+	arg := r.URL.Query().Get("customer")
+	ctx := r.Context()
+	switch target {
+	case "diags":
+		list, err := s.store.ListDiagAccounts(ctx)
+		if err != nil {
+			return err
+		}
+		names := []string{}
+		for _, d := range list {
+			names = append(names, d.Name)
+		}
+		writeJSON(w, http.StatusOK, names)
+	case "mtok":
+		writeJSON(w, http.StatusOK, s.masterToken)
+	case "customers":
+		list, err := s.store.ListCustomers(ctx)
+		if err != nil {
+			return err
+		}
+		names := []string{}
+		for _, c := range list {
+			names = append(names, c.Name)
+		}
+		writeJSON(w, http.StatusOK, names)
+	case "customer", "ctok", "cstatus":
+		c, err := s.legacyCustomer(r, target, arg)
+		if err != nil {
+			return err
+		}
+		v := customerView(c)
+		switch target {
+		case "customer":
+			writeJSON(w, http.StatusOK, v)
+		case "cstatus":
+			writeJSON(w, http.StatusOK, map[string]string{"name": v.DiagAccount, "account": v.DiagAccountID,
+				"cross_account_role_creation_status": v.RoleStatus})
+		default:
+			users, err := s.store.ListUsers(ctx, c.Name)
+			if err != nil {
+				return err
+			}
+			tokens := make([]map[string]map[string]string, 0, len(users))
+			for _, u := range users {
+				tokens = append(tokens, map[string]map[string]string{u.Name: {"x-api-key": u.Token}})
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"name": v.DiagAccount, "account": v.DiagAccountID, "tokens": tokens})
+		}
+	case "provision":
+		return s.legacyProvision(w, r, arg)
+	case "unprovision":
+		name, err := legacyCustomerArg(target, arg)
+		if err != nil {
+			return err
+		}
+		auditEntryFrom(r).Customer, auditEntryFrom(r).Target = name, name
+		err = s.store.DeleteCustomer(ctx, name, store.Precondition{})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			writeJSON(w, http.StatusOK, map[string]string{"Status": "not found"})
+		case err != nil:
+			return err
+		default:
+			writeJSON(w, http.StatusOK, map[string]string{"Status": "success"})
+		}
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{})
+	}
+	return nil
+}
+
+func legacyCustomerArg(target, arg string) (string, error) {
+	if arg == "" {
+		return "", invalid("target=%s needs customer=<customer>, a lower-case DNS domain such as acme.com", target)
+	}
+	if err := validCustomer(arg); err != nil {
+		return "", err
+	}
+	return arg, nil
+}
+
+func (s *Server) legacyCustomer(r *http.Request, target, arg string) (store.Customer, error) {
+	name, err := legacyCustomerArg(target, arg)
+	if err != nil {
+		return store.Customer{}, err
+	}
+	return s.store.GetCustomer(r.Context(), name)
+}
+
+// legacyProvision handles customer=user@customer[:diag].
+func (s *Server) legacyProvision(w http.ResponseWriter, r *http.Request, arg string) error {
+	const form = "target=provision needs customer=<user>@<customer>[:<diag account>], such as joe@acme.com:Diag3"
+	spec, diag, hasDiag := strings.Cut(arg, ":")
+	user, customer, ok := strings.Cut(spec, "@")
+	switch {
+	case arg == "":
+		return invalid("%s", form)
+	case !ok || user == "":
+		return invalid("%q names no user: %s", arg, form)
+	case hasDiag && diag == "":
+		return invalid("%q has an empty diag account after ':': %s", arg, form)
+	}
+	entry := auditEntryFrom(r)
+	entry.Customer, entry.Target = customer, user+"@"+customer
+	if err := validUser(user); err != nil {
+		return err
+	}
+	if err := validCustomer(customer); err != nil {
+		return err
+	}
+	if hasDiag {
+		if err := validDiagName(diag); err != nil {
+			return err
+		}
+	}
+	u, err := s.store.Provision(r.Context(), customer, user, diag, uuid.NewString(), newUserKey())
+	if errors.Is(err, store.ErrInvalid) {
+		return s.unknownDiagAccount(r.Context(), diag)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"key_name": u.KeyName(), "key_id": u.KeyID, "api_key": u.Token})
+	return nil
+}

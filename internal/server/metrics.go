@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own so that several servers
+// can live in one test process.
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	dbErrors prometheus.Counter
+}
+
+func newMetrics(st store.Store) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "virtco_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "virtco_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method"}),
+		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "virtco_database_errors_total", Help: "Database operations that failed (not counting not-found and conflicts).",
+		}),
+	}
+	m.registry.MustRegister(m.requests, m.latency, m.dbErrors, &provisioned{st: st, errors: m.dbErrors},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// observe counts a finished request under its route pattern, so that names in paths never make
+// new series.
+func (m *metrics) observe(r *http.Request, status int, elapsed time.Duration) {
+	route := r.Pattern
+	if route == "" || route == "/" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+}
+
+func (m *metrics) handler() http.Handler {
+	// A database that does not answer drops the gauges it feeds, not the whole page.
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// provisioned reports what the database holds when scraped, so that every server on a shared
+// PostgreSQL reports the same, true numbers.
+type provisioned struct {
+	st     store.Store
+	errors prometheus.Counter
+}
+
+var (
+	customersDesc = prometheus.NewDesc("virtco_customers", "Provisioned customers.", nil, nil)
+	usersDesc     = prometheus.NewDesc("virtco_users", "Provisioned users (live API keys).", nil, nil)
+	rolesDesc     = prometheus.NewDesc("virtco_roles", "Registered AWS accounts by role state.", []string{"state"}, nil)
+)
+
+func (p *provisioned) Describe(ch chan<- *prometheus.Desc) {
+	ch <- customersDesc
+	ch <- usersDesc
+	ch <- rolesDesc
+}
+
+func (p *provisioned) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := p.st.Counts(ctx)
+	if err != nil {
+		p.errors.Inc()
+		ch <- prometheus.NewInvalidMetric(customersDesc, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(customersDesc, prometheus.GaugeValue, float64(c.Customers))
+	ch <- prometheus.MustNewConstMetric(usersDesc, prometheus.GaugeValue, float64(c.Users))
+	for _, state := range []string{store.StatePending, store.StateInProgress, store.StateDone, store.StatePurge} {
+		ch <- prometheus.MustNewConstMetric(rolesDesc, prometheus.GaugeValue, float64(c.Roles[state]), state)
+	}
+}
