@@ -27,9 +27,13 @@ import (
 var version = "dev"
 
 func main() {
+	os.Exit(runUntilSignalled())
+}
+
+func runUntilSignalled() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stderr))
+	return run(ctx, os.Args[1:], os.Stderr)
 }
 
 type options struct {
@@ -108,7 +112,7 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", o.addr, err)
 	}

@@ -279,7 +279,7 @@ func validateTrustPolicy(doc string) (*policyDoc, *apiError) {
 		}
 		for typ, vals := range ps.byType {
 			for _, v := range vals {
-				ok := true
+				var ok bool
 				switch typ {
 				case "AWS":
 					ok = validAWSPrincipal(v)

@@ -29,7 +29,7 @@ type Server struct {
 // Close or Shutdown. It returns once the listener is open, so the URL is
 // immediately usable.
 func (e *Emulator) Start(addr string) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

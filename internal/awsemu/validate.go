@@ -27,13 +27,13 @@ func validationError(value, field, constraint string) *apiError {
 }
 
 // checkLength checks a string's length in characters.
-func checkLength(value, field string, min, max int) *apiError {
+func checkLength(value, field string, minLen, maxLen int) *apiError {
 	n := utf8.RuneCountInString(value)
-	if n < min {
-		return validationError(value, field, "Member must have length greater than or equal to "+strconv.Itoa(min))
+	if n < minLen {
+		return validationError(value, field, "Member must have length greater than or equal to "+strconv.Itoa(minLen))
 	}
-	if n > max {
-		return validationError(value, field, "Member must have length less than or equal to "+strconv.Itoa(max))
+	if n > maxLen {
+		return validationError(value, field, "Member must have length less than or equal to "+strconv.Itoa(maxLen))
 	}
 	return nil
 }
@@ -47,13 +47,13 @@ func checkPattern(value, field string, re *regexp.Regexp, pattern string) *apiEr
 
 // entityName reads and checks a required IAM name parameter (RoleName,
 // PolicyName, InstanceProfileName).
-func entityName(p params, param string, max int) (string, *apiError) {
+func entityName(p params, param string, maxLen int) (string, *apiError) {
 	v, err := p.required(param)
 	if err != nil {
 		return "", err
 	}
 	field := lowerFirst(param)
-	if err := checkLength(v, field, 1, max); err != nil {
+	if err := checkLength(v, field, 1, maxLen); err != nil {
 		return "", err
 	}
 	if err := checkPattern(v, field, entityNameRE, `[\w+=,.@-]+`); err != nil {

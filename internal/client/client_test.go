@@ -315,7 +315,7 @@ func TestErrorStatuses(t *testing.T) {
 			h := newHarness(t, apiErrorHandler(tc.status, tc.code, msg))
 			_, _, err := h.c.Customers.Put(context.Background(), "acme.com", CustomerPutOptions{DiagAccount: "Nope"})
 			for _, e := range all {
-				if got := errors.Is(err, e); got != (e == tc.want) {
+				if got := errors.Is(err, e); got != (e == tc.want) { //nolint:errorlint // comparing the sentinels themselves
 					t.Errorf("errors.Is(err, %q) = %v", e, got)
 				}
 			}
@@ -713,7 +713,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		},
 		func(w http.ResponseWriter, _ *http.Request, _ int) { hangUp(w) },
 		func(w http.ResponseWriter, r *http.Request, _ int) {
-			http.Redirect(w, r, "http://elsewhere.invalid/?k="+testKey, 302)
+			http.Redirect(w, r, "http://elsewhere.invalid/?k="+testKey, http.StatusFound)
 		},
 		func(w http.ResponseWriter, _ *http.Request, _ int) { _, _ = io.WriteString(w, "not json "+testKey) },
 	} {

@@ -131,7 +131,7 @@ func Start() (*Server, error) {
 		return fail(err)
 	}
 	if out, err := initdb.CombinedOutput(); err != nil {
-		return fail(fmt.Errorf("initdb: %v\n%s", err, out))
+		return fail(fmt.Errorf("initdb: %w\n%s", err, out))
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		if err = s.startServer(bin); err == nil {
@@ -181,7 +181,7 @@ func (s *Server) startServer(bin string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("postgres did not accept connections within 30s: %v", err)
+			return fmt.Errorf("postgres did not accept connections within 30s: %w", err)
 		}
 	}
 }

@@ -21,10 +21,9 @@ func precondition(r *http.Request) store.Precondition {
 	if strings.TrimSpace(r.Header.Get("If-None-Match")) == "*" {
 		pre.MustNotExist = true
 	}
-	match := strings.TrimSpace(r.Header.Get("If-Match"))
-	switch {
-	case match == "":
-	case match == "*":
+	switch match := strings.TrimSpace(r.Header.Get("If-Match")); match {
+	case "":
+	case "*":
 		pre.MustExist = true
 	default:
 		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)

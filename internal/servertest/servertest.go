@@ -61,7 +61,7 @@ func Binary(t testing.TB) string {
 		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/virtco-server")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("go build ./cmd/virtco-server: %v\n%s", err, out)
+			build.err = fmt.Errorf("go build ./cmd/virtco-server: %w\n%s", err, out)
 		}
 	})
 	if build.err != nil {
@@ -210,7 +210,7 @@ func (p *Process) start() error {
 	case url := <-ready:
 		p.URL = url
 	case <-p.done:
-		return fmt.Errorf("virtco-server exited before serving (%v):\n%s", p.err, p.logs.String())
+		return fmt.Errorf("virtco-server exited before serving (%w):\n%s", p.err, p.logs.String())
 	case <-time.After(60 * time.Second):
 		_ = p.cmd.Process.Kill()
 		return fmt.Errorf("virtco-server did not start serving within a minute:\n%s", p.logs.String())
