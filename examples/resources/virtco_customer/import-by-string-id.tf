@@ -1,0 +1,4 @@
+import {
+  to = virtco_customer.acme
+  id = "acme.com"
+}

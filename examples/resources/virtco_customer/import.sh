@@ -1,0 +1,2 @@
+# A customer is imported by its name.
+terraform import virtco_customer.acme acme.com

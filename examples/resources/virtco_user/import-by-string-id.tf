@@ -1,0 +1,4 @@
+import {
+  to = virtco_user.joe
+  id = "joe@acme.com"
+}

@@ -1,0 +1,298 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/client"
+)
+
+var (
+	_ resource.Resource                = &userResource{}
+	_ resource.ResourceWithConfigure   = &userResource{}
+	_ resource.ResourceWithImportState = &userResource{}
+)
+
+// NewUserResource is the virtco_user resource.
+func NewUserResource() resource.Resource { return &userResource{} }
+
+type userResource struct {
+	data *providerData
+}
+
+type userResourceModel struct {
+	ID          types.String `tfsdk:"id"`
+	Customer    types.String `tfsdk:"customer"`
+	Name        types.String `tfsdk:"name"`
+	RotateToken types.Map    `tfsdk:"rotate_token"`
+	Token       types.String `tfsdk:"token"`
+	KeyID       types.String `tfsdk:"key_id"`
+	KeyName     types.String `tfsdk:"key_name"`
+}
+
+// userFields maps the fields of the server's 400 messages to the resource's attributes.
+var userFields = fields{"customer": "customer", "user": "name"}
+
+// privateImported marks, in the private state, a user that was imported and has not been
+// updated since: its first rotate_token is recorded without rotating (see the token's plan
+// modifier), so that importing a user never replaces a token in use.
+const privateImported = "imported"
+
+func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_user"
+}
+
+func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A user of a VIRT-CO customer, with its API key (the user token). Creating one needs the ops " +
+			"key and an existing customer. Destroying it revokes the user's key at once.\n\n" +
+			"The token is stored in the state (marked sensitive); where it is only passed on, the " +
+			"`virtco_user_token` ephemeral resource reads it without storing it. Creating a user that already exists on " +
+			"the platform is an error, never a silent adoption: import it instead.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`user@customer`, such as `joe@acme.com`: the import id.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"customer": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Name of the user's customer, such as `acme.com`; usually `virtco_customer.<name>.name`, " +
+					"so that Terraform creates the customer first. Changing it replaces the user.",
+				Validators:    customerNameValidators(),
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "The user's name, such as `joe`: 1-64 characters of `A-Z`, `a-z`, `0-9`, `.`, `_` and " +
+					"`-`, not only dots. Changing it replaces the user (the old user's key is revoked).",
+				Validators:    userNameValidators(),
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"rotate_token": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Arbitrary map of values that, when changed, rotates the user's token in place: the " +
+					"user gets a new token and the old one stops working at once (`key_id` stays). For example " +
+					"`{ rotated = \"2025-01\" }`, or a `time_rotating` id. After an import, the first value given is " +
+					"recorded without rotating, so that importing a user never replaces a token in use.",
+			},
+			"token": schema.StringAttribute{
+				Computed:  true,
+				Sensitive: true,
+				MarkdownDescription: "The user's API key (`vcu_...`), sent as `x-api-key` by the user's tools. Known after " +
+					"create; changes only when `rotate_token` changes.",
+				PlanModifiers: []planmodifier.String{rotateTokenModifier{}},
+			},
+			"key_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The id of the user's key; it stays the same when the token is rotated.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"key_name": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The key's name as the platform spells it: `user@customer-API-Key`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *userResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (m *userResourceModel) fromAPI(u *client.User) {
+	m.ID = types.StringValue(userID(u.Customer, u.Name))
+	m.Customer = types.StringValue(u.Customer)
+	m.Name = types.StringValue(u.Name)
+	m.Token = types.StringValue(u.Token)
+	m.KeyID = types.StringValue(u.KeyID)
+	m.KeyName = types.StringValue(u.KeyName)
+}
+
+func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan userResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	customer, name := plan.Customer.ValueString(), plan.Name.ValueString()
+	doing := fmt.Sprintf("creating user %q of customer %q", name, customer)
+	c := r.data.apiClient(&resp.Diagnostics, doing)
+	if c == nil {
+		return
+	}
+	ctx = r.data.logContext(ctx)
+	u, created, err := c.Users.Put(ctx, customer, name)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		resp.Diagnostics.AddAttributeError(path.Root("customer"), "Customer does not exist",
+			fmt.Sprintf("User %q cannot be created: customer %q does not exist on the platform.\n\n"+
+				"Create the customer first: declare it as a virtco_customer and set customer = virtco_customer.<name>.name, "+
+				"so that Terraform creates it before its users.", name, customer))
+		return
+	case err != nil:
+		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
+		return
+	case !created:
+		// PUT is idempotent on the server: an existing user answers 200 with its key untouched.
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "User already exists",
+			fmt.Sprintf("User %q of customer %q already exists on the platform, so Terraform will not create it (nor "+
+				"silently take it over); its key is untouched.\n\n"+
+				"To manage it with this configuration, import it: terraform import <address of this resource> %s "+
+				"(such as terraform import virtco_user.example %s), or add an import block { to = <address>, id = %q }.",
+				name, customer, userID(customer, name), userID(customer, name), userID(customer, name)))
+		return
+	}
+	tflog.Debug(ctx, "created user", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
+	plan.fromAPI(u)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state userResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	customer, name := state.Customer.ValueString(), state.Name.ValueString()
+	doing := fmt.Sprintf("reading user %q of customer %q", name, customer)
+	c := r.data.apiClient(&resp.Diagnostics, doing)
+	if c == nil {
+		return
+	}
+	ctx = r.data.logContext(ctx)
+	u, err := c.Users.Get(ctx, customer, name)
+	if errors.Is(err, client.ErrNotFound) {
+		tflog.Warn(ctx, "user no longer exists on the platform; removing it from the state", map[string]any{"customer": customer, "user": name})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		r.data.addAPIError(&resp.Diagnostics, doing, needsReadAll, userFields, err)
+		return
+	}
+	state.fromAPI(u)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state userResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Only rotate_token can change in place (customer and name replace the user). The plan leaves
+	// the token unknown when it is to be rotated, or when rotate_token was not known at plan time
+	// (then it is rotated only if rotate_token turned out to change).
+	imported, diags := req.Private.GetKey(ctx, privateImported)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
+	firstAfterImport := len(imported) > 0 && state.RotateToken.IsNull()
+	rotate := plan.Token.IsUnknown() && !plan.RotateToken.Equal(state.RotateToken) && !firstAfterImport
+	if !rotate {
+		plan.Token, plan.KeyID, plan.KeyName, plan.ID = state.Token, state.KeyID, state.KeyName, state.ID
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	customer, name := plan.Customer.ValueString(), plan.Name.ValueString()
+	doing := fmt.Sprintf("rotating the token of user %q of customer %q", name, customer)
+	c := r.data.apiClient(&resp.Diagnostics, doing)
+	if c == nil {
+		return
+	}
+	ctx = r.data.logContext(ctx)
+	u, err := c.Users.Rotate(ctx, customer, name)
+	if errors.Is(err, client.ErrNotFound) {
+		resp.Diagnostics.AddError("User no longer exists",
+			fmt.Sprintf("User %q of customer %q was removed on the platform after Terraform last read it, so its token "+
+				"was not rotated. Run terraform apply again: the plan will re-create it.", name, customer))
+		return
+	}
+	if err != nil {
+		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
+		return
+	}
+	tflog.Debug(ctx, "rotated user token", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
+	plan.fromAPI(u)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state userResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	customer, name := state.Customer.ValueString(), state.Name.ValueString()
+	doing := fmt.Sprintf("revoking user %q of customer %q", name, customer)
+	c := r.data.apiClient(&resp.Diagnostics, doing)
+	if c == nil {
+		return
+	}
+	err := c.Users.Delete(r.data.logContext(ctx), customer, name)
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
+	}
+}
+
+func (r *userResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	customer, name, err := parseUserID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("A virtco_user is imported by user@customer, such as joe@acme.com: %s.", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), userID(customer, name))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("customer"), customer)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte(`true`))...)
+}
+
+// rotateTokenModifier plans the token: unknown on create and when rotate_token changes (the
+// token will be rotated), the prior token otherwise. A user imported and not updated since keeps
+// its token when rotate_token is first set.
+type rotateTokenModifier struct{}
+
+func (rotateTokenModifier) Description(context.Context) string {
+	return "The token stays as it is unless rotate_token changes."
+}
+
+func (m rotateTokenModifier) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (rotateTokenModifier) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || req.StateValue.IsNull() {
+		return // create (unknown) or destroy
+	}
+	var planned, prior types.Map
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("rotate_token"), &planned)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_token"), &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if planned.IsUnknown() {
+		return // not known until apply: it may change, so the token may too
+	}
+	if planned.Equal(prior) {
+		resp.PlanValue = req.StateValue
+		return
+	}
+	imported, diags := req.Private.GetKey(ctx, privateImported)
+	resp.Diagnostics.Append(diags...)
+	if len(imported) > 0 && prior.IsNull() {
+		resp.PlanValue = req.StateValue
+	}
+}

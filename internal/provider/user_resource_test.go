@@ -1,0 +1,304 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+)
+
+var tokenRE = regexp.MustCompile(`^vcu_[A-Za-z0-9_-]{20,}$`)
+
+// Create, an empty plan, import, rotation in place, destroy; after destroy the user's token gets 401.
+func TestAccUserResource_lifecycle(t *testing.T) {
+	s := startServer(t)
+	const addr = "virtco_user.joe"
+	base := s.providerConfig() + `
+resource "virtco_customer" "acme" {
+  name = "users.example.com"
+}
+`
+	var token, rotated, keyID string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy: checkAll(
+			s.checkCustomerGone("users.example.com"),
+			s.checkTokenRefused(t, &token),
+			s.checkTokenRefused(t, &rotated),
+		),
+		Steps: []resource.TestStep{
+			{
+				Config: base + `
+resource "virtco_user" "joe" {
+  customer = virtco_customer.acme.name
+  name     = "joe"
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectSensitiveValue(addr, tfjsonpath.New("token")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("joe@users.example.com")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("key_name"), knownvalue.StringExact("joe@users.example.com-API-Key")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("token"), knownvalue.StringRegexp(tokenRE)),
+					statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("token")),
+				},
+				Check: checkAll(
+					capture(addr, "token", &token),
+					capture(addr, "key_id", &keyID),
+					s.checkUserToken(addr, "users.example.com", "joe"),
+					s.checkTokenWorks(t, &token),
+				),
+			},
+			{
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// setting rotate_token rotates in place: only the token is unknown in the plan
+				Config: base + `
+resource "virtco_user" "joe" {
+  customer     = virtco_customer.acme.name
+  name         = "joe"
+  rotate_token = { rotated = "2025-01" }
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("token")),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("key_id"), knownvalue.NotNull()),
+					plancheck.ExpectResourceAction("virtco_customer.acme", plancheck.ResourceActionNoop),
+				}},
+				Check: checkAll(
+					capture(addr, "token", &rotated),
+					resource.TestCheckResourceAttrPtr(addr, "key_id", &keyID),
+					s.checkUserToken(addr, "users.example.com", "joe"),
+					s.checkTokenRefused(t, &token),
+					s.checkTokenWorks(t, &rotated),
+					func(*terraform.State) error {
+						if rotated == token {
+							return fmt.Errorf("the token did not change")
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// the same trigger again: nothing to do
+				Config: base + `
+resource "virtco_user" "joe" {
+  customer     = virtco_customer.acme.name
+  name         = "joe"
+  rotate_token = { rotated = "2025-01" }
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// an import with rotate_token in the configuration: the imported user keeps its token
+				ResourceName:            addr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"rotate_token"},
+			},
+		},
+	})
+}
+
+// After an import, setting rotate_token records it without rotating the token in use.
+func TestAccUserResource_importKeepsToken(t *testing.T) {
+	s := startServer(t)
+	tokens := s.provision(t, "imported.example.com", "Diag3", "ann")
+	config := s.providerConfig() + `
+resource "virtco_customer" "c" {
+  name         = "imported.example.com"
+  diag_account = "Diag3"
+}
+
+resource "virtco_user" "ann" {
+  customer     = virtco_customer.c.name
+  name         = "ann"
+  rotate_token = { rotated = "2025-01" }
+}
+`
+	ann := tokens["ann"]
+	var latest string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             checkAll(s.checkCustomerGone("imported.example.com"), s.checkTokenRefused(t, &latest)),
+		Steps: []resource.TestStep{
+			{
+				Config: config + `
+import {
+  to = virtco_customer.c
+  id = "imported.example.com"
+}
+
+import {
+  to = virtco_user.ann
+  id = "ann@imported.example.com"
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("virtco_user.ann", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("virtco_user.ann", tfjsonpath.New("token"), knownvalue.StringExact(ann)),
+				}},
+				Check: checkAll(
+					resource.TestCheckResourceAttr("virtco_user.ann", "token", ann),
+					s.checkUserToken("virtco_user.ann", "imported.example.com", "ann"),
+					s.checkTokenWorks(t, &ann),
+				),
+			},
+			{
+				// from now on a change of rotate_token rotates
+				Config: config + `
+resource "terraform_data" "rotate" {
+  input = "x"
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("virtco_user.ann", plancheck.ResourceActionNoop),
+				}},
+			},
+			{
+				Config: s.providerConfig() + `
+resource "virtco_customer" "c" {
+  name         = "imported.example.com"
+  diag_account = "Diag3"
+}
+
+resource "virtco_user" "ann" {
+  customer     = virtco_customer.c.name
+  name         = "ann"
+  rotate_token = { rotated = "2025-02" }
+}`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue("virtco_user.ann", tfjsonpath.New("token")),
+				}},
+				Check: checkAll(
+					capture("virtco_user.ann", "token", &latest),
+					s.checkTokenRefused(t, &ann),
+					s.checkUserToken("virtco_user.ann", "imported.example.com", "ann"),
+				),
+			},
+		},
+	})
+}
+
+// 20 users of one customer in one apply at Terraform's default parallelism: all 20 on the server.
+func TestAccUserResource_twentyInOneApply(t *testing.T) {
+	s := startServer(t)
+	var tokens [20]string
+	checks := []resource.TestCheckFunc{
+		func(*terraform.State) error {
+			users, err := s.ops.Users.List(ctx, "many.example.com")
+			if err != nil {
+				return err
+			}
+			if len(users) != 20 {
+				return fmt.Errorf("the server has %d users, want 20", len(users))
+			}
+			seen := map[string]bool{}
+			for _, u := range users {
+				if seen[u.Token] {
+					return fmt.Errorf("two users share a token")
+				}
+				seen[u.Token] = true
+			}
+			return nil
+		},
+	}
+	for i := range tokens {
+		addr := fmt.Sprintf("virtco_user.u.%d", i)
+		checks = append(checks, capture(addr, "token", &tokens[i]), s.checkUserToken(addr, "many.example.com", fmt.Sprintf("user%02d", i)))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy: checkAll(s.checkCustomerGone("many.example.com"), func(st *terraform.State) error {
+			for i := range tokens {
+				if err := s.checkTokenRefused(t, &tokens[i])(st); err != nil {
+					return err
+				}
+			}
+			return nil
+		}),
+		Steps: []resource.TestStep{{
+			Config: s.providerConfig() + `
+resource "virtco_customer" "many" {
+  name         = "many.example.com"
+  diag_account = "Diag4"
+}
+
+resource "virtco_user" "u" {
+  count    = 20
+  customer = virtco_customer.many.name
+  name     = format("user%02d", count.index)
+}`,
+			Check: checkAll(checks...),
+		}},
+	})
+}
+
+// Creating a user that exists is an error that says to import it; a missing customer and bad
+// names are errors that say what to do.
+func TestAccUserResource_errors(t *testing.T) {
+	s := startServer(t)
+	tokens := s.provision(t, "has-users.com", "", "bob")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: s.providerConfig() + `
+resource "virtco_user" "bob" {
+  customer = "has-users.com"
+  name     = "bob"
+}`,
+				ExpectError: re(`User "bob" of customer "has-users.com" already exists on the platform, so Terraform will not create it (nor silently take it over); its key is untouched. To manage it with this configuration, import it: terraform import <address of this resource> bob@has-users.com`),
+			},
+			{
+				Config: s.providerConfig() + `
+resource "virtco_user" "ghost" {
+  customer = "no-such-customer.com"
+  name     = "ghost"
+}`,
+				ExpectError: re(`User "ghost" cannot be created: customer "no-such-customer.com" does not exist on the platform. Create the customer first`),
+			},
+			{
+				Config: s.providerConfig() + `
+resource "virtco_user" "bad" {
+  customer = "has-users.com"
+  name     = "joe smith"
+}`,
+				PlanOnly:    true,
+				ExpectError: re(`Attribute name value must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots`),
+			},
+			{
+				Config: s.providerConfig() + `
+resource "virtco_user" "bad" {
+  customer = "has-users.com"
+  name     = ".."
+}`,
+				PlanOnly:    true,
+				ExpectError: re(`Attribute name value must not be only dots, got: ..`),
+			},
+			{
+				Config: s.providerConfig() + `
+resource "virtco_user" "imp" {
+  customer = "has-users.com"
+  name     = "bob"
+}`,
+				ResourceName:  "virtco_user.imp",
+				ImportState:   true,
+				ImportStateId: "has-users.com",
+				ExpectError:   re(`A virtco_user is imported by user@customer, such as joe@acme.com: the import id "has-users.com" is not of the form user@customer`),
+			},
+		},
+	})
+	// nothing was taken over or changed
+	u, err := s.ops.Users.Get(ctx, "has-users.com", "bob")
+	if err != nil || u.Token != tokens["bob"] {
+		t.Errorf("bob on the server after the failed create: %v, %v", u, err)
+	}
+}

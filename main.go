@@ -1,0 +1,32 @@
+// Command terraform-provider-virtco is the Terraform provider of the VIRT-CO platform
+// (registry.terraform.io/virtasant/virtco). Terraform starts it; run it with -debug to attach a
+// debugger and hand Terraform the reattach configuration it prints.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/provider"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=1.2.3" (see GNUmakefile and
+// .goreleaser.yml).
+var version = "dev"
+
+func main() {
+	var debug bool
+	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	flag.Parse()
+
+	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+		Address: "registry.terraform.io/virtasant/virtco",
+		Debug:   debug,
+	})
+	if err != nil {
+		log.Fatal(err.Error())
+	}
+}
