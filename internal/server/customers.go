@@ -118,12 +118,17 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 	return nil
 }
 
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p principal) error {
+// readCustomer reads the customer of the path, when the caller may see it.
+func (s *Server) readCustomer(r *http.Request, p principal) (store.Customer, error) {
 	name, err := customerPath(r, p)
 	if err != nil {
-		return err
+		return store.Customer{}, err
 	}
-	c, err := s.store.GetCustomer(r.Context(), name)
+	return s.store.GetCustomer(r.Context(), name)
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p principal) error {
+	c, err := s.readCustomer(r, p)
 	if err != nil {
 		return err
 	}
@@ -133,11 +138,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) getCustomerStatus(w http.ResponseWriter, r *http.Request, p principal) error {
-	name, err := customerPath(r, p)
-	if err != nil {
-		return err
-	}
-	c, err := s.store.GetCustomer(r.Context(), name)
+	c, err := s.readCustomer(r, p)
 	if err != nil {
 		return err
 	}
