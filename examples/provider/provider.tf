@@ -15,3 +15,24 @@ provider "virtco" {
   timeout      = "30s"
   max_retries  = 5
 }
+
+# The customer's infrastructure engineer: a user token of the customer, and its own AWS
+# credentials for the account that gets the read-only role (virtco_aws_role). The aws block is
+# optional: without it the AWS SDK's own chain is used (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO,
+# instance roles, ...). It is only read when a virtco_aws_role is planned.
+provider "virtco" {
+  alias        = "engineer"
+  endpoint     = "https://virtco.example.com"
+  api_key_file = "~/.virtco/acme-token.txt"
+
+  aws {
+    profile = "acme-prod"
+    region  = "us-east-1"
+
+    # Or assume a role in the customer's account from CI credentials:
+    # assume_role {
+    #   role_arn    = "arn:aws:iam::123456789012:role/terraform"
+    #   external_id = "ci"
+    # }
+  }
+}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
 	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
 )
 
@@ -98,8 +99,8 @@ func TestAccExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	dirs = append(dirs, filepath.Join(root, "examples", "provider"))
-	if len(dirs) != 8 {
-		t.Errorf("%d example directories, want 8 (provider, 2 resources, 3 data sources, 2 ephemeral resources)", len(dirs))
+	if len(dirs) != 10 {
+		t.Errorf("%d example directories, want 10 (provider, 3 resources, 4 data sources, 2 ephemeral resources)", len(dirs))
 	}
 	for _, dir := range dirs {
 		work := t.TempDir()
@@ -135,6 +136,8 @@ func TestAccExamples(t *testing.T) {
 func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
 	s := startServer(t)
 	tf := terraformCLI(t)
+	emu := awsemu.NewServer(t, awsemu.Options{})
+	const awsSecret, awsToken = "aws-secret-key-never-logged-7f3a", "aws-session-token-never-logged-9c1d"
 	pre := s.provision(t, "pre.example.com", "Diag3", "pat")
 	master, err := s.ops.MasterToken(ctx)
 	if err != nil {
@@ -154,11 +157,24 @@ terraform {
 provider "virtco" {
   endpoint     = %q
   api_key_file = %q
+  aws {
+    access_key = "123456789012"
+    secret_key = %q
+    token      = %q
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
 }
 
 resource "virtco_customer" "acme" {
   name         = "trace.example.com"
   diag_account = "Diag3"
+}
+
+resource "virtco_aws_role" "r" {
+  customer = virtco_customer.acme.name
 }
 
 resource "virtco_user" "u" {
@@ -206,7 +222,7 @@ output "master_token" {
   value     = data.virtco_master_token.m.master_token
   sensitive = true
 }
-`, s.URL, keyFile, s.URL, s.URL)
+`, s.URL, keyFile, awsSecret, awsToken, emu.URL, emu.URL, s.URL, s.URL)
 	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +242,11 @@ output "master_token" {
 	logs := map[string]string{}
 	logs["apply"] = run("apply", "-auto-approve", "-no-color")
 	// the secrets that exist now: the users' tokens, read back from the server before destroy
-	secrets := map[string]string{"the ops key": s.OpsKey, "the master token": master, "pat's token": pre["pat"]}
+	secrets := map[string]string{"the ops key": s.OpsKey, "the master token": master, "pat's token": pre["pat"],
+		"the AWS secret key": awsSecret, "the AWS session token": awsToken}
+	if _, ok := emu.Emulator.Role("123456789012", "virtco-diagnostics-readonly"); !ok {
+		t.Error("the role is not in the emulator after apply")
+	}
 	users, err := s.ops.Users.List(ctx, "trace.example.com")
 	if err != nil || len(users) != 3 {
 		t.Fatalf("users on the server after apply: %v, %v", users, err)
@@ -262,6 +282,9 @@ output "master_token" {
 	}
 	if _, err := s.ops.Customers.Get(ctx, "trace.example.com"); err == nil {
 		t.Error("the customer is still on the server after destroy")
+	}
+	if roles := emu.Emulator.Roles("123456789012"); len(roles) != 0 {
+		t.Error("the role is still in the emulator after destroy")
 	}
 }
 

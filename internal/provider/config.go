@@ -26,13 +26,14 @@ const (
 	envMaxRetries = "VIRTCO_MAX_RETRIES"
 )
 
-// providerModel is the provider block. An `aws` block (for virtco_aws_role) joins it later.
+// providerModel is the provider block.
 type providerModel struct {
 	Endpoint   types.String `tfsdk:"endpoint"`
 	APIKey     types.String `tfsdk:"api_key"`
 	APIKeyFile types.String `tfsdk:"api_key_file"`
 	Timeout    types.String `tfsdk:"timeout"`
 	MaxRetries types.Int64  `tfsdk:"max_retries"`
+	AWS        *awsModel    `tfsdk:"aws"`
 }
 
 // settings are the provider's settings once resolved from the block and the environment.

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -38,6 +39,8 @@ func New(version string) func() provider.Provider {
 type virtcoProvider struct {
 	version string
 	env     environment
+	// awsHooks are test-only settings (see awsHooks); zero in the released provider.
+	awsHooks awsHooks
 }
 
 func (p *virtcoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -48,7 +51,8 @@ func (p *virtcoProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *virtcoProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The VIRT-CO provider declares the VIRT-CO platform's customers, users and their API keys, " +
-			"so that diagnostic access is granted by `terraform apply` and revoked by `terraform destroy`.",
+			"and the read-only IAM role the platform assumes in a customer's AWS account, so that diagnostic access is " +
+			"granted by `terraform apply` and revoked by `terraform destroy`.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				Optional: true,
@@ -84,6 +88,9 @@ func (p *virtcoProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"aws": awsBlockSchema(),
+		},
 	}
 }
 
@@ -105,22 +112,30 @@ type providerData struct {
 	// unknown, when not empty, lists provider settings that are not known until apply; client is
 	// nil then.
 	unknown []string
+	// aws is the aws block, loaded when a virtco_aws_role first needs it.
+	aws *awsSession
 }
 
 // logContext masks the API key and anything that looks like a VIRT-CO key in every log entry
 // written with the returned context. Nothing logs secrets in the first place; this is defence
 // in depth.
 func (d *providerData) logContext(ctx context.Context) context.Context {
-	return maskSecrets(ctx, d.apiKey)
+	keys := []string{d.apiKey}
+	if d.aws != nil {
+		keys = append(keys, d.aws.settings.SecretKey, d.aws.settings.Token)
+	}
+	return maskSecrets(ctx, keys...)
 }
 
-func maskSecrets(ctx context.Context, key string) context.Context {
-	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "api_key", "token", "master_token")
+func maskSecrets(ctx context.Context, keys ...string) context.Context {
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "api_key", "token", "master_token", "secret_key")
 	ctx = tflog.MaskAllFieldValuesRegexes(ctx, secretPattern)
 	ctx = tflog.MaskMessageRegexes(ctx, secretPattern)
-	if key != "" {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, key)
-		ctx = tflog.MaskMessageStrings(ctx, key)
+	for _, key := range keys {
+		if key != "" {
+			ctx = tflog.MaskAllFieldValuesStrings(ctx, key)
+			ctx = tflog.MaskMessageStrings(ctx, key)
+		}
 	}
 	return ctx
 }
@@ -131,11 +146,21 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The aws block is only checked here; it is loaded when a virtco_aws_role first needs it.
+	awsS := &awsSession{unknown: awsUnknown(m.AWS), hooks: p.awsHooks, env: p.env}
+	if len(awsS.unknown) == 0 {
+		var diags diag.Diagnostics
+		awsS.settings, diags = resolveAWS(m.AWS)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	if unknown := unknownSettings(m); len(unknown) > 0 {
 		// The settings come from resources that are not created yet. Planning new objects needs no
 		// API call, so the plan can go on; whatever needs the API says why it cannot (see client).
 		tflog.Warn(ctx, "provider settings not known until apply", map[string]any{"settings": strings.Join(unknown, ", ")})
-		data := &providerData{unknown: unknown}
+		data := &providerData{unknown: unknown, aws: awsS}
 		resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData = data, data, data
 		return
 	}
@@ -171,7 +196,7 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	tflog.Debug(ctx, "VIRT-CO provider configured", map[string]any{
 		"endpoint": s.Endpoint, "key_source": s.KeySource, "timeout": s.Timeout.String(), "max_retries": s.MaxRetries,
 	})
-	data := &providerData{client: c, endpoint: c.Address(), apiKey: s.APIKey}
+	data := &providerData{client: c, endpoint: c.Address(), apiKey: s.APIKey, aws: awsS}
 	resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData = data, data, data
 }
 
@@ -179,6 +204,7 @@ func (p *virtcoProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewCustomerResource,
 		NewUserResource,
+		NewAWSRoleResource,
 	}
 }
 
@@ -187,6 +213,7 @@ func (p *virtcoProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewDiagAccountsDataSource,
 		NewMasterTokenDataSource,
 		NewCustomerDataSource,
+		NewAWSRolePolicyDataSource,
 	}
 }
 

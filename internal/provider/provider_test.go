@@ -30,6 +30,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	isolateAWSEnvironment()
 	code := m.Run()
 	servertest.Cleanup()
 	if providerBuild.dir != "" {
@@ -507,7 +508,7 @@ func TestSchemas(t *testing.T) {
 	}
 	want := []string{"provider", "resource virtco_customer", "resource virtco_user", "data source virtco_diag_accounts",
 		"data source virtco_master_token", "data source virtco_customer", "ephemeral resource virtco_master_token",
-		"ephemeral resource virtco_user_token"}
+		"ephemeral resource virtco_user_token", "resource virtco_aws_role", "data source virtco_aws_role_policy"}
 	for _, w := range want {
 		if all[w] == nil {
 			t.Errorf("no %s", w)
@@ -527,11 +528,21 @@ func TestSchemas(t *testing.T) {
 			}
 		}
 	}
+	var walkBlock func(where string, b *tfprotov6.SchemaBlock)
+	walkBlock = func(where string, b *tfprotov6.SchemaBlock) {
+		walk(where, b.Attributes)
+		for _, nb := range b.BlockTypes {
+			if strings.TrimSpace(nb.Block.Description) == "" || nb.Block.DescriptionKind != tfprotov6.StringKindMarkdown {
+				t.Errorf("%s: block %s has no markdown description", where, nb.TypeName)
+			}
+			walkBlock(where+"."+nb.TypeName, nb.Block)
+		}
+	}
 	for name, s := range all {
 		if name != "provider" && strings.TrimSpace(s.Block.Description) == "" {
 			t.Errorf("%s has no description", name)
 		}
-		walk(name, s.Block.Attributes)
+		walkBlock(name, s.Block)
 	}
 	// secrets are sensitive
 	for _, c := range []struct{ schema, attr string }{
@@ -546,6 +557,16 @@ func TestSchemas(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: %s is not sensitive", c.schema, c.attr)
+		}
+	}
+	for _, b := range resp.Provider.Block.BlockTypes {
+		if b.TypeName != "aws" {
+			continue
+		}
+		for _, a := range b.Block.Attributes {
+			if (a.Name == "secret_key" || a.Name == "token") != a.Sensitive {
+				t.Errorf("provider: aws.%s: sensitive is %v", a.Name, a.Sensitive)
+			}
 		}
 	}
 }

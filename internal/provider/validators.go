@@ -108,3 +108,22 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 			fmt.Sprintf("%s is %q: %s. Give a Go duration such as \"30s\" or \"2m\".", req.Path, req.ConfigValue.ValueString(), err))
 	}
 }
+
+// checkString is a string validator from a function that says what is wrong with a value (the
+// awsrole Validate* functions), so that plan time and apply time apply the same rules.
+func checkString(check func(string) error) validator.String { return funcValidator{check} }
+
+type funcValidator struct{ check func(string) error }
+
+func (funcValidator) Description(context.Context) string { return "value must be valid" }
+
+func (v funcValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v funcValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", upperFirst(err.Error())+".")
+	}
+}

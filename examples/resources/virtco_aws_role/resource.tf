@@ -1,0 +1,47 @@
+# The customer's engineer: the provider uses a user token of the customer (VIRTCO_API_KEY) and
+# the engineer's own AWS credentials for the customer's account (the aws block, or AWS_PROFILE,
+# AWS_ACCESS_KEY_ID, ... in the environment).
+provider "virtco" {
+  aws {
+    profile = "acme-prod"
+  }
+}
+
+# The read-only role the customer's VIRT-CO diagnostic account assumes: CloudWatch and CloudTrail
+# reads only, with the customer's external id. account_id must be the account the credentials
+# reach: the provider refuses, before creating anything, to create the role anywhere else.
+resource "virtco_aws_role" "prod" {
+  customer   = "acme.com"
+  account_id = "123456789012"
+
+  tags = {
+    owner = "platform-team"
+  }
+}
+
+# Another account of the customer (one role per customer and account), reached with another
+# profile: more data sources, each adding only Read and List actions; cur reads only its bucket.
+provider "virtco" {
+  alias = "billing"
+  aws {
+    profile = "acme-billing"
+  }
+}
+
+resource "virtco_aws_role" "billing" {
+  provider             = virtco.billing
+  customer             = "acme.com"
+  account_id           = "210987654321"
+  data_sources         = ["cloudwatch", "cloudtrail", "cost_explorer", "cur"]
+  cur_bucket           = "acme-cost-and-usage-reports"
+  max_session_duration = 7200
+}
+
+output "role_arn" {
+  value = virtco_aws_role.prod.role_arn
+}
+
+# The permissions policy, known at plan time, for reviewers.
+output "permissions" {
+  value = virtco_aws_role.prod.policy_json
+}

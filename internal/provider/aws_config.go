@@ -1,0 +1,517 @@
+package provider
+
+// The provider's aws block: how virtco_aws_role reaches the customer's AWS account. It is loaded
+// lazily, the first time a virtco_aws_role needs AWS, so that configurations without roles need
+// no AWS credentials at all.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
+)
+
+const (
+	// defaultAWSMaxRetries is how often a throttled or failed AWS call is retried when neither
+	// aws.max_retries nor AWS_MAX_ATTEMPTS says: IAM throttles readily, so more than the SDK's 2.
+	defaultAWSMaxRetries = 10
+	// defaultAWSSessionName is the session name of aws.assume_role when none is given.
+	defaultAWSSessionName = "terraform-provider-virtco"
+)
+
+// awsModel is the provider's aws block.
+type awsModel struct {
+	Region                 types.String     `tfsdk:"region"`
+	Profile                types.String     `tfsdk:"profile"`
+	SharedConfigFiles      types.List       `tfsdk:"shared_config_files"`
+	SharedCredentialsFiles types.List       `tfsdk:"shared_credentials_files"`
+	AccessKey              types.String     `tfsdk:"access_key"`
+	SecretKey              types.String     `tfsdk:"secret_key"`
+	Token                  types.String     `tfsdk:"token"`
+	MaxRetries             types.Int64      `tfsdk:"max_retries"`
+	AssumeRole             *assumeRoleModel `tfsdk:"assume_role"`
+	Endpoints              *endpointsModel  `tfsdk:"endpoints"`
+}
+
+type assumeRoleModel struct {
+	RoleARN     types.String `tfsdk:"role_arn"`
+	ExternalID  types.String `tfsdk:"external_id"`
+	SessionName types.String `tfsdk:"session_name"`
+}
+
+type endpointsModel struct {
+	IAM types.String `tfsdk:"iam"`
+	STS types.String `tfsdk:"sts"`
+}
+
+func awsBlockSchema() schema.Block {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "How `virtco_aws_role` reaches the customer's AWS account: the AWS SDK's own configuration " +
+			"chain (environment variables such as `AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_REGION` and " +
+			"`AWS_ENDPOINT_URL_IAM`, shared config and credentials files, SSO, web identity, container and instance " +
+			"roles), with the settings below winning over it. It is read only when a `virtco_aws_role` is planned, " +
+			"so configurations without roles need no AWS credentials. Every role is created in the account these " +
+			"credentials reach, and never in another one: see `account_id`.",
+		Attributes: map[string]schema.Attribute{
+			"region": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "AWS region of the STS endpoint (IAM is global). Defaults to `AWS_REGION` or the " +
+					"profile's region, else `us-east-1`.",
+				Validators: regionValidators(),
+			},
+			"profile": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Named profile of the shared config and credentials files. Defaults to `AWS_PROFILE`, else `default`.",
+			},
+			"shared_config_files": schema.ListAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Paths of shared config files, instead of `AWS_CONFIG_FILE` or `~/.aws/config`; " +
+					"`~/` is the home directory. Each must be readable.",
+			},
+			"shared_credentials_files": schema.ListAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Paths of shared credentials files, instead of `AWS_SHARED_CREDENTIALS_FILE` or " +
+					"`~/.aws/credentials`; `~/` is the home directory. Each must be readable.",
+			},
+			"access_key": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Static access key id, with `secret_key`. Prefer the environment (`AWS_ACCESS_KEY_ID`), " +
+					"a profile or a role: a key in the configuration ends up in plan files.",
+			},
+			"secret_key": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "Static secret access key, with `access_key`.",
+			},
+			"token": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "Session token of temporary static credentials, with `access_key` and `secret_key`.",
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times an AWS call that was throttled or failed on AWS's side "+
+					"is retried, with exponential backoff (the SDK's standard retryer, without its client-side retry "+
+					"quota). Defaults to `AWS_MAX_ATTEMPTS` less one, else `%d`.", defaultAWSMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, 100)},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"assume_role": schema.SingleNestedBlock{
+				MarkdownDescription: "Assume this role (STS AssumeRole) with the credentials found above, and create " +
+					"the role in the account of the assumed role.",
+				Attributes: map[string]schema.Attribute{
+					"role_arn": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "ARN of the role to assume, such as `arn:aws:iam::123456789012:role/terraform`. Required in the block.",
+					},
+					"external_id": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "External id the role to assume requires, if any.",
+					},
+					"session_name": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "Session name, as CloudTrail shows it. Defaults to `" + defaultAWSSessionName + "`.",
+					},
+				},
+			},
+			"endpoints": schema.SingleNestedBlock{
+				MarkdownDescription: "Custom endpoints, such as the IAM/STS emulator the provider's tests use. Defaults " +
+					"to `AWS_ENDPOINT_URL_IAM` / `AWS_ENDPOINT_URL_STS` (or `AWS_ENDPOINT_URL`), else AWS's own.",
+				Attributes: map[string]schema.Attribute{
+					"iam": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "URL of the IAM endpoint, such as `http://127.0.0.1:4566`.",
+					},
+					"sts": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "URL of the STS endpoint, such as `http://127.0.0.1:4566`.",
+					},
+				},
+			},
+		},
+	}
+}
+
+// awsUnknown lists the settings of the aws block that are not known yet.
+func awsUnknown(m *awsModel) []string {
+	if m == nil {
+		return nil
+	}
+	var out []string
+	add := func(name string, unknown bool) {
+		if unknown {
+			out = append(out, "aws."+name)
+		}
+	}
+	add("region", m.Region.IsUnknown())
+	add("profile", m.Profile.IsUnknown())
+	add("shared_config_files", m.SharedConfigFiles.IsUnknown())
+	add("shared_credentials_files", m.SharedCredentialsFiles.IsUnknown())
+	add("access_key", m.AccessKey.IsUnknown())
+	add("secret_key", m.SecretKey.IsUnknown())
+	add("token", m.Token.IsUnknown())
+	add("max_retries", m.MaxRetries.IsUnknown())
+	if a := m.AssumeRole; a != nil {
+		add("assume_role.role_arn", a.RoleARN.IsUnknown())
+		add("assume_role.external_id", a.ExternalID.IsUnknown())
+		add("assume_role.session_name", a.SessionName.IsUnknown())
+	}
+	if e := m.Endpoints; e != nil {
+		add("endpoints.iam", e.IAM.IsUnknown())
+		add("endpoints.sts", e.STS.IsUnknown())
+	}
+	return out
+}
+
+// awsSettings are the aws block's settings, checked; empty strings for what is not set.
+type awsSettings struct {
+	Region                 string
+	Profile                string
+	SharedConfigFiles      []string
+	SharedCredentialsFiles []string
+	AccessKey, SecretKey   string
+	Token                  string
+	MaxRetries             int // -1: not set
+	AssumeRoleARN          string
+	AssumeRoleExternalID   string
+	AssumeRoleSessionName  string
+	IAMEndpoint            string
+	STSEndpoint            string
+}
+
+var assumeRoleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\x21-\x7e]{1,512}$`)
+
+// resolveAWS checks the aws block (known values only: see awsUnknown) without touching AWS or
+// the file system; what needs them is checked when the configuration is loaded.
+func resolveAWS(m *awsModel) (awsSettings, diag.Diagnostics) {
+	s := awsSettings{MaxRetries: -1}
+	var diags diag.Diagnostics
+	if m == nil {
+		return s, diags
+	}
+	at := path.Root("aws")
+	s.Region = m.Region.ValueString()
+	s.Profile = m.Profile.ValueString()
+	if !m.Profile.IsNull() && strings.TrimSpace(s.Profile) == "" {
+		diags.AddAttributeError(at.AtName("profile"), "Empty AWS profile",
+			"The provider's aws.profile is set but empty. Name a profile of the shared config files, or remove it to use AWS_PROFILE.")
+	}
+	for _, f := range []struct {
+		name string
+		list types.List
+		into *[]string
+	}{{"shared_config_files", m.SharedConfigFiles, &s.SharedConfigFiles}, {"shared_credentials_files", m.SharedCredentialsFiles, &s.SharedCredentialsFiles}} {
+		if f.list.IsNull() {
+			continue
+		}
+		for i, v := range f.list.Elements() {
+			sv, _ := v.(types.String)
+			if sv.IsNull() || strings.TrimSpace(sv.ValueString()) == "" {
+				diags.AddAttributeError(at.AtName(f.name).AtListIndex(i), "Empty file name",
+					fmt.Sprintf("Entry %d of the provider's aws.%s is empty: give the path of a file.", i+1, f.name))
+				continue
+			}
+			*f.into = append(*f.into, sv.ValueString())
+		}
+	}
+	s.AccessKey, s.SecretKey, s.Token = m.AccessKey.ValueString(), m.SecretKey.ValueString(), m.Token.ValueString()
+	switch {
+	case s.AccessKey != "" && s.SecretKey == "":
+		diags.AddAttributeError(at.AtName("secret_key"), "Missing AWS secret key",
+			"The provider's aws.access_key is set but aws.secret_key is not: give both, or neither (and let the AWS "+
+				"SDK find credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, aws.profile, ...).")
+	case s.AccessKey == "" && s.SecretKey != "":
+		diags.AddAttributeError(at.AtName("access_key"), "Missing AWS access key",
+			"The provider's aws.secret_key is set but aws.access_key is not: give both, or neither.")
+	case s.AccessKey == "" && s.Token != "":
+		diags.AddAttributeError(at.AtName("token"), "AWS session token without a key",
+			"The provider's aws.token is set but aws.access_key and aws.secret_key are not: a session token goes with them.")
+	}
+	if !m.MaxRetries.IsNull() {
+		s.MaxRetries = int(m.MaxRetries.ValueInt64())
+	}
+	if a := m.AssumeRole; a != nil {
+		s.AssumeRoleARN = a.RoleARN.ValueString()
+		s.AssumeRoleExternalID = a.ExternalID.ValueString()
+		s.AssumeRoleSessionName = a.SessionName.ValueString()
+		switch {
+		case s.AssumeRoleARN == "":
+			diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Missing role to assume",
+				"The provider's aws.assume_role block has no role_arn: give the ARN of the role to assume, such as "+
+					"arn:aws:iam::123456789012:role/terraform, or remove the block.")
+		case !assumeRoleARNRE.MatchString(s.AssumeRoleARN):
+			diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Invalid role to assume",
+				fmt.Sprintf("The provider's aws.assume_role.role_arn %q is not an IAM role ARN "+
+					"(arn:aws:iam::<account id>:role/<name>).", s.AssumeRoleARN))
+		}
+	}
+	if e := m.Endpoints; e != nil {
+		for _, ep := range []struct {
+			name string
+			v    types.String
+			into *string
+		}{{"iam", e.IAM, &s.IAMEndpoint}, {"sts", e.STS, &s.STSEndpoint}} {
+			if ep.v.IsNull() {
+				continue
+			}
+			*ep.into = strings.TrimSpace(ep.v.ValueString())
+			u, err := url.Parse(*ep.into)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				diags.AddAttributeError(at.AtName("endpoints").AtName(ep.name), "Invalid AWS endpoint",
+					fmt.Sprintf("The provider's aws.endpoints.%s %q is not an http:// or https:// URL (such as "+
+						"http://127.0.0.1:4566). Correct it, or remove it to use AWS_ENDPOINT_URL_%s or AWS's own endpoint.",
+						ep.name, *ep.into, strings.ToUpper(ep.name)))
+			}
+		}
+	}
+	return s, diags
+}
+
+// awsHooks are test-only settings of the provider (never in its schema): the acceptance tests
+// make retries and IAM's waits fast with them, so that injected throttling never sleeps.
+type awsHooks struct {
+	retryer     func() aws.Retryer
+	roleOptions awsrole.Options
+}
+
+// awsSession is the provider's lazily loaded AWS configuration: the awsrole Manager and the
+// account its credentials reach, each found once per provider process.
+type awsSession struct {
+	settings awsSettings
+	unknown  []string
+	hooks    awsHooks
+	env      environment
+
+	mu      sync.Mutex
+	mgr     *awsrole.Manager
+	account string
+}
+
+// notKnown reports, as an error, that the aws block is not known yet.
+func (s *awsSession) notKnown(diags *diag.Diagnostics) bool {
+	if len(s.unknown) == 0 {
+		return false
+	}
+	diags.AddError("AWS settings not known yet",
+		fmt.Sprintf("The provider's %s depend(s) on values that are known only after apply, so the AWS role cannot be "+
+			"managed now. Apply the resources that these settings come from first (terraform apply -target=...).",
+			strings.Join(s.unknown, ", ")))
+	return true
+}
+
+// manager loads the AWS configuration the first time it is needed and returns the Manager.
+func (s *awsSession) manager(ctx context.Context) (*awsrole.Manager, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if s == nil {
+		diags.AddError("Provider not configured", "The VIRT-CO provider was not configured before AWS was needed. "+
+			"This is a bug in the provider or Terraform; please report it.")
+		return nil, diags
+	}
+	if s.notKnown(&diags) {
+		return nil, diags
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mgr != nil {
+		return s.mgr, diags
+	}
+	cfg, d := loadAWSConfig(ctx, s.settings, s.hooks, s.env)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	iamClient := iam.NewFromConfig(cfg, func(o *iam.Options) {
+		if s.settings.IAMEndpoint != "" {
+			o.BaseEndpoint = aws.String(s.settings.IAMEndpoint)
+		}
+	})
+	s.mgr = awsrole.NewFromClients(iamClient, newSTSClient(cfg, s.settings), s.hooks.roleOptions)
+	return s.mgr, diags
+}
+
+// callerAccount is the AWS account the provider's credentials reach (STS GetCallerIdentity,
+// once per provider process).
+func (s *awsSession) callerAccount(ctx context.Context) (string, diag.Diagnostics) {
+	mgr, diags := s.manager(ctx)
+	if diags.HasError() {
+		return "", diags
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.account != "" {
+		return s.account, diags
+	}
+	acct, err := mgr.CallerAccount(ctx)
+	if err != nil {
+		diags.AddError("Cannot tell which AWS account the credentials reach",
+			fmt.Sprintf("%s.\n\n%s", err, awsCredentialsHelp))
+		return "", diags
+	}
+	s.account = acct
+	return acct, diags
+}
+
+const awsCredentialsHelp = "Check the provider's aws block (profile, shared_config_files, shared_credentials_files, " +
+	"access_key / secret_key, assume_role, endpoints) and the AWS SDK's environment variables (AWS_PROFILE, " +
+	"AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_CONFIG_FILE, AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS)."
+
+func newSTSClient(cfg aws.Config, s awsSettings) *sts.Client {
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if s.STSEndpoint != "" {
+			o.BaseEndpoint = aws.String(s.STSEndpoint)
+		}
+	})
+}
+
+// expandHome turns a leading ~/ into the home directory.
+func expandHome(p string, env environment) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := env.HomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}
+
+// loadAWSConfig builds the SDK configuration: the SDK's default chain with the block's settings
+// on top, then checks that credentials can be found (a clear diagnostic now rather than an
+// obscure one from the first IAM call).
+func loadAWSConfig(ctx context.Context, s awsSettings, hooks awsHooks, env environment) (aws.Config, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	at := path.Root("aws")
+	var opts []func(*config.LoadOptions) error
+	if s.Region != "" {
+		opts = append(opts, config.WithRegion(s.Region))
+	}
+	if s.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
+	}
+	for _, f := range []struct {
+		name  string
+		files []string
+		with  func([]string) config.LoadOptionsFunc
+	}{{"shared_config_files", s.SharedConfigFiles, config.WithSharedConfigFiles}, {"shared_credentials_files", s.SharedCredentialsFiles, config.WithSharedCredentialsFiles}} {
+		if len(f.files) == 0 {
+			continue
+		}
+		files := make([]string, len(f.files))
+		for i, name := range f.files {
+			files[i] = expandHome(name, env)
+			if _, err := env.ReadFile(files[i]); err != nil {
+				diags.AddAttributeError(at.AtName(f.name).AtListIndex(i), "Unreadable AWS file",
+					fmt.Sprintf("The file %q of the provider's aws.%s could not be read: %s. Check the path and the "+
+						"file's permissions, or remove it from the list.", files[i], f.name, fileError(err)))
+			}
+		}
+		opts = append(opts, f.with(files))
+	}
+	if diags.HasError() {
+		return aws.Config{}, diags
+	}
+	if s.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, s.Token)))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var notExist config.SharedConfigProfileNotExistError
+		if errors.As(err, &notExist) {
+			from := "aws.profile"
+			if s.Profile == "" {
+				from = "the AWS_PROFILE environment variable"
+			}
+			diags.AddAttributeError(at.AtName("profile"), "AWS profile not found",
+				fmt.Sprintf("The AWS profile %q (set by %s) is not in the shared config or credentials files: %s. "+
+					"Name a profile that exists (aws.profile, or AWS_PROFILE), or point aws.shared_config_files / "+
+					"AWS_CONFIG_FILE at the file that has it.", notExist.Profile, from, err))
+			return aws.Config{}, diags
+		}
+		diags.AddAttributeError(at, "Cannot load the AWS configuration",
+			fmt.Sprintf("The AWS SDK could not load its configuration: %s.\n\n%s", err, awsCredentialsHelp))
+		return aws.Config{}, diags
+	}
+	if cfg.Region == "" {
+		// IAM is global: the region only picks the STS endpoint (and the partition).
+		cfg.Region = defaultAWSRegion
+	}
+
+	// Retries: the block wins over AWS_MAX_ATTEMPTS (which the service clients would otherwise
+	// apply on top of any retryer).
+	attempts := defaultAWSMaxRetries + 1
+	switch {
+	case s.MaxRetries >= 0:
+		attempts = s.MaxRetries + 1
+	case cfg.RetryMaxAttempts > 0:
+		attempts = cfg.RetryMaxAttempts
+	}
+	cfg.RetryMaxAttempts = 0
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			// The client-side retry quota turns a burst of throttling (many roles at once) into
+			// failures; the backoff is enough.
+			o.RateLimiter = ratelimit.None
+		})
+	}
+	if hooks.retryer != nil {
+		cfg.Retryer = hooks.retryer
+	}
+
+	if s.AssumeRoleARN != "" {
+		session := s.AssumeRoleSessionName
+		if session == "" {
+			session = defaultAWSSessionName
+		}
+		p := stscreds.NewAssumeRoleProvider(newSTSClient(cfg, s), s.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = session
+			if s.AssumeRoleExternalID != "" {
+				o.ExternalID = aws.String(s.AssumeRoleExternalID)
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(p)
+	}
+
+	if cfg.Credentials == nil {
+		diags.AddAttributeError(at, "No AWS credentials", "The AWS SDK found no credentials.\n\n"+awsCredentialsHelp)
+		return aws.Config{}, diags
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		if s.AssumeRoleARN != "" {
+			var ae smithy.APIError
+			if errors.As(err, &ae) || strings.Contains(err.Error(), "AssumeRole") {
+				diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Cannot assume the AWS role",
+					fmt.Sprintf("Assuming %s (aws.assume_role) failed: %s.\n\nCheck aws.assume_role.role_arn and "+
+						"external_id, and that the role's trust policy lets the base credentials in.", s.AssumeRoleARN, err))
+				return aws.Config{}, diags
+			}
+		}
+		diags.AddAttributeError(at, "No AWS credentials",
+			fmt.Sprintf("The AWS SDK found no usable credentials: %s.\n\n%s", err, awsCredentialsHelp))
+		return aws.Config{}, diags
+	}
+	return cfg, diags
+}
