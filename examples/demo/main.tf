@@ -29,3 +29,10 @@ resource "virtco_user" "ann" {
   customer = virtco_customer.acme.name
   name     = "ann"
 }
+
+# The read-only role in the customer's AWS account (123456789012; in the demo, the AWS emulator),
+# which the diagnostic account may assume with the customer's external id.
+resource "virtco_aws_role" "readonly" {
+  customer   = virtco_customer.acme.name
+  account_id = "123456789012"
+}

@@ -1,10 +1,24 @@
+output "role_arn" {
+  description = "The role the platform assumes in the customer's account."
+  value       = virtco_aws_role.readonly.role_arn
+}
+
+output "external_id" {
+  description = "The customer's external id: the platform must present it to assume the role."
+  value       = virtco_aws_role.readonly.external_id
+}
+
+output "state" {
+  description = "The role's state on the platform: done once it is registered."
+  value       = virtco_aws_role.readonly.state
+}
+
 output "customer" {
   description = "The customer and its diagnostic account."
   value = {
     name                = virtco_customer.acme.name
     diag_account        = virtco_customer.acme.diag_account
     diag_account_status = virtco_customer.acme.diag_account_status
-    external_id         = virtco_customer.acme.external_id
   }
 }
 

@@ -145,7 +145,9 @@ func (r *customerResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"role_status": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "Where the customer's read-only roles are, summed up over its AWS accounts: " +
-					"`pending` (none registered yet), `in-progress`, `done`, or `purge` (revocation under way).",
+					"`pending` (none registered yet), `in-progress`, `done`, or `purge` (revocation under way). " +
+					"It is read when the customer is, so it changes when a `virtco_aws_role` is created or destroyed: " +
+					"refer to the role's `state`, or to the `virtco_customer` data source, for the current status.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
