@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -49,15 +50,22 @@ func (d *masterTokenDataSource) Configure(_ context.Context, req datasource.Conf
 }
 
 func (d *masterTokenDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if tok, ok := d.data.masterToken(ctx, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &masterTokenModel{MasterToken: types.StringValue(tok)})...)
+	}
+}
+
+// masterToken reads the master token for the data source and the ephemeral resource alike.
+func (d *providerData) masterToken(ctx context.Context, diags *diag.Diagnostics) (string, bool) {
 	const doing = "reading the master token"
-	c := d.data.apiClient(&resp.Diagnostics, doing)
+	c := d.apiClient(diags, doing)
 	if c == nil {
-		return
+		return "", false
 	}
-	tok, err := c.MasterToken(d.data.logContext(ctx))
+	tok, err := c.MasterToken(d.logContext(ctx))
 	if err != nil {
-		d.data.addAPIError(&resp.Diagnostics, doing, needsOps, nil, err)
-		return
+		d.addAPIError(diags, doing, needsOps, nil, err)
+		return "", false
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &masterTokenModel{MasterToken: types.StringValue(tok)})...)
+	return tok, true
 }

@@ -46,15 +46,7 @@ func (e *masterTokenEphemeralResource) Configure(_ context.Context, req ephemera
 }
 
 func (e *masterTokenEphemeralResource) Open(ctx context.Context, _ ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	const doing = "reading the master token"
-	c := e.data.apiClient(&resp.Diagnostics, doing)
-	if c == nil {
-		return
+	if tok, ok := e.data.masterToken(ctx, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.Result.Set(ctx, &masterTokenModel{MasterToken: types.StringValue(tok)})...)
 	}
-	tok, err := c.MasterToken(e.data.logContext(ctx))
-	if err != nil {
-		e.data.addAPIError(&resp.Diagnostics, doing, needsOps, nil, err)
-		return
-	}
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &masterTokenModel{MasterToken: types.StringValue(tok)})...)
 }
