@@ -696,12 +696,10 @@ func (r *awsRoleResource) Create(ctx context.Context, req resource.CreateRequest
 				"Error creating the AWS role", fmt.Sprintf("Creating IAM role %q failed after the role was created: %s.", roleName, err))
 		case errors.Is(err, awsrole.ErrRoleExists):
 			undoRegistration()
-			id := roleID(customer, accountID, roleName)
-			resp.Diagnostics.AddAttributeError(path.Root("role_name"), "IAM role already exists",
+			addAlreadyExists(&resp.Diagnostics, "role_name", "IAM role already exists",
 				fmt.Sprintf("A role named %q already exists in AWS account %s, so Terraform will not create it (nor silently "+
-					"take it over); nothing was changed.\n\nTo manage it with this configuration, import it: terraform import "+
-					"<address of this resource> %s (such as terraform import virtco_aws_role.example %s), or add an import "+
-					"block { to = <address>, id = %q }. Otherwise choose another role_name.", roleName, accountID, id, id, id))
+					"take it over); nothing was changed.", roleName, accountID),
+				"virtco_aws_role", roleID(customer, accountID, roleName), "role_name")
 		default:
 			undoRegistration()
 			resp.Diagnostics.AddError("Error creating the AWS role",

@@ -209,11 +209,9 @@ func (r *customerResource) Create(ctx context.Context, req resource.CreateReques
 	ctx = r.data.logContext(ctx)
 	cust, _, err := c.Customers.Put(ctx, name, opts)
 	if errors.Is(err, client.ErrPreconditionFailed) {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Customer already exists",
-			fmt.Sprintf("Customer %q already exists on the platform, so Terraform will not create it (nor silently take it over).\n\n"+
-				"To manage it with this configuration, import it: terraform import <address of this resource> %s "+
-				"(such as terraform import virtco_customer.example %s), or add an import block "+
-				"{ to = <address>, id = %q }. Otherwise choose another name.", name, name, name, name))
+		addAlreadyExists(&resp.Diagnostics, "name", "Customer already exists",
+			fmt.Sprintf("Customer %q already exists on the platform, so Terraform will not create it (nor silently take it over).", name),
+			"virtco_customer", name, "name")
 		return
 	}
 	if err != nil {

@@ -146,12 +146,10 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	case !created:
 		// PUT is idempotent on the server: an existing user answers 200 with its key untouched.
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "User already exists",
+		addAlreadyExists(&resp.Diagnostics, "name", "User already exists",
 			fmt.Sprintf("User %q of customer %q already exists on the platform, so Terraform will not create it (nor "+
-				"silently take it over); its key is untouched.\n\n"+
-				"To manage it with this configuration, import it: terraform import <address of this resource> %s "+
-				"(such as terraform import virtco_user.example %s), or add an import block { to = <address>, id = %q }.",
-				name, customer, userID(customer, name), userID(customer, name), userID(customer, name)))
+				"silently take it over); its key is untouched.", name, customer),
+			"virtco_user", userID(customer, name), "")
 		return
 	}
 	tflog.Debug(ctx, "created user", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
