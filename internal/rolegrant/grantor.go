@@ -1,0 +1,247 @@
+package rolegrant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
+	"github.com/virtasant/terraform-provider-virtco/internal/client"
+)
+
+// CleanupTimeout bounds the removal of a half-created role and the restoring of the platform's
+// record, which run even when the caller's context was cancelled: a role left behind that no one
+// records is worse than a slow stop.
+const CleanupTimeout = 2 * time.Minute
+
+// Grantor grants and revokes roles in the one AWS account its role manager's credentials reach,
+// with one control plane. It is safe for concurrent use.
+type Grantor struct {
+	platform *client.Client
+	roles    *awsrole.Manager
+	account  string
+}
+
+// New returns a Grantor. account is the AWS account roles' credentials reach (STS
+// GetCallerIdentity), against which every operation checks the account it is asked for.
+func New(platform *client.Client, roles *awsrole.Manager, account string) *Grantor {
+	return &Grantor{platform: platform, roles: roles, account: account}
+}
+
+// Account is the AWS account the Grantor's credentials reach.
+func (g *Grantor) Account() string { return g.account }
+
+// Target names one grant: a customer's role in one of its AWS accounts.
+type Target struct {
+	Customer  string
+	AccountID string
+	RoleName  string
+	Path      string // the role's IAM path; "" is "/"
+}
+
+// owns reports whether arn is the target's role (in any partition).
+func (t Target) owns(arn string) bool {
+	p := t.Path
+	if p == "" {
+		p = "/"
+	}
+	return strings.HasPrefix(arn, "arn:aws") && strings.HasSuffix(arn, ":iam::"+t.AccountID+":role"+p+t.RoleName)
+}
+
+// Granted is a role as IAM has it and the platform's record of its account.
+type Granted struct {
+	Role   *awsrole.RoleState
+	Record *client.AWSAccount
+}
+
+// Grant creates the role spec describes in accountID ("" for the account the credentials reach)
+// for customer, and registers it with the platform: in-progress, CreateRole and its policy
+// (waiting until IAM shows the role), then done with its ARN.
+//
+// Errors, none of which leaves anything that the caller does not know of: ErrInvalidRole and
+// *WrongAccountError before anything is done; *RegisteredElsewhereError when the platform has the
+// account done with another role; a *PlatformError from the platform before CreateRole; an error
+// matching awsrole.ErrRoleExists (the role is someone else's: import it) or any other IAM error
+// when CreateRole made nothing, with the platform's record put back as it was; a *RolledBackError
+// or *LeftBehindError when a step after CreateRole failed.
+func (g *Grantor) Grant(ctx context.Context, customer, accountID string, spec awsrole.RoleSpec) (*Granted, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRole, err)
+	}
+	if accountID == "" {
+		accountID = g.account
+	}
+	if err := CheckAccount(accountID, g.account, "create"); err != nil {
+		return nil, err
+	}
+	t := Target{Customer: customer, AccountID: accountID, RoleName: spec.Name, Path: spec.Path}
+
+	prev, err := g.record(ctx, t)
+	switch {
+	case err != nil:
+		return nil, err
+	case prev != nil && prev.State == client.RoleDone && prev.RoleARN != "" && !t.owns(prev.RoleARN):
+		return nil, &RegisteredElsewhereError{Customer: customer, AccountID: accountID, RoleARN: prev.RoleARN}
+	}
+	if _, _, err := g.platform.AWSAccounts.Put(ctx, customer, accountID, client.AWSAccountPutOptions{State: client.RoleInProgress}); err != nil {
+		return nil, platformError(err, "registering AWS account %s of customer %q", accountID, customer)
+	}
+
+	st, err := g.roles.Create(ctx, spec)
+	if err != nil {
+		var partial *awsrole.PartialCreateError
+		if errors.As(err, &partial) {
+			return nil, g.rollBack(ctx, t, prev, partial.RoleARN, err)
+		}
+		if rerr := g.restore(ctx, t, prev); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, err
+	}
+
+	rec, _, err := g.platform.AWSAccounts.Put(ctx, customer, accountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone})
+	if err != nil {
+		return nil, g.rollBack(ctx, t, prev, st.ARN, platformError(err, "registering role %s with the platform", st.ARN))
+	}
+	return &Granted{Role: st, Record: rec}, nil
+}
+
+// rollBack undoes a grant whose role was (or may have been) created: it deletes the role again
+// and restores the platform's record, or, when the role cannot be deleted, says so.
+func (g *Grantor) rollBack(ctx context.Context, t Target, prev *client.AWSAccount, roleARN string, cause error) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
+	defer cancel()
+	if err := g.roles.Delete(cctx, t.RoleName); err != nil {
+		return &LeftBehindError{RoleName: t.RoleName, RoleARN: roleARN, Cause: cause, DeleteErr: err}
+	}
+	return &RolledBackError{RoleName: t.RoleName, Cause: cause, RestoreErr: g.restore(ctx, t, prev)}
+}
+
+// restore puts the platform's record of the account back as it was before Grant registered it
+// (prev nil: there was none).
+func (g *Grantor) restore(ctx context.Context, t Target, prev *client.AWSAccount) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
+	defer cancel()
+	var err error
+	if prev == nil {
+		if err = g.platform.AWSAccounts.Delete(ctx, t.Customer, t.AccountID); errors.Is(err, client.ErrNotFound) {
+			err = nil
+		}
+	} else {
+		_, _, err = g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, client.AWSAccountPutOptions{
+			RoleARN: prev.RoleARN, Regions: prev.Regions, State: prev.State,
+		})
+	}
+	if err != nil {
+		return platformError(err, "restoring the record of AWS account %s of customer %q", t.AccountID, t.Customer)
+	}
+	return nil
+}
+
+// record is the platform's record of the target's account, nil when it has none.
+func (g *Grantor) record(ctx context.Context, t Target) (*client.AWSAccount, error) {
+	rec, err := g.platform.AWSAccounts.Get(ctx, t.Customer, t.AccountID)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, platformError(err, "reading AWS account %s of customer %q", t.AccountID, t.Customer)
+	}
+	return rec, nil
+}
+
+// Observed is a grant as it is now: the role (nil when IAM has none) and the platform's record of
+// the account (nil when it has none).
+type Observed struct {
+	Role   *awsrole.RoleState
+	Record *client.AWSAccount
+}
+
+// State is the platform's state of this role: the record's state when the record registers this
+// role, else "" (the account is not registered, or with another role).
+func (o *Observed) State() client.RoleStatus {
+	if o.Role == nil || o.Record == nil || o.Record.RoleARN != o.Role.ARN {
+		return ""
+	}
+	return o.Record.State
+}
+
+// Observe reads the role and the platform's record. A role that does not exist is not an error
+// (Observed.Role is nil); IAM's other errors are returned as awsrole returns them.
+func (g *Grantor) Observe(ctx context.Context, t Target) (*Observed, error) {
+	if err := CheckAccount(t.AccountID, g.account, "read"); err != nil {
+		return nil, err
+	}
+	rec, err := g.record(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	st, err := g.roles.Read(ctx, t.RoleName)
+	switch {
+	case errors.Is(err, awsrole.ErrRoleNotFound):
+		return &Observed{Record: rec}, nil
+	case err != nil:
+		return nil, err
+	}
+	return &Observed{Role: st, Record: rec}, nil
+}
+
+// Update puts every difference between the role and spec right, and registers the role done
+// with the platform when the platform's record says otherwise. A role that no longer exists is
+// an error matching awsrole.ErrRoleNotFound; IAM's other errors are returned as awsrole returns
+// them.
+func (g *Grantor) Update(ctx context.Context, t Target, spec awsrole.RoleSpec) (*Granted, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRole, err)
+	}
+	if err := CheckAccount(t.AccountID, g.account, "update"); err != nil {
+		return nil, err
+	}
+	st, err := g.roles.Update(ctx, t.RoleName, nil, spec)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := g.record(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || rec.State != client.RoleDone || rec.RoleARN != st.ARN {
+		if rec, _, err = g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone}); err != nil {
+			return nil, platformError(err, "registering role %s with the platform", st.ARN)
+		}
+	}
+	return &Granted{Role: st, Record: rec}, nil
+}
+
+// Revoke takes the grant away: it marks the platform's record purge (with roleARN when that is
+// the target's role), deletes the role and everything attached to it (a role already gone is
+// fine), and removes the record. A customer the platform no longer has took its accounts with it.
+// IAM's errors are returned as awsrole returns them; the record is then left purge.
+func (g *Grantor) Revoke(ctx context.Context, t Target, roleARN string) error {
+	if err := CheckAccount(t.AccountID, g.account, "delete"); err != nil {
+		return err
+	}
+	opts := client.AWSAccountPutOptions{State: client.RolePurge}
+	if t.owns(roleARN) {
+		opts.RoleARN = roleARN
+	}
+	customerGone := false
+	if _, _, err := g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, opts); err != nil {
+		if !errors.Is(err, client.ErrNotFound) {
+			return platformError(err, "marking AWS account %s of customer %q for purge", t.AccountID, t.Customer)
+		}
+		customerGone = true
+	}
+	if err := g.roles.Delete(ctx, t.RoleName); err != nil {
+		return err
+	}
+	if customerGone {
+		return nil
+	}
+	if err := g.platform.AWSAccounts.Delete(ctx, t.Customer, t.AccountID); err != nil && !errors.Is(err, client.ErrNotFound) {
+		return platformError(err, "removing AWS account %s of customer %q", t.AccountID, t.Customer)
+	}
+	return nil
+}
