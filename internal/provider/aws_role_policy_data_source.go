@@ -15,6 +15,7 @@ import (
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
+	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
 
 var (
@@ -161,23 +162,14 @@ func (d *awsRolePolicyDataSource) Read(ctx context.Context, req datasource.ReadR
 	if c == nil {
 		return
 	}
-	cust, err := c.Customers.Get(d.data.logContext(ctx), name)
+	trust, err := rolegrant.ReadTrust(d.data.logContext(ctx), c, name)
 	if errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.AddAttributeError(path.Root("customer"), "Customer not found",
 			fmt.Sprintf("Customer %q does not exist on the platform.", name))
 		return
 	}
 	if err != nil {
-		d.data.addAPIError(&resp.Diagnostics, doing, needsCustomer, fields{"customer": "customer"}, err)
-		return
-	}
-	principal, trust, err := trustFor(cust)
-	if errors.Is(err, errNoDiagAccount) {
-		resp.Diagnostics.AddAttributeError(path.Root("customer"), "Customer has no diag account", upperFirst(noDiagAccountDetail(name)))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("customer"), "Cannot build the trust policy", upperFirst(err.Error())+".")
+		addTrustError(d.data, &resp.Diagnostics, name, err)
 		return
 	}
 
@@ -197,7 +189,7 @@ func (d *awsRolePolicyDataSource) Read(ctx context.Context, req datasource.ReadR
 		Path:               m.Path.ValueString(),
 		Description:        cfnRoleDescription,
 		MaxSessionDuration: int32(m.MaxSessionDuration.ValueInt64()),
-		TrustPolicy:        trust,
+		TrustPolicy:        trust.Policy,
 		PermissionsPolicy:  perms,
 	}
 	cfn, err := awsrole.CloudFormationTemplate(spec)
@@ -206,9 +198,9 @@ func (d *awsRolePolicyDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	m.ID = types.StringValue(name)
-	m.ExternalID = types.StringValue(cust.ExternalID)
-	m.TrustedPrincipal = types.StringValue(principal)
-	m.TrustPolicyJSON = types.StringValue(trust)
+	m.ExternalID = types.StringValue(trust.ExternalID)
+	m.TrustedPrincipal = types.StringValue(trust.Principal)
+	m.TrustPolicyJSON = types.StringValue(trust.Policy)
 	m.PermissionsPolicyJSON = types.StringValue(perms)
 	m.CloudFormationTemplate = types.StringValue(cfn)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

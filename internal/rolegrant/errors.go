@@ -56,6 +56,7 @@ type RegisteredElsewhereError struct {
 	Customer  string
 	AccountID string
 	RoleARN   string // the role the platform has
+	RoleName  string // the role Grant was asked for
 }
 
 func (e *RegisteredElsewhereError) Error() string {

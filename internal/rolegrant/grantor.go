@@ -83,7 +83,7 @@ func (g *Grantor) Grant(ctx context.Context, customer, accountID string, spec aw
 	case err != nil:
 		return nil, err
 	case prev != nil && prev.State == client.RoleDone && prev.RoleARN != "" && !t.owns(prev.RoleARN):
-		return nil, &RegisteredElsewhereError{Customer: customer, AccountID: accountID, RoleARN: prev.RoleARN}
+		return nil, &RegisteredElsewhereError{Customer: customer, AccountID: accountID, RoleARN: prev.RoleARN, RoleName: spec.Name}
 	}
 	if _, _, err := g.platform.AWSAccounts.Put(ctx, customer, accountID, client.AWSAccountPutOptions{State: client.RoleInProgress}); err != nil {
 		return nil, platformError(err, "registering AWS account %s of customer %q", accountID, customer)

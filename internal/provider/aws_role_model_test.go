@@ -23,21 +23,3 @@ func TestParseRoleID(t *testing.T) {
 		}
 	}
 }
-
-func TestIsRoleARN(t *testing.T) {
-	for arn, want := range map[string]bool{
-		"arn:aws:iam::123456789012:role/r":        true,
-		"arn:aws-cn:iam::123456789012:role/r":     true,
-		"arn:aws:iam::123456789012:role/virtco/r": false, // another path
-		"arn:aws:iam::210987654321:role/r":        false,
-		"arn:aws:iam::123456789012:role/other-r":  false,
-		"":                                        false,
-	} {
-		if got := isRoleARN(arn, "123456789012", "/", "r"); got != want {
-			t.Errorf("isRoleARN(%q) = %v", arn, got)
-		}
-	}
-	if !isRoleARN("arn:aws:iam::123456789012:role/virtco/r", "123456789012", "/virtco/", "r") {
-		t.Error("a role with a path")
-	}
-}
