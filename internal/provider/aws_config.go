@@ -1,28 +1,19 @@
 package provider
 
-// The provider's aws block: how virtco_aws_role reaches the customer's AWS account. It is loaded
-// lazily, the first time a virtco_aws_role needs AWS, so that configurations without roles need
-// no AWS credentials at all.
+// The provider's aws block: how virtco_aws_role reaches the customer's AWS account. Configure only
+// checks it (resolveAWS); it is loaded (internal/awsconfig) the first time a virtco_aws_role needs
+// AWS, so that configurations without roles need no AWS credentials at all.
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -30,15 +21,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/awsconfig"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
-)
-
-const (
-	// defaultAWSMaxRetries is how often a throttled or failed AWS call is retried when neither
-	// aws.max_retries nor AWS_MAX_ATTEMPTS says: IAM throttles readily, so more than the SDK's 2.
-	defaultAWSMaxRetries = 10
-	// defaultAWSSessionName is the session name of aws.assume_role when none is given.
-	defaultAWSSessionName = "terraform-provider-virtco"
 )
 
 // awsModel is the provider's aws block.
@@ -116,7 +100,7 @@ func awsBlockSchema() schema.Block {
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("How many times an AWS call that was throttled or failed on AWS's side "+
 					"is retried, with exponential backoff (the SDK's standard retryer, without its client-side retry "+
-					"quota). Defaults to `AWS_MAX_ATTEMPTS` less one, else `%d`.", defaultAWSMaxRetries),
+					"quota). Defaults to `AWS_MAX_ATTEMPTS` less one, else `%d`.", awsconfig.DefaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, 100)},
 			},
 		},
@@ -135,7 +119,7 @@ func awsBlockSchema() schema.Block {
 					},
 					"session_name": schema.StringAttribute{
 						Optional:            true,
-						MarkdownDescription: "Session name, as CloudTrail shows it. Defaults to `" + defaultAWSSessionName + "`.",
+						MarkdownDescription: "Session name, as CloudTrail shows it. Defaults to `" + awsconfig.DefaultSessionName + "`.",
 					},
 				},
 			},
@@ -188,28 +172,13 @@ func awsUnknown(m *awsModel) []string {
 	return out
 }
 
-// awsSettings are the aws block's settings, checked; empty strings for what is not set.
-type awsSettings struct {
-	Region                 string
-	Profile                string
-	SharedConfigFiles      []string
-	SharedCredentialsFiles []string
-	AccessKey, SecretKey   string
-	Token                  string
-	MaxRetries             int // -1: not set
-	AssumeRoleARN          string
-	AssumeRoleExternalID   string
-	AssumeRoleSessionName  string
-	IAMEndpoint            string
-	STSEndpoint            string
-}
-
 var assumeRoleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\x21-\x7e]{1,512}$`)
 
 // resolveAWS checks the aws block (known values only: see awsUnknown) without touching AWS or
-// the file system; what needs them is checked when the configuration is loaded.
-func resolveAWS(m *awsModel) (awsSettings, diag.Diagnostics) {
-	s := awsSettings{MaxRetries: -1}
+// the file system; what needs them is checked when the configuration is loaded. Empty strings
+// are what is not set; the files keep their ~ until they are loaded (awsSession.manager).
+func resolveAWS(m *awsModel) (awsconfig.Settings, diag.Diagnostics) {
+	s := awsconfig.Settings{MaxRetries: -1}
 	var diags diag.Diagnostics
 	if m == nil {
 		return s, diags
@@ -256,18 +225,18 @@ func resolveAWS(m *awsModel) (awsSettings, diag.Diagnostics) {
 		s.MaxRetries = int(m.MaxRetries.ValueInt64())
 	}
 	if a := m.AssumeRole; a != nil {
-		s.AssumeRoleARN = a.RoleARN.ValueString()
-		s.AssumeRoleExternalID = a.ExternalID.ValueString()
-		s.AssumeRoleSessionName = a.SessionName.ValueString()
+		s.AssumeRole = awsconfig.AssumeRole{
+			RoleARN: a.RoleARN.ValueString(), ExternalID: a.ExternalID.ValueString(), SessionName: a.SessionName.ValueString(),
+		}
 		switch {
-		case s.AssumeRoleARN == "":
+		case s.AssumeRole.RoleARN == "":
 			diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Missing role to assume",
 				"The provider's aws.assume_role block has no role_arn: give the ARN of the role to assume, such as "+
 					"arn:aws:iam::123456789012:role/terraform, or remove the block.")
-		case !assumeRoleARNRE.MatchString(s.AssumeRoleARN):
+		case !assumeRoleARNRE.MatchString(s.AssumeRole.RoleARN):
 			diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Invalid role to assume",
 				fmt.Sprintf("The provider's aws.assume_role.role_arn %q is not an IAM role ARN "+
-					"(arn:aws:iam::<account id>:role/<name>).", s.AssumeRoleARN))
+					"(arn:aws:iam::<account id>:role/<name>).", s.AssumeRole.RoleARN))
 		}
 	}
 	if e := m.Endpoints; e != nil {
@@ -302,12 +271,13 @@ type awsHooks struct {
 // awsSession is the provider's lazily loaded AWS configuration: the awsrole Manager and the
 // account its credentials reach, each found once per provider process.
 type awsSession struct {
-	settings awsSettings
+	settings awsconfig.Settings
 	unknown  []string
 	hooks    awsHooks
 	env      environment
 
 	mu      sync.Mutex
+	cfg     *awsconfig.Config
 	mgr     *awsrole.Manager
 	account string
 }
@@ -324,7 +294,8 @@ func (s *awsSession) notKnown(diags *diag.Diagnostics) bool {
 	return true
 }
 
-// manager loads the AWS configuration the first time it is needed and returns the Manager.
+// manager loads the AWS configuration the first time it is needed and returns the Manager. A
+// failed load is not kept: the next call tries again.
 func (s *awsSession) manager(ctx context.Context) (*awsrole.Manager, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if s == nil {
@@ -340,24 +311,23 @@ func (s *awsSession) manager(ctx context.Context) (*awsrole.Manager, diag.Diagno
 	if s.mgr != nil {
 		return s.mgr, diags
 	}
-	cfg, d := loadAWSConfig(ctx, s.settings, s.hooks, s.env)
-	diags.Append(d...)
-	if diags.HasError() {
-		return nil, diags
+	st := s.settings
+	st.SharedConfigFiles = expandHomes(st.SharedConfigFiles, s.env)
+	st.SharedCredentialsFiles = expandHomes(st.SharedCredentialsFiles, s.env)
+	st.Retryer = s.hooks.retryer
+	cfg, err := awsconfig.Load(ctx, st)
+	if err != nil {
+		return nil, awsLoadDiagnostics(err)
 	}
-	iamClient := iam.NewFromConfig(cfg, func(o *iam.Options) {
-		if s.settings.IAMEndpoint != "" {
-			o.BaseEndpoint = aws.String(s.settings.IAMEndpoint)
-		}
-	})
-	s.mgr = awsrole.NewFromClients(iamClient, newSTSClient(cfg, s.settings), s.hooks.roleOptions)
+	s.cfg = cfg
+	s.mgr = awsrole.NewFromClients(cfg.IAM(), cfg.STS(), s.hooks.roleOptions)
 	return s.mgr, diags
 }
 
 // callerAccount is the AWS account the provider's credentials reach (STS GetCallerIdentity,
 // once per provider process).
 func (s *awsSession) callerAccount(ctx context.Context) (string, diag.Diagnostics) {
-	mgr, diags := s.manager(ctx)
+	_, diags := s.manager(ctx)
 	if diags.HasError() {
 		return "", diags
 	}
@@ -366,7 +336,7 @@ func (s *awsSession) callerAccount(ctx context.Context) (string, diag.Diagnostic
 	if s.account != "" {
 		return s.account, diags
 	}
-	acct, err := mgr.CallerAccount(ctx)
+	acct, err := s.cfg.CallerAccount(ctx)
 	if err != nil {
 		diags.AddError("Cannot tell which AWS account the credentials reach",
 			fmt.Sprintf("%s.\n\n%s", err, awsCredentialsHelp))
@@ -380,138 +350,69 @@ const awsCredentialsHelp = "Check the provider's aws block (profile, shared_conf
 	"access_key / secret_key, assume_role, endpoints) and the AWS SDK's environment variables (AWS_PROFILE, " +
 	"AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_CONFIG_FILE, AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS)."
 
-func newSTSClient(cfg aws.Config, s awsSettings) *sts.Client {
-	return sts.NewFromConfig(cfg, func(o *sts.Options) {
-		if s.STSEndpoint != "" {
-			o.BaseEndpoint = aws.String(s.STSEndpoint)
-		}
-	})
+// awsFileSettings are the names in the aws block of awsconfig's file lists.
+var awsFileSettings = map[awsconfig.FileSetting]string{
+	awsconfig.SharedConfigFiles:      "shared_config_files",
+	awsconfig.SharedCredentialsFiles: "shared_credentials_files",
 }
 
-// expandHome turns a leading ~/ into the home directory.
-func expandHome(p string, env environment) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := env.HomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
-}
-
-// loadAWSConfig builds the SDK configuration: the SDK's default chain with the block's settings
-// on top, then checks that credentials can be found (a clear diagnostic now rather than an
-// obscure one from the first IAM call).
-func loadAWSConfig(ctx context.Context, s awsSettings, hooks awsHooks, env environment) (aws.Config, diag.Diagnostics) {
+// awsLoadDiagnostics turns an error of awsconfig.Load into diagnostics on the setting at fault.
+func awsLoadDiagnostics(err error) diag.Diagnostics {
 	var diags diag.Diagnostics
 	at := path.Root("aws")
-	var opts []func(*config.LoadOptions) error
-	if s.Region != "" {
-		opts = append(opts, config.WithRegion(s.Region))
-	}
-	if s.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
-	}
-	for _, f := range []struct {
-		name  string
-		files []string
-		with  func([]string) config.LoadOptionsFunc
-	}{{"shared_config_files", s.SharedConfigFiles, config.WithSharedConfigFiles}, {"shared_credentials_files", s.SharedCredentialsFiles, config.WithSharedCredentialsFiles}} {
-		if len(f.files) == 0 {
-			continue
+	if files := awsconfig.FileErrors(err); len(files) > 0 {
+		for _, f := range files {
+			name := awsFileSettings[f.Setting]
+			diags.AddAttributeError(at.AtName(name).AtListIndex(f.Index), "Unreadable AWS file",
+				fmt.Sprintf("The file %q of the provider's aws.%s could not be read: %s. Check the path and the "+
+					"file's permissions, or remove it from the list.", f.Path, name, fileError(f.Err)))
 		}
-		files := make([]string, len(f.files))
-		for i, name := range f.files {
-			files[i] = expandHome(name, env)
-			if _, err := env.ReadFile(files[i]); err != nil {
-				diags.AddAttributeError(at.AtName(f.name).AtListIndex(i), "Unreadable AWS file",
-					fmt.Sprintf("The file %q of the provider's aws.%s could not be read: %s. Check the path and the "+
-						"file's permissions, or remove it from the list.", files[i], f.name, fileError(err)))
-			}
+		return diags
+	}
+	var (
+		profile *awsconfig.ProfileNotFoundError
+		assume  *awsconfig.AssumeRoleError
+		noCreds *awsconfig.NoCredentialsError
+		load    *awsconfig.LoadError
+	)
+	switch {
+	case errors.As(err, &profile):
+		from := "aws.profile"
+		if profile.FromEnvironment {
+			from = "the AWS_PROFILE environment variable"
 		}
-		opts = append(opts, f.with(files))
-	}
-	if diags.HasError() {
-		return aws.Config{}, diags
-	}
-	if s.AccessKey != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, s.Token)))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		var notExist config.SharedConfigProfileNotExistError
-		if errors.As(err, &notExist) {
-			from := "aws.profile"
-			if s.Profile == "" {
-				from = "the AWS_PROFILE environment variable"
-			}
-			diags.AddAttributeError(at.AtName("profile"), "AWS profile not found",
-				fmt.Sprintf("The AWS profile %q (set by %s) is not in the shared config or credentials files: %s. "+
-					"Name a profile that exists (aws.profile, or AWS_PROFILE), or point aws.shared_config_files / "+
-					"AWS_CONFIG_FILE at the file that has it.", notExist.Profile, from, err))
-			return aws.Config{}, diags
+		diags.AddAttributeError(at.AtName("profile"), "AWS profile not found",
+			fmt.Sprintf("The AWS profile %q (set by %s) is not in the shared config or credentials files: %s. "+
+				"Name a profile that exists (aws.profile, or AWS_PROFILE), or point aws.shared_config_files / "+
+				"AWS_CONFIG_FILE at the file that has it.", profile.Profile, from, profile.Err))
+	case errors.As(err, &assume):
+		diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Cannot assume the AWS role",
+			fmt.Sprintf("Assuming %s (aws.assume_role) failed: %s.\n\nCheck aws.assume_role.role_arn and "+
+				"external_id, and that the role's trust policy lets the base credentials in.", assume.RoleARN, assume.Err))
+	case errors.As(err, &noCreds) && noCreds.Err == nil:
+		diags.AddAttributeError(at, "No AWS credentials", "The AWS SDK found no credentials.\n\n"+awsCredentialsHelp)
+	case errors.As(err, &noCreds):
+		diags.AddAttributeError(at, "No AWS credentials",
+			fmt.Sprintf("The AWS SDK found no usable credentials: %s.\n\n%s", noCreds.Err, awsCredentialsHelp))
+	default:
+		if errors.As(err, &load) {
+			err = load.Err
 		}
 		diags.AddAttributeError(at, "Cannot load the AWS configuration",
 			fmt.Sprintf("The AWS SDK could not load its configuration: %s.\n\n%s", err, awsCredentialsHelp))
-		return aws.Config{}, diags
 	}
-	if cfg.Region == "" {
-		// IAM is global: the region only picks the STS endpoint (and the partition).
-		cfg.Region = defaultAWSRegion
-	}
+	return diags
+}
 
-	// Retries: the block wins over AWS_MAX_ATTEMPTS (which the service clients would otherwise
-	// apply on top of any retryer).
-	attempts := defaultAWSMaxRetries + 1
-	switch {
-	case s.MaxRetries >= 0:
-		attempts = s.MaxRetries + 1
-	case cfg.RetryMaxAttempts > 0:
-		attempts = cfg.RetryMaxAttempts
+// expandHomes expands each path into a new slice, leaving the session's settings as Configure
+// resolved them for the next load after a failed one.
+func expandHomes(paths []string, env environment) []string {
+	if paths == nil {
+		return nil
 	}
-	cfg.RetryMaxAttempts = 0
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			// The client-side retry quota turns a burst of throttling (many roles at once) into
-			// failures; the backoff is enough.
-			o.RateLimiter = ratelimit.None
-		})
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = expandHome(p, env)
 	}
-	if hooks.retryer != nil {
-		cfg.Retryer = hooks.retryer
-	}
-
-	if s.AssumeRoleARN != "" {
-		session := s.AssumeRoleSessionName
-		if session == "" {
-			session = defaultAWSSessionName
-		}
-		p := stscreds.NewAssumeRoleProvider(newSTSClient(cfg, s), s.AssumeRoleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = session
-			if s.AssumeRoleExternalID != "" {
-				o.ExternalID = aws.String(s.AssumeRoleExternalID)
-			}
-		})
-		cfg.Credentials = aws.NewCredentialsCache(p)
-	}
-
-	if cfg.Credentials == nil {
-		diags.AddAttributeError(at, "No AWS credentials", "The AWS SDK found no credentials.\n\n"+awsCredentialsHelp)
-		return aws.Config{}, diags
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		if s.AssumeRoleARN != "" {
-			var ae smithy.APIError
-			if errors.As(err, &ae) || strings.Contains(err.Error(), "AssumeRole") {
-				diags.AddAttributeError(at.AtName("assume_role").AtName("role_arn"), "Cannot assume the AWS role",
-					fmt.Sprintf("Assuming %s (aws.assume_role) failed: %s.\n\nCheck aws.assume_role.role_arn and "+
-						"external_id, and that the role's trust policy lets the base credentials in.", s.AssumeRoleARN, err))
-				return aws.Config{}, diags
-			}
-		}
-		diags.AddAttributeError(at, "No AWS credentials",
-			fmt.Sprintf("The AWS SDK found no usable credentials: %s.\n\n%s", err, awsCredentialsHelp))
-		return aws.Config{}, diags
-	}
-	return cfg, diags
+	return out
 }

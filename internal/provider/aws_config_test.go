@@ -1,11 +1,17 @@
 package provider
 
 import (
+	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/awsconfig"
 )
 
 // The aws block's settings are checked in Configure, before anything reads a file or calls AWS.
@@ -26,7 +32,7 @@ func TestResolveAWS(t *testing.T) {
 	m.AssumeRole = &assumeRoleModel{RoleARN: str("arn:aws:iam::123456789012:role/tf"), ExternalID: str("e"), SessionName: null}
 	s, d := resolveAWS(m)
 	if d.HasError() || s.AccessKey != "123456789012" || s.MaxRetries != 3 || s.IAMEndpoint != "http://127.0.0.1:4566" ||
-		s.STSEndpoint != "" || s.AssumeRoleARN != "arn:aws:iam::123456789012:role/tf" || s.AssumeRoleExternalID != "e" {
+		s.STSEndpoint != "" || s.AssumeRole.RoleARN != "arn:aws:iam::123456789012:role/tf" || s.AssumeRole.ExternalID != "e" {
 		t.Errorf("resolveAWS: %+v %v", s, d)
 	}
 	for name, c := range map[string]struct {
@@ -59,27 +65,60 @@ func TestResolveAWS(t *testing.T) {
 	}
 }
 
-// Retries: aws.max_retries wins over AWS_MAX_ATTEMPTS, which wins over the default; the region
-// defaults to us-east-1. (Not parallel: it sets environment variables the AWS SDK reads.)
-func TestLoadAWSConfigRetries(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "123456789012")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
+// Each error of awsconfig.Load becomes a diagnostic on the setting at fault.
+func TestAWSLoadDiagnostics(t *testing.T) {
+	cause := errors.New("the cause")
+	at := path.Root("aws")
 	for _, c := range []struct {
-		env        string
-		maxRetries int
-		want       int
-	}{{"", -1, defaultAWSMaxRetries + 1}, {"4", -1, 4}, {"4", 2, 3}, {"", 0, 1}} {
-		t.Setenv("AWS_MAX_ATTEMPTS", c.env)
-		cfg, diags := loadAWSConfig(ctx, awsSettings{MaxRetries: c.maxRetries}, awsHooks{}, osEnvironment())
-		if diags.HasError() {
-			t.Fatal(diags)
+		err     error
+		paths   []path.Path
+		summary string
+		detail  string
+	}{
+		{&awsconfig.FileError{Setting: awsconfig.SharedCredentialsFiles, Index: 2, Path: "/x/credentials",
+			Err: &fs.PathError{Op: "open", Path: "/x/credentials", Err: fs.ErrPermission}},
+			[]path.Path{at.AtName("shared_credentials_files").AtListIndex(2)}, "Unreadable AWS file",
+			`The file "/x/credentials" of the provider's aws.shared_credentials_files could not be read: permission denied.`},
+		{&awsconfig.ProfileNotFoundError{Profile: "p", FromEnvironment: true, Err: cause},
+			[]path.Path{at.AtName("profile")}, "AWS profile not found",
+			`The AWS profile "p" (set by the AWS_PROFILE environment variable) is not in the shared config or credentials files: the cause.`},
+		{&awsconfig.AssumeRoleError{RoleARN: "arn:aws:iam::123456789012:role/r", Err: cause},
+			[]path.Path{at.AtName("assume_role").AtName("role_arn")}, "Cannot assume the AWS role",
+			"Assuming arn:aws:iam::123456789012:role/r (aws.assume_role) failed: the cause."},
+		{&awsconfig.NoCredentialsError{}, []path.Path{at}, "No AWS credentials", "The AWS SDK found no credentials."},
+		{&awsconfig.NoCredentialsError{Err: cause}, []path.Path{at}, "No AWS credentials",
+			"The AWS SDK found no usable credentials: the cause."},
+		{&awsconfig.LoadError{Err: cause}, []path.Path{at}, "Cannot load the AWS configuration",
+			"The AWS SDK could not load its configuration: the cause."},
+	} {
+		d := awsLoadDiagnostics(c.err)
+		if len(d) != len(c.paths) {
+			t.Errorf("%v: %v", c.err, d)
+			continue
 		}
-		if got := cfg.Retryer().MaxAttempts(); got != c.want || cfg.RetryMaxAttempts != 0 {
-			t.Errorf("AWS_MAX_ATTEMPTS=%q max_retries=%d: %d attempts (RetryMaxAttempts %d), want %d",
-				c.env, c.maxRetries, got, cfg.RetryMaxAttempts, c.want)
+		for i, p := range c.paths {
+			withPath, _ := d[i].(diag.DiagnosticWithPath)
+			if withPath == nil || !withPath.Path().Equal(p) || d[i].Summary() != c.summary ||
+				!strings.HasPrefix(d[i].Detail(), c.detail) {
+				t.Errorf("%v: %v, want %s %q %q", c.err, d[i], p, c.summary, c.detail)
+			}
 		}
-		if cfg.Region != "us-east-1" {
-			t.Errorf("region %q", cfg.Region)
+	}
+
+	// several unreadable files, as Load reports them: one diagnostic each
+	dir := t.TempDir()
+	_, err := awsconfig.Load(t.Context(), awsconfig.Settings{MaxRetries: -1,
+		SharedConfigFiles: []string{dir + "/a"}, SharedCredentialsFiles: []string{dir + "/b", dir + "/c"}})
+	d := awsLoadDiagnostics(err)
+	want := []path.Path{at.AtName("shared_config_files").AtListIndex(0),
+		at.AtName("shared_credentials_files").AtListIndex(0), at.AtName("shared_credentials_files").AtListIndex(1)}
+	if len(d) != len(want) {
+		t.Fatalf("%v", d)
+	}
+	for i, p := range want {
+		if withPath, _ := d[i].(diag.DiagnosticWithPath); withPath == nil || !withPath.Path().Equal(p) ||
+			d[i].Summary() != "Unreadable AWS file" {
+			t.Errorf("file %d: %v, want %s", i, d[i], p)
 		}
 	}
 }

@@ -57,6 +57,18 @@ func osEnvironment() environment {
 	return environment{Getenv: os.Getenv, ReadFile: os.ReadFile, HomeDir: os.UserHomeDir}
 }
 
+// expandHome turns a leading ~/ (or a lone ~) into the home directory, as a shell would: the
+// paths of api_key_file and of the aws block's files are often written that way. The path stays
+// as it is when there is no home directory; reading it then says what is wrong.
+func expandHome(p string, env environment) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := env.HomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}
+
 // unknownSettings lists the settings of the block whose values are not known yet (they come from
 // resources that do not exist yet); the provider can then not talk to the API until apply.
 func unknownSettings(m providerModel) []string {
@@ -222,12 +234,7 @@ func readKeyFile(name, from string, env environment) (string, string, diag.Diagn
 			fmt.Sprintf("The API key file (%s) is set but empty in %s. Give the path of the file that holds the key "+
 				"(the old apikey.txt), or use api_key / %s instead.", both, from, envAPIKey))
 	}
-	p := name
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := env.HomeDir(); err == nil {
-			p = filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
+	p := expandHome(name, env)
 	data, err := env.ReadFile(p)
 	if err != nil {
 		return errAt("Unreadable API key file",
