@@ -23,6 +23,15 @@ func (s *sqlStore) touchCustomer(ctx context.Context, t tx, name string) error {
 	return err
 }
 
+// lockExistingCustomer is lockCustomer for a write that needs the customer to exist.
+func (s *sqlStore) lockExistingCustomer(ctx context.Context, t tx, name string) error {
+	_, found, err := s.lockCustomer(ctx, t, name)
+	if err == nil && !found {
+		return errNoCustomer(name)
+	}
+	return err
+}
+
 func errNoCustomer(name string) error {
 	return fmt.Errorf("%w: customer %q does not exist", ErrNotFound, name)
 }
@@ -37,6 +46,15 @@ func checkPrecondition(name string, version int64, found bool, pre Precondition)
 		return fmt.Errorf("%w: customer %q has changed since it was read (If-Match)", ErrPreconditionFailed, name)
 	}
 	return nil
+}
+
+// lockCustomerIf is lockCustomer for a write that checks a precondition on the customer.
+func (s *sqlStore) lockCustomerIf(ctx context.Context, t tx, name string, pre Precondition) (found bool, err error) {
+	version, found, err := s.lockCustomer(ctx, t, name)
+	if err != nil {
+		return false, err
+	}
+	return found, checkPrecondition(name, version, found, pre)
 }
 
 func (s *sqlStore) checkDiag(ctx context.Context, t tx, name string) error {
@@ -57,11 +75,8 @@ func (s *sqlStore) PutCustomer(ctx context.Context, name string, spec CustomerSp
 	var out Customer
 	var created bool
 	err := s.writeAudited(ctx, func(t tx) error {
-		version, found, err := s.lockCustomer(ctx, t, name)
+		found, err := s.lockCustomerIf(ctx, t, name, pre)
 		if err != nil {
-			return err
-		}
-		if err := checkPrecondition(name, version, found, pre); err != nil {
 			return err
 		}
 		if err := s.checkDiag(ctx, t, spec.DiagAccount); err != nil {
@@ -126,67 +141,48 @@ func getCustomer(ctx context.Context, t tx, name string) (Customer, error) {
 }
 
 func (s *sqlStore) GetCustomer(ctx context.Context, name string) (Customer, error) {
-	var c Customer
-	err := s.read(ctx, func(t tx) (err error) {
-		c, err = getCustomer(ctx, t, name)
-		return err
-	})
-	return c, err
+	return readValue(ctx, s, func(t tx) (Customer, error) { return getCustomer(ctx, t, name) })
 }
 
 func (s *sqlStore) ListCustomers(ctx context.Context) ([]CustomerSummary, error) {
-	var out []CustomerSummary
-	err := s.read(ctx, func(t tx) error {
-		rows, err := t.query(ctx, `SELECT c.name, COALESCE(c.diag_account, ''), COALESCE(d.status, '')
-			FROM customers c LEFT JOIN diag_accounts d ON d.name = c.diag_account ORDER BY c.name`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+	return readValue(ctx, s, func(t tx) ([]CustomerSummary, error) {
+		out, err := queryAll(ctx, t, func(sc scanner) (CustomerSummary, error) {
 			var cs CustomerSummary
 			var diagStatus string
-			if err := rows.Scan(&cs.Name, &cs.DiagAccount, &diagStatus); err != nil {
-				return err
-			}
+			err := sc.Scan(&cs.Name, &cs.DiagAccount, &diagStatus)
 			cs.DiagStatus = DiagAccountUnavailable
 			if diagStatus == DiagReady {
 				cs.DiagStatus = DiagReady
 			}
-			out = append(out, cs)
-		}
-		if err := rows.Err(); err != nil {
-			return err
+			return cs, err
+		}, `SELECT c.name, COALESCE(c.diag_account, ''), COALESCE(d.status, '')
+			FROM customers c LEFT JOIN diag_accounts d ON d.name = c.diag_account ORDER BY c.name`)
+		if err != nil {
+			return nil, err
 		}
 		// Role status needs each customer's accounts; one query for all of them.
-		states, err := t.query(ctx, `SELECT customer, state FROM aws_accounts`)
+		states, err := queryAll(ctx, t, func(sc scanner) (a AWSAccount, err error) {
+			err = sc.Scan(&a.Customer, &a.State)
+			return a, err
+		}, `SELECT customer, state FROM aws_accounts`)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer states.Close()
 		byCustomer := map[string][]AWSAccount{}
-		for states.Next() {
-			var a AWSAccount
-			if err := states.Scan(&a.Customer, &a.State); err != nil {
-				return err
-			}
+		for _, a := range states {
 			byCustomer[a.Customer] = append(byCustomer[a.Customer], a)
 		}
 		for i := range out {
 			out[i].RoleStatus = RoleStatus(byCustomer[out[i].Name])
 		}
-		return states.Err()
+		return out, nil
 	})
-	return out, err
 }
 
 func (s *sqlStore) DeleteCustomer(ctx context.Context, name string, pre Precondition) error {
 	return s.writeAudited(ctx, func(t tx) error {
-		version, found, err := s.lockCustomer(ctx, t, name)
+		found, err := s.lockCustomerIf(ctx, t, name, pre)
 		if err != nil {
-			return err
-		}
-		if err := checkPrecondition(name, version, found, pre); err != nil {
 			return err
 		}
 		if !found {
@@ -216,23 +212,25 @@ func customerExists(ctx context.Context, t tx, name string) error {
 	return nil
 }
 
+// changeChild runs query, an update or delete of one user or AWS account of a customer, and gives
+// the customer a new version; notFound is the error when query matches no row.
+func (s *sqlStore) changeChild(ctx context.Context, t tx, customer, query string, notFound error, args ...any) error {
+	if err := s.lockExistingCustomer(ctx, t, customer); err != nil {
+		return err
+	}
+	res, err := t.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound
+	}
+	return s.touchCustomer(ctx, t, customer)
+}
+
 // deleteChild removes one user or AWS account of a customer and gives the customer a new version.
 func (s *sqlStore) deleteChild(ctx context.Context, customer, query string, notFound error, args ...any) error {
-	return s.writeAudited(ctx, func(t tx) error {
-		if _, found, err := s.lockCustomer(ctx, t, customer); err != nil {
-			return err
-		} else if !found {
-			return errNoCustomer(customer)
-		}
-		res, err := t.exec(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound
-		}
-		return s.touchCustomer(ctx, t, customer)
-	})
+	return s.writeAudited(ctx, func(t tx) error { return s.changeChild(ctx, t, customer, query, notFound, args...) })
 }
 
 func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error) {

@@ -166,3 +166,56 @@ func (s *sqlStore) Close() error {
 }
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// readValue runs fn in a read transaction and returns what it read.
+func readValue[T any](ctx context.Context, s *sqlStore, fn func(t tx) (T, error)) (T, error) {
+	var v T
+	err := s.read(ctx, func(t tx) (err error) {
+		v, err = fn(t)
+		return err
+	})
+	return v, err
+}
+
+// queryOne scans the row a query finds with scan; notFound is the error when it finds none.
+func queryOne[T any](ctx context.Context, t tx, scan func(scanner) (T, error), notFound error, query string, args ...any) (T, error) {
+	v, err := scan(t.row(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound
+	}
+	return v, err
+}
+
+// queryAll scans every row a query finds with scan; no rows is an empty slice, not nil.
+func queryAll[T any](ctx context.Context, t tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// updateOrInsert runs update and, when it matched no row, insert; created tells that insert ran.
+func updateOrInsert(ctx context.Context, t tx, update string, updateArgs []any, insert string, insertArgs ...any) (created bool, err error) {
+	res, err := t.exec(ctx, update, updateArgs...)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return false, nil
+	}
+	_, err = t.exec(ctx, insert, insertArgs...)
+	return true, err
+}
