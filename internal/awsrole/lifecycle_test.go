@@ -866,7 +866,7 @@ func TestReadAndDeleteWalkEveryPage(t *testing.T) {
 	}
 }
 
-// The faults of the brief: 30% of IAM calls throttled, the role invisible to
+// Several faults at once: 30% of IAM calls throttled, the role invisible to
 // its first two reads, the first two CreateRole attempts refused with
 // "Invalid principal". Create, Read and Delete still succeed, and the calls
 // they cost are logged.
