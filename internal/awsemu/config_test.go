@@ -15,6 +15,7 @@ import (
 // SDK's default configuration chain reaches the emulator through the
 // service-specific endpoint variables, with the account in the key id.
 func TestDefaultConfigFromEnvironment(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_IAM":        srv.URL,

@@ -1,6 +1,7 @@
 package awsemu_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,7 +17,7 @@ import (
 )
 
 // lifecycle is the provider's create-read-destroy sequence for one role.
-func lifecycle(c *iam.Client, name string) error {
+func lifecycle(ctx context.Context, c *iam.Client, name string) error {
 	steps := []func() error{
 		func() error {
 			_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustPolicy("arn:aws:iam::"+diagAcct+":root", "ext"))})
@@ -60,10 +61,11 @@ func lifecycle(c *iam.Client, name string) error {
 // retryer (tiny backoff) still completes whole lifecycles, and the calls it
 // paid for are visible in the counts.
 func TestThrottling(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{Faults: awsemu.Faults{ThrottleRate: 0.3, Seed: 42}})
 	c, s := clients(srv, customerAcct)
 	for i := 0; i < 5; i++ {
-		if err := lifecycle(c, fmt.Sprintf("role-%d", i)); err != nil {
+		if err := lifecycle(ctx, c, fmt.Sprintf("role-%d", i)); err != nil {
 			t.Fatalf("lifecycle %d under throttling: %v", i, err)
 		}
 	}
@@ -95,6 +97,7 @@ func TestThrottling(t *testing.T) {
 // TestInvisibleAfterCreate models IAM's eventual consistency: a new role is
 // not found by the first reads, then is.
 func TestInvisibleAfterCreate(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{Faults: awsemu.Faults{InvisibleReads: 2}})
 	c := noRetryIAM(srv, customerAcct)
 	createRole(t, c, "new")
@@ -128,6 +131,7 @@ func TestInvisibleAfterCreate(t *testing.T) {
 // TestInvalidPrincipalPropagation: CreateRole fails with "Invalid principal
 // in policy" for the first attempts, and leaves no role behind meanwhile.
 func TestInvalidPrincipalPropagation(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{Faults: awsemu.Faults{InvalidPrincipalAttempts: 2}})
 	c := noRetryIAM(srv, customerAcct)
 	in := &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trustPolicy("arn:aws:iam::"+diagAcct+":root", "e"))}
@@ -149,6 +153,7 @@ func TestInvalidPrincipalPropagation(t *testing.T) {
 // TestServerErrors: 5xx on a named action and on a share of calls; the
 // SDK retries 500s.
 func TestServerErrors(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{Faults: awsemu.Faults{FailActions: map[string]int{"iam:GetRole": 2, "DeleteRole": -1}}})
 	once := noRetryIAM(srv, customerAcct)
 	retrying, _ := clients(srv, customerAcct)
@@ -178,6 +183,7 @@ func TestServerErrors(t *testing.T) {
 
 // TestCallCounting: calls are counted per action and per account.
 func TestCallCounting(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	a, aSTS := clients(srv, customerAcct)
 	b, _ := clients(srv, otherAcct)
@@ -209,6 +215,7 @@ func TestCallCounting(t *testing.T) {
 // TestConcurrentClients: many clients at once, in several accounts (run
 // with -race to check the locking).
 func TestConcurrentClients(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{Faults: awsemu.Faults{ThrottleRate: 0.1}})
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -218,7 +225,7 @@ func TestConcurrentClients(t *testing.T) {
 			defer wg.Done()
 			c, _ := clients(srv, []string{customerAcct, otherAcct}[i%2])
 			for j := 0; j < 3; j++ {
-				if err := lifecycle(c, fmt.Sprintf("r-%d-%d", i, j)); err != nil {
+				if err := lifecycle(ctx, c, fmt.Sprintf("r-%d-%d", i, j)); err != nil {
 					errs <- err
 					return
 				}

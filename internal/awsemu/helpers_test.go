@@ -1,7 +1,6 @@
 package awsemu_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -20,8 +19,6 @@ const (
 	diagAcct     = "111122223333"
 	otherAcct    = "444455556666"
 )
-
-var ctx = context.Background()
 
 // clients returns SDK clients acting as the account accessKeyID stands for.
 func clients(srv *awsemu.Server, accessKeyID string) (*iam.Client, *sts.Client) {
@@ -86,7 +83,7 @@ func wantCode(t *testing.T, err error, code string) {
 // createRole creates a role with the provider's kind of trust policy.
 func createRole(t *testing.T, c *iam.Client, name string) {
 	t.Helper()
-	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{
+	_, err := c.CreateRole(t.Context(), &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
 		AssumeRolePolicyDocument: aws.String(trustPolicy("arn:aws:iam::"+diagAcct+":root", "ext-1234")),
 	})

@@ -19,6 +19,7 @@ import (
 // TestRoleLifecycle walks a role through everything the provider does to
 // one, and destroys it in the order IAM insists on.
 func TestRoleLifecycle(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	c, _ := clients(srv, customerAcct)
 	const name = "virtco-diagnostics-readonly"
@@ -216,6 +217,7 @@ func TestRoleLifecycle(t *testing.T) {
 // TestErrorsAsTheSDKSeesThem checks that each error arrives as the modelled
 // exception type the SDK maps the code to, so callers' errors.As work.
 func TestErrorsAsTheSDKSeesThem(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	c, _ := clients(srv, customerAcct)
 	createRole(t, c, "Existing")
@@ -331,6 +333,7 @@ func TestErrorsAsTheSDKSeesThem(t *testing.T) {
 // they travel form-encoded to IAM and come back URL-encoded, verbatim for
 // inline policies, and the SDK does not decode them.
 func TestPolicyDocumentsURLEncoded(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	c, _ := clients(srv, customerAcct)
 	createRole(t, c, "r")
@@ -362,6 +365,7 @@ func TestPolicyDocumentsURLEncoded(t *testing.T) {
 // TestAccountIsolation: the access key id chooses the account, and accounts
 // do not see each other's roles.
 func TestAccountIsolation(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	a, aSTS := clients(srv, customerAcct)
 	b, bSTS := clients(srv, otherAcct)
@@ -398,6 +402,7 @@ func TestAccountIsolation(t *testing.T) {
 
 // TestPaginators walks the SDK paginators over several pages.
 func TestPaginators(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	c, _ := clients(srv, customerAcct)
 	var want []string
@@ -487,6 +492,7 @@ func TestPaginators(t *testing.T) {
 
 // TestManagedPolicies covers the minimal CreatePolicy/GetPolicy/DeletePolicy.
 func TestManagedPolicies(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	c, _ := clients(srv, customerAcct)
 	other, _ := clients(srv, otherAcct)

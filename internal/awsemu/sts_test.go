@@ -1,6 +1,7 @@
 package awsemu_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -18,7 +19,7 @@ import (
 
 func checkIdentity(t *testing.T, c *sts.Client, account, arn string) {
 	t.Helper()
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := c.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatalf("GetCallerIdentity: %v", err)
 	}
@@ -27,7 +28,7 @@ func checkIdentity(t *testing.T, c *sts.Client, account, arn string) {
 	}
 }
 
-func assume(c *sts.Client, roleARN, externalID string) (*sts.AssumeRoleOutput, error) {
+func assume(ctx context.Context, c *sts.Client, roleARN, externalID string) (*sts.AssumeRoleOutput, error) {
 	in := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("virtco-diag")}
 	if externalID != "" {
 		in.ExternalId = aws.String(externalID)
@@ -43,6 +44,7 @@ func sessionClients(srv *awsemu.Server, creds *sts.AssumeRoleOutput) (*iam.Clien
 // TestAssumeRoleTrust evaluates the provider's trust policy: the diagnostic
 // account with the customer's ExternalId gets in; nobody else does.
 func TestAssumeRoleTrust(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	customer, _ := clients(srv, customerAcct)
 	_, diag := clients(srv, diagAcct)
@@ -51,7 +53,7 @@ func TestAssumeRoleTrust(t *testing.T) {
 	createRole(t, customer, "virtco-diagnostics-readonly") // trusts diagAcct root with ext-1234
 	roleARN := "arn:aws:iam::" + customerAcct + ":role/virtco-diagnostics-readonly"
 
-	out, err := assume(diag, roleARN, "ext-1234")
+	out, err := assume(ctx, diag, roleARN, "ext-1234")
 	if err != nil {
 		t.Fatalf("AssumeRole from the diagnostic account: %v", err)
 	}
@@ -73,13 +75,13 @@ func TestAssumeRoleTrust(t *testing.T) {
 	}
 
 	for what, try := range map[string]func() error{
-		"wrong external id":   func() error { _, err := assume(diag, roleARN, "ext-9999"); return err },
-		"missing external id": func() error { _, err := assume(diag, roleARN, ""); return err },
-		"another account":     func() error { _, err := assume(other, roleARN, "ext-1234"); return err },
-		"the account itself":  func() error { _, err := assume(self, roleARN, "ext-1234"); return err },
-		"no such role":        func() error { _, err := assume(diag, roleARN+"-nope", "ext-1234"); return err },
+		"wrong external id":   func() error { _, err := assume(ctx, diag, roleARN, "ext-9999"); return err },
+		"missing external id": func() error { _, err := assume(ctx, diag, roleARN, ""); return err },
+		"another account":     func() error { _, err := assume(ctx, other, roleARN, "ext-1234"); return err },
+		"the account itself":  func() error { _, err := assume(ctx, self, roleARN, "ext-1234"); return err },
+		"no such role":        func() error { _, err := assume(ctx, diag, roleARN+"-nope", "ext-1234"); return err },
 		"wrong path": func() error {
-			_, err := assume(diag, "arn:aws:iam::"+customerAcct+":role/x/virtco-diagnostics-readonly", "ext-1234")
+			_, err := assume(ctx, diag, "arn:aws:iam::"+customerAcct+":role/x/virtco-diagnostics-readonly", "ext-1234")
 			return err
 		},
 	} {
@@ -94,6 +96,7 @@ func TestAssumeRoleTrust(t *testing.T) {
 // TestAssumeRolePolicyForms covers wildcard principals, lists, Deny
 // overriding Allow, and role principals reached through role chaining.
 func TestAssumeRolePolicyForms(t *testing.T) {
+	ctx := t.Context()
 	srv := awsemu.NewServer(t, awsemu.Options{})
 	customer, _ := clients(srv, customerAcct)
 	diagIAM, diag := clients(srv, diagAcct)
@@ -109,10 +112,10 @@ func TestAssumeRolePolicyForms(t *testing.T) {
 
 	// "*" is honoured, still subject to the condition.
 	star := mk(customer, "star", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e1"}}}]}`)
-	if _, err := assume(other, star, "e1"); err != nil {
+	if _, err := assume(ctx, other, star, "e1"); err != nil {
 		t.Errorf("wildcard principal with the right external id: %v", err)
 	}
-	if _, err := assume(other, star, "e2"); apiCode(err) != "AccessDenied" {
+	if _, err := assume(ctx, other, star, "e2"); apiCode(err) != "AccessDenied" {
 		t.Errorf("wildcard principal with a wrong external id: %v", err)
 	}
 
@@ -120,26 +123,26 @@ func TestAssumeRolePolicyForms(t *testing.T) {
 	deny := mk(customer, "deny", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Principal":{"AWS":["`+otherAcct+`","arn:aws:iam::`+diagAcct+`:root"]},"Action":["sts:TagSession","sts:AssumeRole"]},
 		{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringEquals":{"aws:PrincipalAccount":"`+otherAcct+`"}}}]}`)
-	if _, err := assume(diag, deny, ""); err != nil {
+	if _, err := assume(ctx, diag, deny, ""); err != nil {
 		t.Errorf("allowed account: %v", err)
 	}
-	if _, err := assume(other, deny, ""); apiCode(err) != "AccessDenied" {
+	if _, err := assume(ctx, other, deny, ""); apiCode(err) != "AccessDenied" {
 		t.Errorf("explicitly denied account: %v", err)
 	}
 
 	// A role principal: only sessions of that role get in, not its account's users.
 	collector := mk(diagIAM, "collector", trustPolicy("arn:aws:iam::"+diagAcct+":root", ""))
 	target := mk(customer, "target", trustPolicy(collector, "ext"))
-	if _, err := assume(diag, target, "ext"); apiCode(err) != "AccessDenied" {
+	if _, err := assume(ctx, diag, target, "ext"); apiCode(err) != "AccessDenied" {
 		t.Errorf("user of the trusted role's account: %v", err)
 	}
-	col, err := assume(diag, collector, "")
+	col, err := assume(ctx, diag, collector, "")
 	if err != nil {
 		t.Fatalf("assume collector: %v", err)
 	}
 	_, colSTS := sessionClients(srv, col)
 	checkIdentity(t, colSTS, diagAcct, "arn:aws:sts::"+diagAcct+":assumed-role/collector/virtco-diag")
-	chained, err := assume(colSTS, target, "ext")
+	chained, err := assume(ctx, colSTS, target, "ext")
 	if err != nil {
 		t.Fatalf("role chaining into the target: %v", err)
 	}
@@ -157,13 +160,14 @@ func TestAssumeRolePolicyForms(t *testing.T) {
 
 // TestSessionCredentials: unknown and expired temporary keys are refused.
 func TestSessionCredentials(t *testing.T) {
+	ctx := t.Context()
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var elapsed atomic.Int64 // the server reads the clock on its own goroutines
 	srv := awsemu.NewServer(t, awsemu.Options{Now: func() time.Time { return start.Add(time.Duration(elapsed.Load())) }})
 	customer, _ := clients(srv, customerAcct)
 	_, diag := clients(srv, diagAcct)
 	createRole(t, customer, "r")
-	out, err := assume(diag, "arn:aws:iam::"+customerAcct+":role/r", "ext-1234")
+	out, err := assume(ctx, diag, "arn:aws:iam::"+customerAcct+":role/r", "ext-1234")
 	if err != nil {
 		t.Fatal(err)
 	}

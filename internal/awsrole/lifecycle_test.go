@@ -35,8 +35,6 @@ const (
 	readOnlyARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 )
 
-var ctx = context.Background()
-
 // fastOptions: millisecond polling; the timeouts are only upper bounds that
 // a working test never reaches.
 var fastOptions = awsrole.Options{
@@ -168,6 +166,7 @@ func keys(m map[string]string) []string {
 }
 
 func TestCreateReadDelete(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	s := spec(t)
 	s.PermissionsBoundary = readOnlyARN
@@ -275,6 +274,7 @@ func policyActions(t *testing.T, doc string) []string {
 }
 
 func TestCallerAccount(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	acct, err := f.mgr.CallerAccount(ctx)
 	if err != nil || acct != customerAcct {
@@ -283,6 +283,7 @@ func TestCallerAccount(t *testing.T) {
 }
 
 func TestAssumeRoleNeedsDiagAccountAndExternalID(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	st, err := f.mgr.Create(ctx, spec(t))
 	if err != nil {
@@ -320,6 +321,7 @@ func TestAssumeRoleNeedsDiagAccountAndExternalID(t *testing.T) {
 // The diag account's principal_arn may be a role: only sessions of that role
 // (with the external id) get in, not other identities of the diag account.
 func TestAssumeRoleWithRolePrincipal(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	// The diag account's collector role, assumable by the diag account.
 	diagIAM := iam.NewFromConfig(awsemutest.Config(f.srv.URL, diagAcct))
@@ -353,6 +355,7 @@ func TestAssumeRoleWithRolePrincipal(t *testing.T) {
 }
 
 func TestDriftIsReportedAndUpdatePutsItBack(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	s := spec(t)
 	s.PermissionsBoundary = readOnlyARN
@@ -467,6 +470,7 @@ func TestDriftIsReportedAndUpdatePutsItBack(t *testing.T) {
 }
 
 func TestUpdateRefusesReplacementAndMissingRole(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	s := spec(t)
 	st, err := f.mgr.Create(ctx, s)
@@ -507,6 +511,7 @@ func TestUpdateRefusesReplacementAndMissingRole(t *testing.T) {
 }
 
 func TestDeleteRemovesEverything(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	if _, err := f.mgr.Create(ctx, spec(t)); err != nil {
 		t.Fatal(err)
@@ -590,6 +595,7 @@ func TestDeleteConflictRetriesThenNamesWhatIsAttached(t *testing.T) {
 		ok    bool
 	}{{"attached once meanwhile", 1, true}, {"attached again and again", 1000, false}} {
 		t.Run(c.name, func(t *testing.T) {
+			ctx := t.Context()
 			if _, err := f.mgr.Create(ctx, spec(t)); err != nil {
 				t.Fatal(err)
 			}
@@ -626,6 +632,7 @@ func TestDeleteConflictRetriesThenNamesWhatIsAttached(t *testing.T) {
 }
 
 func TestCreateExistingRole(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	s := spec(t)
 	if _, err := f.mgr.Create(ctx, s); err != nil {
@@ -648,6 +655,7 @@ func TestCreateExistingRole(t *testing.T) {
 }
 
 func TestCreateValidatesBeforeCallingAWS(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	s := spec(t)
 	s.TrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + diagAcct + `"},"Action":"sts:AssumeRole"}]}`
@@ -661,6 +669,7 @@ func TestCreateValidatesBeforeCallingAWS(t *testing.T) {
 }
 
 func TestPartialCreateIsReportedAndCanBeCleanedUp(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{FailActions: map[string]int{"PutRolePolicy": -1}})
 	_, err := f.mgr.Create(ctx, spec(t))
 	var pe *awsrole.PartialCreateError
@@ -682,6 +691,7 @@ func TestPartialCreateIsReportedAndCanBeCleanedUp(t *testing.T) {
 
 func TestCreateGivesUp(t *testing.T) {
 	t.Run("principal never valid", func(t *testing.T) {
+		ctx := t.Context()
 		f := newFixture(t, awsemu.Faults{InvalidPrincipalAttempts: 1 << 30})
 		mgr := awsrole.New(awsemutest.Config(f.srv.URL, customerAcct), awsrole.Options{PropagationTimeout: 5 * time.Millisecond, PollInterval: time.Millisecond})
 		_, err := mgr.Create(ctx, spec(t))
@@ -697,6 +707,7 @@ func TestCreateGivesUp(t *testing.T) {
 		}
 	})
 	t.Run("role never visible", func(t *testing.T) {
+		ctx := t.Context()
 		f := newFixture(t, awsemu.Faults{InvisibleReads: 1 << 30})
 		mgr := awsrole.New(awsemutest.Config(f.srv.URL, customerAcct), awsrole.Options{ConsistencyTimeout: 5 * time.Millisecond, PollInterval: time.Millisecond})
 		_, err := mgr.Create(ctx, spec(t))
@@ -709,6 +720,7 @@ func TestCreateGivesUp(t *testing.T) {
 		}
 	})
 	t.Run("context cancelled while waiting", func(t *testing.T) {
+		ctx := t.Context()
 		f := newFixture(t, awsemu.Faults{InvisibleReads: 1 << 30})
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -722,6 +734,7 @@ func TestCreateGivesUp(t *testing.T) {
 		}
 	})
 	t.Run("context cancelled during CreateRole", func(t *testing.T) {
+		ctx := t.Context()
 		f := newFixture(t, awsemu.Faults{})
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -770,6 +783,7 @@ func (c *cancellingIAM) GetRole(ctx context.Context, in *iam.GetRoleInput, o ...
 }
 
 func TestReadNotFound(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	_, err := f.mgr.Read(ctx, "no-such-role")
 	if !errors.Is(err, awsrole.ErrRoleNotFound) || errorCode(err) != "NoSuchEntity" {
@@ -802,6 +816,7 @@ func (p pagingIAM) ListInstanceProfilesForRole(ctx context.Context, in *iam.List
 }
 
 func TestReadAndDeleteWalkEveryPage(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{})
 	cfg := awsemutest.Config(f.srv.URL, customerAcct)
 	mgr := awsrole.NewFromClients(pagingIAM{iam.NewFromConfig(cfg)}, nil, fastOptions)
@@ -851,7 +866,7 @@ func TestReadAndDeleteWalkEveryPage(t *testing.T) {
 	}
 }
 
-// The faults of the brief: 30% of IAM calls throttled, the role invisible to
+// Several faults at once: 30% of IAM calls throttled, the role invisible to
 // its first two reads, the first two CreateRole attempts refused with
 // "Invalid principal". Create, Read and Delete still succeed, and the calls
 // they cost are logged.
@@ -862,6 +877,7 @@ func TestLifecycleUnderFaults(t *testing.T) {
 }
 
 func lifecycleUnderFaults(t *testing.T, seed int64) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{ThrottleRate: 0.3, InvisibleReads: 2, InvalidPrincipalAttempts: 2, Seed: seed})
 	s := spec(t)
 	c := calls(t, f, "Create under faults", func() {
@@ -912,6 +928,7 @@ func lifecycleUnderFaults(t *testing.T, seed int64) {
 // A role created moments ago may be invisible to the list calls; Delete must
 // not take their NoSuchEntity for "already gone" and leave the role behind.
 func TestDeleteRightAfterCreateWhileReadsLag(t *testing.T) {
+	ctx := t.Context()
 	f := newFixture(t, awsemu.Faults{InvisibleReads: 3})
 	s := spec(t)
 	rn := aws.String(roleName)

@@ -16,66 +16,24 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/buildtest"
 )
 
-var build struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-// ModuleRoot is the repository's root directory, found from the test's working directory.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("servertest: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// ModuleRoot is the repository's root directory, found from the test's working directory
+// (buildtest.ModuleRoot).
+func ModuleRoot() (string, error) { return buildtest.ModuleRoot() }
 
 // Binary builds cmd/virtco-server once per test process and returns its path. Call Cleanup from
 // TestMain to remove it.
 func Binary(t testing.TB) string {
 	t.Helper()
-	build.once.Do(func() {
-		root, err := ModuleRoot()
-		if err != nil {
-			build.err = err
-			return
-		}
-		if build.dir, err = os.MkdirTemp("", "virtco-server-bin-"); err != nil {
-			build.err = err
-			return
-		}
-		build.path = filepath.Join(build.dir, "virtco-server")
-		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/virtco-server")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("go build ./cmd/virtco-server: %w\n%s", err, out)
-		}
-	})
-	if build.err != nil {
-		t.Fatal(build.err)
-	}
-	return build.path
+	return buildtest.Binary(t, "./cmd/virtco-server", "virtco-server")
 }
 
-// Cleanup removes the binary Binary built.
-func Cleanup() {
-	if build.dir != "" {
-		_ = os.RemoveAll(build.dir)
-	}
-}
+// Cleanup removes the binary Binary built, and every other one buildtest built in this test
+// process (buildtest.Cleanup).
+func Cleanup() { buildtest.Cleanup() }
 
 // Options says how to start the server. The zero value is a fresh SQLite database in a temp
 // directory, a generated ops key file and no diag accounts.

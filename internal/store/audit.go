@@ -110,25 +110,15 @@ func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += fmt.Sprintf(" ORDER BY id LIMIT %d", f.Limit)
-	out := []AuditEntry{}
-	err := s.read(ctx, func(t tx) error {
-		rows, err := t.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e AuditEntry
-			var at string
-			if err := rows.Scan(&e.ID, &at, &e.KeyKind, &e.KeyID, &e.Actor, &e.Action, &e.Request, &e.Customer, &e.Target, &e.Outcome, &e.Detail); err != nil {
-				return err
-			}
-			e.At, e.recorded = parseTime(at), true
-			out = append(out, e)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return readValue(ctx, s, func(t tx) ([]AuditEntry, error) { return queryAll(ctx, t, scanAudit, q, args...) })
+}
+
+func scanAudit(sc scanner) (AuditEntry, error) {
+	var e AuditEntry
+	var at string
+	err := sc.Scan(&e.ID, &at, &e.KeyKind, &e.KeyID, &e.Actor, &e.Action, &e.Request, &e.Customer, &e.Target, &e.Outcome, &e.Detail)
+	e.At, e.recorded = parseTime(at), true
+	return e, err
 }
 
 // Counts is how much the platform has provisioned, for metrics.

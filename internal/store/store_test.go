@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,14 +14,18 @@ import (
 
 // The same suite runs on every engine; openers give each test a fresh, empty store.
 func TestSQLite(t *testing.T) {
-	runSuite(t, func(t *testing.T) Store {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "virtco.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	})
+	runSuite(t, func(t *testing.T) Store { return openStore(t, filepath.Join(t.TempDir(), "virtco.db")) })
+}
+
+// openStore opens the store db names, closed when the test ends.
+func openStore(t *testing.T, db string) Store {
+	t.Helper()
+	s, err := Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func runSuite(t *testing.T, open func(t *testing.T) Store) {
@@ -43,22 +46,20 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 	}
 }
 
-var ctx = context.Background()
-
 func key(n int) NewKey {
 	return NewKey{KeyID: fmt.Sprintf("k%09d", n), Token: fmt.Sprintf("vcu_token-%040d", n)}
 }
 
 func mustDiag(t *testing.T, s Store, name, status string) {
 	t.Helper()
-	if _, _, err := s.PutDiagAccount(ctx, DiagAccount{Name: name, AccountID: "111122223333", Region: "us-east-1", Status: status}); err != nil {
+	if _, _, err := s.PutDiagAccount(t.Context(), DiagAccount{Name: name, AccountID: "111122223333", Region: "us-east-1", Status: status}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func mustCustomer(t *testing.T, s Store, name, diag string) Customer {
 	t.Helper()
-	c, _, err := s.PutCustomer(ctx, name, CustomerSpec{DiagAccount: diag, AWSRegion: "us-east-1", AutoRunFinders: true}, "ext-"+name, Precondition{})
+	c, _, err := s.PutCustomer(t.Context(), name, CustomerSpec{DiagAccount: diag, AWSRegion: "us-east-1", AutoRunFinders: true}, "ext-"+name, Precondition{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +67,7 @@ func mustCustomer(t *testing.T, s Store, name, diag string) Customer {
 }
 
 func testDiagAccounts(t *testing.T, s Store) {
+	ctx := t.Context()
 	d, created, err := s.PutDiagAccount(ctx, DiagAccount{Name: "Diag3", AccountID: "111122223333", Region: "us-east-1", Status: DiagReady})
 	if err != nil || !created || d.AccountID != "111122223333" || d.CreatedAt.IsZero() {
 		t.Fatalf("create: %+v %v %v", d, created, err)
@@ -85,6 +87,7 @@ func testDiagAccounts(t *testing.T, s Store) {
 }
 
 func testCustomerLifecycle(t *testing.T, s Store) {
+	ctx := t.Context()
 	mustDiag(t, s, "Diag3", DiagReady)
 	mustDiag(t, s, "Diag4", DiagProvisioning)
 
@@ -145,6 +148,7 @@ func testCustomerLifecycle(t *testing.T, s Store) {
 }
 
 func testCustomerPreconditions(t *testing.T, s Store) {
+	ctx := t.Context()
 	spec := CustomerSpec{AWSRegion: "us-east-1"}
 	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{MustExist: true}); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("If-Match: * on a new customer: %v", err)
@@ -171,6 +175,7 @@ func testCustomerPreconditions(t *testing.T, s Store) {
 }
 
 func testUsers(t *testing.T, s Store) {
+	ctx := t.Context()
 	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("user of a missing customer: %v", err)
 	}
@@ -221,6 +226,7 @@ func testUsers(t *testing.T, s Store) {
 }
 
 func testAWSAccounts(t *testing.T, s Store) {
+	ctx := t.Context()
 	a := AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress, Regions: []string{"us-east-1"}}
 	if _, _, err := s.PutAWSAccount(ctx, a); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("account of a missing customer: %v", err)
@@ -254,6 +260,7 @@ func testAWSAccounts(t *testing.T, s Store) {
 }
 
 func testProvision(t *testing.T, s Store) {
+	ctx := t.Context()
 	mustDiag(t, s, "Diag3", DiagReady)
 	mustDiag(t, s, "Diag4", DiagReady)
 	if _, err := s.Provision(ctx, "acme.com", "joe", "Nope", "e", key(1)); !errors.Is(err, ErrInvalid) {
@@ -283,6 +290,7 @@ func testProvision(t *testing.T, s Store) {
 }
 
 func testMasterToken(t *testing.T, s Store) {
+	ctx := t.Context()
 	tok, err := s.MasterToken(ctx, "first")
 	if err != nil || tok != "first" {
 		t.Fatal(tok, err)
@@ -299,6 +307,7 @@ func testMasterToken(t *testing.T, s Store) {
 }
 
 func testConcurrentUsers(t *testing.T, s Store) {
+	ctx := t.Context()
 	mustCustomer(t, s, "acme.com", "")
 	const n = 50
 	var wg sync.WaitGroup
@@ -328,6 +337,7 @@ func testConcurrentUsers(t *testing.T, s Store) {
 }
 
 func TestSQLiteReopen(t *testing.T) {
+	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "virtco.db")
 	s, err := Open(ctx, path)
 	if err != nil {
@@ -352,21 +362,14 @@ func TestSQLiteReopen(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	if _, err := Open(ctx, filepath.Join(t.TempDir(), "missing", "virtco.db")); err == nil {
+	if _, err := Open(t.Context(), filepath.Join(t.TempDir(), "missing", "virtco.db")); err == nil {
 		t.Fatal("opened a database in a directory that does not exist")
 	}
 }
 
 func TestPostgres(t *testing.T) {
 	pg := pgtest.Shared(t)
-	runSuite(t, func(t *testing.T) Store {
-		s, err := Open(context.Background(), pg.NewDatabase(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		return s
-	})
+	runSuite(t, func(t *testing.T) Store { return openStore(t, pg.NewDatabase(t)) })
 }
 
 func TestMain(m *testing.M) {
@@ -376,6 +379,7 @@ func TestMain(m *testing.M) {
 }
 
 func testAudit(t *testing.T, s Store) {
+	ctx := t.Context()
 	ok := &AuditEntry{KeyKind: "ops", Action: "customer.put", Request: "PUT /v1/customers/acme.com", Customer: "acme.com", Target: "acme.com"}
 	if _, _, err := s.PutCustomer(WithAudit(ctx, ok), "acme.com", CustomerSpec{AWSRegion: "us-east-1"}, "e", Precondition{}); err != nil {
 		t.Fatal(err)
@@ -420,6 +424,7 @@ func testAudit(t *testing.T, s Store) {
 }
 
 func testCounts(t *testing.T, s Store) {
+	ctx := t.Context()
 	mustCustomer(t, s, "acme.com", "")
 	mustCustomer(t, s, "other.org", "")
 	for i, u := range []string{"joe", "ann", "bob"} {

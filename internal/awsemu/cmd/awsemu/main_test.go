@@ -2,14 +2,13 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,7 +22,14 @@ import (
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsemu/awsemutest"
+	"github.com/virtasant/terraform-provider-virtco/internal/buildtest"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	buildtest.Cleanup()
+	os.Exit(code)
+}
 
 // TestProcess builds the binary, runs it as a real process on a free port,
 // talks to it through the SDK and the admin API, and stops it with SIGTERM.
@@ -31,14 +37,10 @@ func TestProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
+	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go tool not on PATH")
 	}
-	bin := filepath.Join(t.TempDir(), "awsemu")
-	if out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildtest.Binary(t, "./internal/awsemu/cmd/awsemu", "awsemu")
 
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-requests", "--fail-action", "iam:DeleteRole=1")
 	stderr, err := cmd.StderrPipe()
@@ -82,7 +84,7 @@ func TestProcess(t *testing.T) {
 		t.Errorf("listening on %s, want loopback", url)
 	}
 
-	ctx := context.Background()
+	ctx := t.Context()
 	cfg := awsemutest.Config(url, "123456789012")
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil || aws.ToString(id.Account) != "123456789012" {

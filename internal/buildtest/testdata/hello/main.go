@@ -1,0 +1,6 @@
+// Command hello is what the buildtest tests build.
+package main
+
+import "fmt"
+
+func main() { fmt.Println("hello from buildtest") }

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// lockCustomer reads a customer's version, locking its row for the rest of the transaction;
+// found is false when there is no such customer.
+func (s *sqlStore) lockCustomer(ctx context.Context, t tx, name string) (version int64, found bool, err error) {
+	err = t.row(ctx, `SELECT version FROM customers WHERE name = ?`+s.d.forUpdate, name).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return version, err == nil, err
+}
+
+// touchCustomer records a change to the customer or to something of it: new version, new ETag.
+func (s *sqlStore) touchCustomer(ctx context.Context, t tx, name string) error {
+	_, err := t.exec(ctx, `UPDATE customers SET version = version + 1, updated_at = ? WHERE name = ?`, fmtTime(s.now()), name)
+	return err
+}
+
+// lockExistingCustomer is lockCustomer for a write that needs the customer to exist.
+func (s *sqlStore) lockExistingCustomer(ctx context.Context, t tx, name string) error {
+	_, found, err := s.lockCustomer(ctx, t, name)
+	if err == nil && !found {
+		return errNoCustomer(name)
+	}
+	return err
+}
+
+func errNoCustomer(name string) error {
+	return fmt.Errorf("%w: customer %q does not exist", ErrNotFound, name)
+}
+
+func checkPrecondition(name string, version int64, found bool, pre Precondition) error {
+	switch {
+	case pre.MustNotExist && found:
+		return fmt.Errorf("%w: customer %q already exists (If-None-Match: *)", ErrPreconditionFailed, name)
+	case (pre.MustExist || pre.Version != 0) && !found:
+		return fmt.Errorf("%w: customer %q does not exist (If-Match)", ErrPreconditionFailed, name)
+	case pre.Version != 0 && pre.Version != version:
+		return fmt.Errorf("%w: customer %q has changed since it was read (If-Match)", ErrPreconditionFailed, name)
+	}
+	return nil
+}
+
+// lockCustomerIf is lockCustomer for a write that checks a precondition on the customer.
+func (s *sqlStore) lockCustomerIf(ctx context.Context, t tx, name string, pre Precondition) (found bool, err error) {
+	version, found, err := s.lockCustomer(ctx, t, name)
+	if err != nil {
+		return false, err
+	}
+	return found, checkPrecondition(name, version, found, pre)
+}
+
+func (s *sqlStore) checkDiag(ctx context.Context, t tx, name string) error {
+	if name == "" {
+		return nil
+	}
+	var n int
+	if err := t.row(ctx, `SELECT COUNT(*) FROM diag_accounts WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: diag_account %q does not exist", ErrInvalid, name)
+	}
+	return nil
+}
+
+func (s *sqlStore) PutCustomer(ctx context.Context, name string, spec CustomerSpec, externalID string, pre Precondition) (Customer, bool, error) {
+	var out Customer
+	var created bool
+	err := s.writeAudited(ctx, func(t tx) error {
+		found, err := s.lockCustomerIf(ctx, t, name, pre)
+		if err != nil {
+			return err
+		}
+		if err := s.checkDiag(ctx, t, spec.DiagAccount); err != nil {
+			return err
+		}
+		created = !found
+		if err := s.upsertCustomer(ctx, t, name, spec, externalID, found); err != nil {
+			return err
+		}
+		out, err = getCustomer(ctx, t, name)
+		return err
+	})
+	return out, created, err
+}
+
+func (s *sqlStore) upsertCustomer(ctx context.Context, t tx, name string, spec CustomerSpec, externalID string, exists bool) error {
+	now := fmtTime(s.now())
+	if exists {
+		_, err := t.exec(ctx, `UPDATE customers SET diag_account = ?, aws_region = ?, regions = ?, auto_run_finders = ?,
+			version = version + 1, updated_at = ? WHERE name = ?`,
+			nullable(spec.DiagAccount), spec.AWSRegion, encodeList(spec.Regions), spec.AutoRunFinders, now, name)
+		return err
+	}
+	_, err := t.exec(ctx, `INSERT INTO customers (name, diag_account, external_id, aws_region, regions, auto_run_finders,
+		version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		name, nullable(spec.DiagAccount), externalID, spec.AWSRegion, encodeList(spec.Regions), spec.AutoRunFinders, now, now)
+	return err
+}
+
+func getCustomer(ctx context.Context, t tx, name string) (Customer, error) {
+	var c Customer
+	var diag sql.NullString
+	var regions, created, updated string
+	err := t.row(ctx, `SELECT name, diag_account, external_id, aws_region, regions, auto_run_finders, version, created_at, updated_at
+		FROM customers WHERE name = ?`, name).
+		Scan(&c.Name, &diag, &c.ExternalID, &c.AWSRegion, &regions, &c.AutoRunFinders, &c.Version, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, errNoCustomer(name)
+	}
+	if err != nil {
+		return c, err
+	}
+	c.DiagAccount, c.Regions = diag.String, decodeList(regions)
+	c.CreatedAt, c.UpdatedAt = parseTime(created), parseTime(updated)
+	if c.DiagAccount != "" {
+		d, err := getDiag(ctx, t, c.DiagAccount)
+		if err != nil {
+			return c, err
+		}
+		c.Diag = &d
+	}
+	users, err := listUsers(ctx, t, name)
+	if err != nil {
+		return c, err
+	}
+	c.Users = make([]string, 0, len(users))
+	for _, u := range users {
+		c.Users = append(c.Users, u.Name)
+	}
+	c.Accounts, err = listAccounts(ctx, t, name)
+	return c, err
+}
+
+func (s *sqlStore) GetCustomer(ctx context.Context, name string) (Customer, error) {
+	return readValue(ctx, s, func(t tx) (Customer, error) { return getCustomer(ctx, t, name) })
+}
+
+func (s *sqlStore) ListCustomers(ctx context.Context) ([]CustomerSummary, error) {
+	return readValue(ctx, s, func(t tx) ([]CustomerSummary, error) {
+		out, err := queryAll(ctx, t, func(sc scanner) (CustomerSummary, error) {
+			var cs CustomerSummary
+			var diagStatus string
+			err := sc.Scan(&cs.Name, &cs.DiagAccount, &diagStatus)
+			cs.DiagStatus = DiagAccountUnavailable
+			if diagStatus == DiagReady {
+				cs.DiagStatus = DiagReady
+			}
+			return cs, err
+		}, `SELECT c.name, COALESCE(c.diag_account, ''), COALESCE(d.status, '')
+			FROM customers c LEFT JOIN diag_accounts d ON d.name = c.diag_account ORDER BY c.name`)
+		if err != nil {
+			return nil, err
+		}
+		// Role status needs each customer's accounts; one query for all of them.
+		states, err := queryAll(ctx, t, func(sc scanner) (a AWSAccount, err error) {
+			err = sc.Scan(&a.Customer, &a.State)
+			return a, err
+		}, `SELECT customer, state FROM aws_accounts`)
+		if err != nil {
+			return nil, err
+		}
+		byCustomer := map[string][]AWSAccount{}
+		for _, a := range states {
+			byCustomer[a.Customer] = append(byCustomer[a.Customer], a)
+		}
+		for i := range out {
+			out[i].RoleStatus = RoleStatus(byCustomer[out[i].Name])
+		}
+		return out, nil
+	})
+}
+
+func (s *sqlStore) DeleteCustomer(ctx context.Context, name string, pre Precondition) error {
+	return s.writeAudited(ctx, func(t tx) error {
+		found, err := s.lockCustomerIf(ctx, t, name, pre)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errNoCustomer(name)
+		}
+		for _, q := range []string{
+			`DELETE FROM users WHERE customer = ?`,
+			`DELETE FROM aws_accounts WHERE customer = ?`,
+			`DELETE FROM customers WHERE name = ?`,
+		} {
+			if _, err := t.exec(ctx, q, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func customerExists(ctx context.Context, t tx, name string) error {
+	var n int
+	if err := t.row(ctx, `SELECT COUNT(*) FROM customers WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return errNoCustomer(name)
+	}
+	return nil
+}
+
+// changeChild runs query, an update or delete of one user or AWS account of a customer, and gives
+// the customer a new version; notFound is the error when query matches no row.
+func (s *sqlStore) changeChild(ctx context.Context, t tx, customer, query string, notFound error, args ...any) error {
+	if err := s.lockExistingCustomer(ctx, t, customer); err != nil {
+		return err
+	}
+	res, err := t.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound
+	}
+	return s.touchCustomer(ctx, t, customer)
+}
+
+// deleteChild removes one user or AWS account of a customer and gives the customer a new version.
+func (s *sqlStore) deleteChild(ctx context.Context, customer, query string, notFound error, args ...any) error {
+	return s.writeAudited(ctx, func(t tx) error { return s.changeChild(ctx, t, customer, query, notFound, args...) })
+}
+
+func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error) {
+	var u User
+	err := s.writeAudited(ctx, func(t tx) error {
+		if err := s.checkDiag(ctx, t, diag); err != nil {
+			return err
+		}
+		_, found, err := s.lockCustomer(ctx, t, customer)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !found:
+			spec := CustomerSpec{DiagAccount: diag, AWSRegion: DefaultAWSRegion, AutoRunFinders: true}
+			err = s.upsertCustomer(ctx, t, customer, spec, externalID, false)
+		case diag != "":
+			_, err = t.exec(ctx, `UPDATE customers SET diag_account = ?, version = version + 1, updated_at = ? WHERE name = ?`,
+				diag, fmtTime(s.now()), customer)
+		}
+		if err != nil {
+			return err
+		}
+		u, _, err = s.putUser(ctx, t, customer, user, key)
+		return err
+	})
+	return u, err
+}
+
+// DefaultAWSRegion is the region of a customer that names none.
+const DefaultAWSRegion = "us-east-1"

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+const userColumns = "customer, name, key_id, token, created_at, updated_at"
+
+func scanUser(sc scanner) (User, error) {
+	var u User
+	var created, updated string
+	err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &u.Token, &created, &updated)
+	u.CreatedAt, u.UpdatedAt = parseTime(created), parseTime(updated)
+	return u, err
+}
+
+func errNoUser(customer, name string) error {
+	return fmt.Errorf("%w: user %q of customer %q does not exist", ErrNotFound, name, customer)
+}
+
+func getUser(ctx context.Context, t tx, customer, name string) (User, error) {
+	return queryOne(ctx, t, scanUser, errNoUser(customer, name),
+		`SELECT `+userColumns+` FROM users WHERE customer = ? AND name = ?`, customer, name)
+}
+
+func listUsers(ctx context.Context, t tx, customer string) ([]User, error) {
+	return queryAll(ctx, t, scanUser, `SELECT `+userColumns+` FROM users WHERE customer = ? ORDER BY name`, customer)
+}
+
+// putUser creates the user unless it exists; the caller holds the customer's lock.
+func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key NewKey) (User, bool, error) {
+	u, err := getUser(ctx, t, customer, name)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return u, false, err
+	}
+	now := fmtTime(s.now())
+	if _, err := t.exec(ctx, `INSERT INTO users (customer, name, key_id, token, token_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, key.Token, tokenHash(key.Token), now, now); err != nil {
+		return u, false, err
+	}
+	if err := s.touchCustomer(ctx, t, customer); err != nil {
+		return u, false, err
+	}
+	u, err = getUser(ctx, t, customer, name)
+	return u, true, err
+}
+
+func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKey) (User, bool, error) {
+	var u User
+	var created bool
+	err := s.writeAudited(ctx, func(t tx) error {
+		if err := s.lockExistingCustomer(ctx, t, customer); err != nil {
+			return err
+		}
+		var err error
+		u, created, err = s.putUser(ctx, t, customer, name, key)
+		return err
+	})
+	return u, created, err
+}
+
+func (s *sqlStore) GetUser(ctx context.Context, customer, name string) (User, error) {
+	return readValue(ctx, s, func(t tx) (User, error) { return getUser(ctx, t, customer, name) })
+}
+
+func (s *sqlStore) ListUsers(ctx context.Context, customer string) ([]User, error) {
+	return readValue(ctx, s, func(t tx) ([]User, error) {
+		if err := customerExists(ctx, t, customer); err != nil {
+			return nil, err
+		}
+		return listUsers(ctx, t, customer)
+	})
+}
+
+func (s *sqlStore) DeleteUser(ctx context.Context, customer, name string) error {
+	return s.deleteChild(ctx, customer, `DELETE FROM users WHERE customer = ? AND name = ?`,
+		errNoUser(customer, name), customer, name)
+}
+
+func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key NewKey) (User, error) {
+	var u User
+	err := s.writeAudited(ctx, func(t tx) error {
+		err := s.changeChild(ctx, t, customer,
+			`UPDATE users SET token = ?, token_hash = ?, updated_at = ? WHERE customer = ? AND name = ?`,
+			errNoUser(customer, name), key.Token, tokenHash(key.Token), fmtTime(s.now()), customer, name)
+		if err != nil {
+			return err
+		}
+		u, err = getUser(ctx, t, customer, name)
+		return err
+	})
+	return u, err
+}
+
+func (s *sqlStore) UserByToken(ctx context.Context, token string) (User, error) {
+	return readValue(ctx, s, func(t tx) (User, error) {
+		return queryOne(ctx, t, scanUser, fmt.Errorf("%w: no user has this token", ErrNotFound),
+			`SELECT `+userColumns+` FROM users WHERE token_hash = ?`, tokenHash(token))
+	})
+}
