@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
 )
 
@@ -15,13 +16,13 @@ import (
 // give the role, and a CloudFormation template that creates that role.
 func TestAccAWSRolePolicyDataSource(t *testing.T) {
 	s := startServer(t)
-	eve := s.provision(t, "byhand.example.com", "Diag3", "eve")["eve"]
-	s.provision(t, "nodiag.example.com", "")
-	c, err := s.ops.Customers.Get(ctx, "byhand.example.com")
+	eve := s.Provision("byhand.example.com", "Diag3", "eve")["eve"]
+	s.Provision("nodiag.example.com", "")
+	c, err := s.Ops.Customers.Get(t.Context(), "byhand.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantTrust, _ := awsrole.TrustPolicy(diag3Principal, c.ExternalID)
+	wantTrust, _ := awsrole.TrustPolicy(acctest.Diag3Principal, c.ExternalID)
 	wantDefault, _ := awsrole.PermissionsPolicy(awsrole.DefaultDataSources(), awsrole.PermissionOptions{})
 	wantCUR, _ := awsrole.PermissionsPolicy([]string{"cloudwatch", "cur"}, awsrole.PermissionOptions{CURBucket: "byhand-cur"})
 	const d, cur = "data.virtco_aws_role_policy.default", "data.virtco_aws_role_policy.cur"
@@ -108,11 +109,11 @@ data "virtco_aws_role_policy" "cur" {
 				Check: checkAll(
 					resource.TestCheckResourceAttr(d, "id", "byhand.example.com"),
 					resource.TestCheckResourceAttr(d, "external_id", c.ExternalID),
-					resource.TestCheckResourceAttr(d, "trusted_principal", diag3Principal),
+					resource.TestCheckResourceAttr(d, "trusted_principal", acctest.Diag3Principal),
 					resource.TestCheckResourceAttr(d, "trust_policy_json", wantTrust),
 					resource.TestCheckResourceAttr(d, "permissions_policy_json", wantDefault),
 					resource.TestCheckResourceAttrWith(d, "permissions_policy_json", func(v string) error {
-						return sameActions(v, actionsOf([]string{"cloudwatch", "cloudtrail"}))
+						return acctest.SameActions(v, acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"}))
 					}),
 					cfnRole(d, awsrole.DefaultRoleName, "/", 3600),
 					resource.TestCheckResourceAttr(cur, "permissions_policy_json", wantCUR),

@@ -1,10 +1,16 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -20,10 +26,117 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
 )
+
+// awsTest is a role test's control plane and emulator. The provider reaches the emulator through
+// its aws block, with static credentials whose access key id is the account the emulator acts as.
+type awsTest struct {
+	*testServer
+	aws *acctest.AWS
+}
+
+// startAWS starts a server (marking the test parallel) and an emulator with the given faults.
+func startAWS(t *testing.T, faults awsemu.Faults) *awsTest {
+	t.Helper()
+	return &awsTest{testServer: startServer(t), aws: acctest.StartAWS(t, faults)}
+}
+
+// config is a provider block for the server with the given key (the ops key if empty) whose AWS
+// credentials act as account in the emulator; extra goes into the provider block.
+func (a *awsTest) config(key, account string, extra ...string) string {
+	if key == "" {
+		key = a.OpsKey
+	}
+	return fmt.Sprintf(`
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+%s
+  aws {
+    access_key = %q
+    secret_key = "emulator-secret"
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+`, a.URL, key, strings.Join(extra, "\n"), account, a.aws.URL, a.aws.URL)
+}
+
+// --- the emulator's and the platform's state, as Terraform test checks
+
+func (a *awsTest) checkRole(w acctest.RoleWant) resource.TestCheckFunc {
+	return later(func() error { return a.aws.CheckRole(w) })
+}
+
+func (a *awsTest) checkNoRoles(account string) resource.TestCheckFunc {
+	return later(func() error { return a.aws.NoRoles(account) })
+}
+
+func (a *awsTest) checkAccount(customer, account string, state client.RoleStatus, arn string) resource.TestCheckFunc {
+	return later(func() error { return a.Account(customer, account, state, arn) })
+}
+
+func (a *awsTest) checkAccountGone(customer, account string) resource.TestCheckFunc {
+	return later(func() error { return a.AccountGone(customer, account) })
+}
+
+func (a *awsTest) checkAssumeRole(collector *sts.Client, arn, externalID string) resource.TestCheckFunc {
+	return later(func() error { return a.aws.OnlyCollectorMayAssume(collector, arn, externalID) })
+}
+
+// --- plan checks
+
+// expectDrift checks that the plan's refresh found the resource changed outside Terraform, and
+// lets check look at the refreshed values.
+type expectDrift struct {
+	addr  string
+	check func(before, after map[string]any) error
+}
+
+func (e expectDrift) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceDrift {
+		if rc.Address != e.addr {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		resp.Error = e.check(before, after)
+		return
+	}
+	resp.Error = fmt.Errorf("the plan shows no change of %s outside Terraform", e.addr)
+}
+
+// expectPlannedActions checks the planned policy_json: exactly these actions.
+type expectPlannedActions struct {
+	addr    string
+	actions []string
+}
+
+func (e expectPlannedActions) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.addr {
+			continue
+		}
+		after, _ := rc.Change.After.(map[string]any)
+		doc, ok := after["policy_json"].(string)
+		if !ok {
+			resp.Error = fmt.Errorf("%s: policy_json is not known in the plan", e.addr)
+			return
+		}
+		resp.Error = acctest.SameActions(doc, e.actions)
+		return
+	}
+	resp.Error = fmt.Errorf("no planned change of %s", e.addr)
+}
+
+// call keeps the error of an SDK call.
+func call[T any](_ T, err error) error { return err }
 
 // The customer's engineer, with a user token of its customer and its own AWS credentials, creates
 // the role, imports it, changes it, sees every kind of drift in the plan and has apply put it
@@ -32,15 +145,15 @@ import (
 func TestAccAWSRole_lifecycle(t *testing.T) {
 	a := startAWS(t, awsemu.Faults{})
 	const customer = "acme.example.com"
-	joe := a.provision(t, customer, "Diag3", "joe")["joe"]
-	ext := a.externalID(t, customer)
-	collector := a.collectorSession(t)
+	joe := a.Provision(customer, "Diag3", "joe")["joe"]
+	ext := a.ExternalID(customer)
+	collector := a.aws.CollectorSession()
 	const addr = "virtco_aws_role.prod"
-	arn := roleARN(testAccount, awsrole.DefaultRoleName)
-	provider := a.config(joe, testAccount)
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	provider := a.config(joe, acctest.Account)
 
-	defaults := actionsOf([]string{"cloudwatch", "cloudtrail"})
-	wider := actionsOf([]string{"cloudwatch", "cloudtrail", "logs"},
+	defaults := acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})
+	wider := acctest.ActionsOf([]string{"cloudwatch", "cloudtrail", "logs"},
 		"cur:DescribeReportDefinitions", "bcm-data-exports:GetExport", "bcm-data-exports:ListExports",
 		"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation")
 
@@ -66,14 +179,14 @@ resource "virtco_aws_role" "prod" {
   }
 }
 `
-	secondRole := roleWant{account: testAccount, name: awsrole.DefaultRoleName, principal: diag3Principal, externalID: &ext,
-		actions: wider, sessionSecs: 7200, tags: map[string]string{"team": "finops", "owner": "joe"}}
+	secondRole := acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal, ExternalID: ext,
+		Actions: wider, SessionSecs: 7200, Tags: map[string]string{"team": "finops", "owner": "joe"}}
 
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: awsProviders,
+		ProtoV6ProviderFactories: testProviders,
 		CheckDestroy: checkAll(
-			a.checkNoRoles(testAccount),
-			a.checkAccountGone(customer, testAccount),
+			a.checkNoRoles(acctest.Account),
+			a.checkAccountGone(customer, acctest.Account),
 			a.checkCustomer(customer, func(c *client.Customer) error {
 				if len(c.Accounts) != 0 {
 					return fmt.Errorf("customer still has accounts %v", c.Accounts)
@@ -88,12 +201,12 @@ resource "virtco_aws_role" "prod" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
 					expectPlannedActions{addr, defaults},
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("account_id"), knownvalue.StringExact(testAccount)),
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(customer+"/"+testAccount+"/"+awsrole.DefaultRoleName)),
-					plancheck.ExpectKnownValue(addr, tfjsonpath.New("trusted_principal"), knownvalue.StringExact(diag3Principal)),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("account_id"), knownvalue.StringExact(acctest.Account)),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(customer+"/"+acctest.Account+"/"+awsrole.DefaultRoleName)),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("trusted_principal"), knownvalue.StringExact(acctest.Diag3Principal)),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("external_id"), knownvalue.StringExact(ext)),
 					plancheck.ExpectKnownValue(addr, tfjsonpath.New("trust_policy_json"), knownvalue.StringFunc(func(v string) error {
-						want, _ := awsrole.TrustPolicy(diag3Principal, ext)
+						want, _ := awsrole.TrustPolicy(acctest.Diag3Principal, ext)
 						if v != want {
 							return fmt.Errorf("planned trust policy %s", v)
 						}
@@ -111,17 +224,17 @@ resource "virtco_aws_role" "prod" {
 					resource.TestCheckResourceAttr(addr, "data_sources.#", "2"),
 					resource.TestCheckResourceAttr(addr, "managed_policy_arns.#", "0"),
 					resource.TestCheckResourceAttr(addr, "extra_inline_policies.%", "0"),
-					a.checkRole(roleWant{account: testAccount, name: awsrole.DefaultRoleName, principal: diag3Principal,
-						externalID: &ext, actions: defaults, sessionSecs: 3600, tags: map[string]string{"team": "finops"}}),
-					a.checkAccount(customer, testAccount, client.RoleDone, arn),
-					a.checkAssumeRole(collector, arn, &ext),
+					a.checkRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal,
+						ExternalID: ext, Actions: defaults, SessionSecs: 3600, Tags: map[string]string{"team": "finops"}}),
+					a.checkAccount(customer, acctest.Account, client.RoleDone, arn),
+					a.checkAssumeRole(collector, arn, ext),
 				),
 			},
 			{
 				// import by customer/account_id/role_name
 				ResourceName:      addr,
 				ImportState:       true,
-				ImportStateId:     customer + "/" + testAccount + "/" + awsrole.DefaultRoleName,
+				ImportStateId:     customer + "/" + acctest.Account + "/" + awsrole.DefaultRoleName,
 				ImportStateVerify: true,
 			},
 			{
@@ -133,7 +246,7 @@ resource "virtco_aws_role" "prod" {
 				}},
 				Check: checkAll(
 					a.checkRole(secondRole),
-					a.checkAccount(customer, testAccount, client.RoleDone, arn),
+					a.checkAccount(customer, acctest.Account, client.RoleDone, arn),
 					resource.TestCheckResourceAttr(addr, "role_arn", arn),
 				),
 			},
@@ -141,23 +254,23 @@ resource "virtco_aws_role" "prod" {
 				// drift of every kind, done outside Terraform: it shows in the plan and apply puts
 				// the role back to exactly what is declared
 				PreConfig: func() {
-					c := a.iam(testAccount)
+					c := a.aws.IAM(acctest.Account)
 					name := aws.String(awsrole.DefaultRoleName)
 					other, _ := awsrole.TrustPolicy("arn:aws:iam::999999999999:root", ext)
 					for _, err := range []error{
-						call(c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})),
-						call(c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: aws.String(other)})),
-						call(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String("backdoor"),
+						call(c.AttachRolePolicy(t.Context(), &iam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})),
+						call(c.UpdateAssumeRolePolicy(t.Context(), &iam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: aws.String(other)})),
+						call(c.PutRolePolicy(t.Context(), &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String("backdoor"),
 							PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})),
-						call(c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: name, PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/PowerUserAccess")})),
-						call(c.TagRole(ctx, &iam.TagRoleInput{RoleName: name, Tags: []iamtypes.Tag{{Key: aws.String("owner"), Value: aws.String("mallory")}}})),
-						call(c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: name, MaxSessionDuration: aws.Int32(43200)})),
+						call(c.PutRolePermissionsBoundary(t.Context(), &iam.PutRolePermissionsBoundaryInput{RoleName: name, PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/PowerUserAccess")})),
+						call(c.TagRole(t.Context(), &iam.TagRoleInput{RoleName: name, Tags: []iamtypes.Tag{{Key: aws.String("owner"), Value: aws.String("mallory")}}})),
+						call(c.UpdateRole(t.Context(), &iam.UpdateRoleInput{RoleName: name, MaxSessionDuration: aws.Int32(43200)})),
 					} {
 						if err != nil {
 							t.Fatal(err)
 						}
 					}
-					if _, _, err := a.ops.AWSAccounts.Put(ctx, customer, testAccount, client.AWSAccountPutOptions{State: client.RoleInProgress}); err != nil {
+					if _, _, err := a.Ops.AWSAccounts.Put(t.Context(), customer, acctest.Account, client.AWSAccountPutOptions{State: client.RoleInProgress}); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -198,14 +311,14 @@ resource "virtco_aws_role" "prod" {
 				}},
 				Check: checkAll(
 					a.checkRole(secondRole),
-					a.checkAccount(customer, testAccount, client.RoleDone, arn),
-					a.checkAssumeRole(collector, arn, &ext),
+					a.checkAccount(customer, acctest.Account, client.RoleDone, arn),
+					a.checkAssumeRole(collector, arn, ext),
 				),
 			},
 			{
 				// the inline policy edited outside Terraform
 				PreConfig: func() {
-					if err := call(a.iam(testAccount).PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+					if err := call(a.aws.IAM(acctest.Account).PutRolePolicy(t.Context(), &iam.PutRolePolicyInput{
 						RoleName: aws.String(awsrole.DefaultRoleName), PolicyName: aws.String(awsrole.DefaultInlinePolicyName),
 						PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
 					})); err != nil {
@@ -227,67 +340,45 @@ resource "virtco_aws_role" "prod" {
 			{
 				// deleted outside Terraform: planned for re-creation (a replacement, so that the
 				// platform's record is renewed too)
-				PreConfig: func() { a.deleteRole(t, testAccount, awsrole.DefaultRoleName) },
+				PreConfig: func() { a.aws.DeleteRole(acctest.Account, awsrole.DefaultRoleName) },
 				Config:    second,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				Check: checkAll(
 					a.checkRole(secondRole),
-					a.checkAccount(customer, testAccount, client.RoleDone, arn),
-					a.checkAssumeRole(collector, arn, &ext),
+					a.checkAccount(customer, acctest.Account, client.RoleDone, arn),
+					a.checkAssumeRole(collector, arn, ext),
 				),
 			},
 			{
 				// destroy when the role was already deleted outside Terraform: it succeeds, and the
 				// platform's record goes too
-				PreConfig: func() { a.deleteRole(t, testAccount, awsrole.DefaultRoleName) },
+				PreConfig: func() { a.aws.DeleteRole(acctest.Account, awsrole.DefaultRoleName) },
 				Config:    second,
 				Destroy:   true,
 				Check: checkAll(
-					a.checkNoRoles(testAccount),
-					a.checkAccountGone(customer, testAccount),
+					a.checkNoRoles(acctest.Account),
+					a.checkAccountGone(customer, acctest.Account),
 				),
 			},
 		},
 	})
 }
 
-// call keeps the error of an SDK call.
-func call[T any](_ T, err error) error { return err }
-
-// deleteRole deletes a role outside Terraform, as someone with the AWS console would.
-func (a *awsTest) deleteRole(t *testing.T, account, name string) {
-	t.Helper()
-	c := a.iam(account)
-	rn := aws.String(name)
-	pols, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: rn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pols.PolicyNames {
-		if err := call(c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: rn, PolicyName: aws.String(p)})); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := call(c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: rn})); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // The ops key manages roles too, and a plain destroy removes the role, its policies and the
 // platform's record.
 func TestAccAWSRole_opsKey(t *testing.T) {
 	a := startAWS(t, awsemu.Faults{})
-	a.provision(t, "ops.example.com", "Diag4")
-	ext := a.externalID(t, "ops.example.com")
+	a.Provision("ops.example.com", "Diag4")
+	ext := a.ExternalID("ops.example.com")
 	const addr = "virtco_aws_role.r"
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: awsProviders,
-		CheckDestroy:             checkAll(a.checkNoRoles(testAccount), a.checkAccountGone("ops.example.com", testAccount)),
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             checkAll(a.checkNoRoles(acctest.Account), a.checkAccountGone("ops.example.com", acctest.Account)),
 		Steps: []resource.TestStep{{
 			// account_id omitted: it is the credentials' account, known at plan time
-			Config: a.config("", testAccount) + `
+			Config: a.config("", acctest.Account) + `
 resource "virtco_aws_role" "r" {
   customer  = "ops.example.com"
   role_name = "virtco-ops"
@@ -295,18 +386,18 @@ resource "virtco_aws_role" "r" {
 }
 `,
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectKnownValue(addr, tfjsonpath.New("account_id"), knownvalue.StringExact(testAccount)),
+				plancheck.ExpectKnownValue(addr, tfjsonpath.New("account_id"), knownvalue.StringExact(acctest.Account)),
 				plancheck.ExpectKnownValue(addr, tfjsonpath.New("trusted_principal"), knownvalue.StringExact("arn:aws:iam::444455556666:root")),
 			}},
 			Check: checkAll(
 				resource.TestCheckResourceAttr(addr, "role_arn", "arn:aws:iam::123456789012:role/virtco/virtco-ops"),
 				resource.TestCheckResourceAttr(addr, "id", "ops.example.com/123456789012/virtco-ops"),
-				a.checkRole(roleWant{account: testAccount, name: "virtco-ops", principal: "arn:aws:iam::444455556666:root",
-					externalID: &ext, actions: actionsOf([]string{"cloudwatch", "cloudtrail"})}),
-				a.checkAccount("ops.example.com", testAccount, client.RoleDone, "arn:aws:iam::123456789012:role/virtco/virtco-ops"),
+				a.checkRole(acctest.RoleWant{Account: acctest.Account, Name: "virtco-ops", Principal: "arn:aws:iam::444455556666:root",
+					ExternalID: ext, Actions: acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})}),
+				a.checkAccount("ops.example.com", acctest.Account, client.RoleDone, "arn:aws:iam::123456789012:role/virtco/virtco-ops"),
 				func(*terraform.State) error {
 					// Diag4 has no principal ARN: its root may assume the role, with the external id
-					_, err := a.sts("444455556666").AssumeRole(ctx, stsAssume("arn:aws:iam::123456789012:role/virtco/virtco-ops", ext))
+					_, err := a.aws.STS("444455556666").AssumeRole(t.Context(), stsAssume("arn:aws:iam::123456789012:role/virtco/virtco-ops", ext))
 					return err
 				},
 			),
@@ -320,22 +411,22 @@ func TestAWSRole_defaultPolicyIsSection6a(t *testing.T) {
 	m := awsRoleResourceModel{
 		DataSources: mustSet(awsrole.DefaultDataSources()),
 	}
-	doc, diags := m.permissionsPolicy(ctx)
+	doc, diags := m.permissionsPolicy(t.Context())
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
-	if err := sameActions(doc, actionsOf([]string{"cloudwatch", "cloudtrail"})); err != nil {
+	if err := acctest.SameActions(doc, acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})); err != nil {
 		t.Error(err)
 	}
 	// and the schema's default is those two sources, so a role that leaves data_sources out gets
 	// that policy (TestAccAWSRole_lifecycle checks the planned policy_json through the CLI)
 	resp := &fwresource.SchemaResponse{}
-	(&awsRoleResource{}).Schema(ctx, fwresource.SchemaRequest{}, resp)
+	(&awsRoleResource{}).Schema(t.Context(), fwresource.SchemaRequest{}, resp)
 	attr, _ := resp.Schema.Attributes["data_sources"].(schema.SetAttribute)
 	dresp := &defaults.SetResponse{}
-	attr.Default.DefaultSet(ctx, defaults.SetRequest{}, dresp)
+	attr.Default.DefaultSet(t.Context(), defaults.SetRequest{}, dresp)
 	var got []string
-	dresp.Diagnostics.Append(dresp.PlanValue.ElementsAs(ctx, &got, false)...)
+	dresp.Diagnostics.Append(dresp.PlanValue.ElementsAs(t.Context(), &got, false)...)
 	sort.Strings(got)
 	if dresp.Diagnostics.HasError() || fmt.Sprint(got) != "[cloudtrail cloudwatch]" {
 		t.Errorf("data_sources default: %v %v", got, dresp.Diagnostics)
@@ -352,4 +443,529 @@ func mustSet(l []string) types.Set {
 
 func stsAssume(arn, externalID string) *sts.AssumeRoleInput {
 	return &sts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("diag"), ExternalId: aws.String(externalID)}
+}
+
+// What must never happen does not: a role in another account than declared, a role for a customer
+// without a diagnostic account, a silent take-over of an existing role; and wrong arguments are
+// clear diagnostics at plan time.
+func TestAccAWSRole_safety(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("safe.example.com", "Diag3")
+	a.Provision("nodiag.example.com", "")
+	provider := a.config("", acctest.Account)
+	role := func(body string) string { return provider + "resource \"virtco_aws_role\" \"r\" {\n" + body + "\n}\n" }
+	nothingCreated := func() {
+		t.Helper()
+		calls := a.aws.Emulator.Calls()
+		if n := calls.Action("iam", "CreateRole"); n != 0 {
+			t.Errorf("%d CreateRole calls; want none", n)
+		}
+		for _, acct := range a.aws.Emulator.Accounts() {
+			if roles := a.aws.Emulator.Roles(acct); len(roles) != 0 {
+				t.Errorf("account %s has %d roles", acct, len(roles))
+			}
+		}
+		for _, c := range []string{"safe.example.com", "nodiag.example.com"} {
+			if list, err := a.Ops.AWSAccounts.List(t.Context(), c); err != nil || len(list) != 0 {
+				t.Errorf("customer %s has AWS accounts %v (%v)", c, list, err)
+			}
+		}
+	}
+	planErr := func(body, want string) resource.TestStep {
+		return resource.TestStep{Config: role(body), PlanOnly: true, ExpectError: re(want)}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		Steps: []resource.TestStep{
+			// the credentials reach 123456789012, the role is declared for another account: refused
+			// at plan time
+			planErr(`  customer   = "safe.example.com"
+  account_id = "210987654321"`,
+				`The provider's AWS credentials reach AWS account 123456789012, but the role is for account 210987654321: the provider refuses to create the role in another account than the one declared, and did nothing.`),
+			planErr(`  customer = "nodiag.example.com"`,
+				`Customer "nodiag.example.com" has no diag account: set diag_account on virtco_customer "nodiag.example.com"`),
+			planErr(`  customer     = "safe.example.com"
+  data_sources = ["cloudwatch", "s3"]`,
+				`Unknown data source "s3": known data sources are "cloudwatch", "cloudtrail", "logs", "cost_explorer", "cur", "inventory".`),
+			planErr(`  customer     = "safe.example.com"
+  data_sources = ["cur"]`,
+				`The "cur" data source reads the Cost and Usage Report from its S3 bucket, and only from it: set cur_bucket`),
+			planErr(`  customer   = "safe.example.com"
+  cur_bucket = "acme-cur"`,
+				`cur_bucket is set but data_sources does not include "cur"`),
+			planErr(`  customer     = "safe.example.com"
+  data_sources = ["cur"]
+  cur_bucket   = "arn:aws:s3:::acme-cur"`,
+				`Invalid S3 bucket name "arn:aws:s3:::acme-cur": give the bucket name, not its ARN.`),
+			planErr(`  customer     = "safe.example.com"
+  data_sources = []`,
+				`Attribute data_sources set must contain at least 1 elements`),
+			planErr(`  customer             = "safe.example.com"
+  max_session_duration = 60`,
+				`Attribute max_session_duration value must be between 3600 and 43200, got: 60`),
+			planErr(`  customer  = "safe.example.com"
+  role_name = "no spaces"`,
+				`Invalid role name "no spaces": 1 to 64 characters of letters, digits and +=,.@_-.`),
+			planErr(`  customer = "safe.example.com"
+  path     = "virtco"`,
+				`Invalid role path "virtco": it must begin and end with '/'`),
+			planErr(`  customer             = "safe.example.com"
+  permissions_boundary = "AdministratorAccess"`,
+				`Invalid permissions boundary "AdministratorAccess": it must be a managed policy ARN`),
+			planErr(`  customer = "safe.example.com"
+  tags     = { "aws:owner" = "x" }`,
+				`Invalid tag key "aws:owner": the aws: prefix is reserved for AWS.`),
+			planErr(`  customer   = "safe.example.com"
+  account_id = "1234"`,
+				`value must be an AWS account id: 12 digits`),
+			{
+				// the customer does not exist: not known at plan time (it could be created in the same
+				// apply), refused at apply before anything is created
+				Config:      role(`  customer = "ghost.example.com"`),
+				ExpectError: re(`Customer "ghost.example.com" does not exist on the platform, so no role can be made for it.`),
+			},
+			{
+				// account_id known only at apply: Create checks it again, before anything is created
+				PreConfig: nothingCreated,
+				Config: provider + `
+resource "terraform_data" "acct" {
+  input = "210987654321"
+}
+
+resource "virtco_aws_role" "r" {
+  customer   = "safe.example.com"
+  account_id = terraform_data.acct.output
+}
+`,
+				ExpectError: re(`reach AWS account 123456789012, but the role is for account 210987654321: the provider refuses to create the role`),
+			},
+			{
+				// a role of that name exists already: not taken over; the import id is in the message,
+				// and the platform's record is not left behind
+				PreConfig: func() {
+					nothingCreated()
+					trust, _ := awsrole.TrustPolicy(acctest.Diag3Principal, "someone-elses")
+					if err := call(a.aws.IAM(acctest.Account).CreateRole(t.Context(), &iam.CreateRoleInput{
+						RoleName: aws.String(awsrole.DefaultRoleName), AssumeRolePolicyDocument: aws.String(trust),
+					})); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: role(`  customer = "safe.example.com"`),
+				ExpectError: re(`A role named "virtco-diagnostics-readonly" already exists in AWS account 123456789012, so Terraform will not create it ` +
+					`(nor silently take it over); nothing was changed. To manage it with this configuration, import it: terraform import ` +
+					`<address of this resource> safe.example.com/123456789012/virtco-diagnostics-readonly`),
+			},
+			{
+				// the platform registers one role per customer and account
+				PreConfig: func() {
+					if r, ok := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); !ok || len(r.InlinePolicies) != 0 {
+						t.Errorf("the existing role was changed: %+v", r)
+					}
+					if _, err := a.Ops.AWSAccounts.Get(t.Context(), "safe.example.com", acctest.Account); err == nil {
+						t.Error("the refused create left the account registered")
+					}
+					if _, _, err := a.Ops.AWSAccounts.Put(t.Context(), "safe.example.com", acctest.Account, client.AWSAccountPutOptions{
+						RoleARN: acctest.RoleARN(acctest.Account, "handmade"), State: client.RoleDone,
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: role(`  customer  = "safe.example.com"
+  role_name = "second"`),
+				ExpectError: re(`AWS account 123456789012 of customer "safe.example.com" is already registered with the platform with role arn:aws:iam::123456789012:role/handmade`),
+			},
+		},
+	})
+	if r := a.aws.Emulator.Roles(acctest.Account); len(r) != 1 {
+		t.Errorf("roles in the account: %d, want only the one created outside Terraform", len(r))
+	}
+	if rec, err := a.Ops.AWSAccounts.Get(t.Context(), "safe.example.com", acctest.Account); err != nil || rec.RoleARN != acctest.RoleARN(acctest.Account, "handmade") {
+		t.Errorf("the platform's record was changed: %+v %v", rec, err)
+	}
+}
+
+// The provider's aws settings: every missing or wrong one is a diagnostic that names it, at plan
+// time; a configuration without a virtco_aws_role needs no AWS at all; assume_role creates the
+// role in the assumed role's account.
+func TestAccAWSRole_providerSettings(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("cfg.example.com", "Diag4")
+	ext := a.ExternalID("cfg.example.com")
+	profiles := acctest.WriteFile(t, "config", "[profile other]\nregion = eu-west-1\n", 0o600)
+	roleBlock := `
+resource "virtco_aws_role" "r" {
+  customer = "cfg.example.com"
+}
+`
+	withAWS := func(aws string) string {
+		return fmt.Sprintf(`
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+  aws {
+%s
+  }
+}
+`, a.URL, a.OpsKey, aws) + roleBlock
+	}
+	endpoints := fmt.Sprintf(`    endpoints {
+      iam = %q
+      sts = %q
+    }`, a.aws.URL, a.aws.URL)
+	planErr := func(aws, want string) resource.TestStep {
+		return resource.TestStep{Config: withAWS(aws), PlanOnly: true, ExpectError: re(want)}
+	}
+
+	// A deployer role in the customer's account that a CI account (555555555555) may assume.
+	deployTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::555555555555:root"},` +
+		`"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ci-deploy"}}}]}`
+	if err := call(a.aws.IAM(acctest.Account).CreateRole(t.Context(), &iam.CreateRoleInput{
+		RoleName: aws.String("deployer"), AssumeRolePolicyDocument: aws.String(deployTrust),
+	})); err != nil {
+		t.Fatal(err)
+	}
+	assumeRole := func(ext string) string {
+		return fmt.Sprintf(`    access_key = "555555555555"
+    secret_key = "x"
+    assume_role {
+      role_arn     = "arn:aws:iam::123456789012:role/deployer"
+      external_id  = %q
+      session_name = "ci"
+    }
+%s`, ext, endpoints)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             a.checkAccountGone("cfg.example.com", acctest.Account),
+		Steps: []resource.TestStep{
+			planErr(`    access_key = "123456789012"
+    secret_key = "x"
+    endpoints {
+      iam = "ftp://127.0.0.1:4566"
+    }`, `The provider's aws.endpoints.iam "ftp://127.0.0.1:4566" is not an http:// or https:// URL`),
+			planErr(`    access_key = "123456789012"`, `The provider's aws.access_key is set but aws.secret_key is not`),
+			planErr(`    assume_role {
+      external_id = "x"
+    }`, `The provider's aws.assume_role block has no role_arn`),
+			planErr(`    assume_role {
+      role_arn = "deployer"
+    }`, `The provider's aws.assume_role.role_arn "deployer" is not an IAM role ARN`),
+			planErr(`    shared_config_files = ["/nonexistent/aws/config"]`,
+				`The file "/nonexistent/aws/config" of the provider's aws.shared_config_files could not be read: no such file or directory.`),
+			planErr(fmt.Sprintf(`    shared_config_files = [%q]
+    profile             = "nope"`, profiles),
+				`The AWS profile "nope" (set by aws.profile) is not in the shared config or credentials files`),
+			// no credentials anywhere (the tests run without AWS_* variables and files)
+			planErr(endpoints, `The AWS SDK found no usable credentials`),
+			planErr(assumeRole("wrong"), `Assuming arn:aws:iam::123456789012:role/deployer (aws.assume_role) failed`),
+			{
+				// no AWS settings at all, and no role: nothing asks for AWS
+				Config: fmt.Sprintf(`
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+}
+
+data "virtco_aws_role_policy" "p" {
+  customer = "cfg.example.com"
+}
+`, a.URL, a.OpsKey),
+				Check: resource.TestCheckResourceAttr("data.virtco_aws_role_policy.p", "external_id", ext),
+			},
+			{
+				// CI credentials of account 555555555555 assume the deployer role of the customer's account
+				Config: withAWS(assumeRole("ci-deploy")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectPlannedActions{"virtco_aws_role.r", acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})},
+				}},
+				Check: checkAll(
+					resource.TestCheckResourceAttr("virtco_aws_role.r", "account_id", acctest.Account),
+					a.checkRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: "arn:aws:iam::444455556666:root",
+						ExternalID: ext, Actions: acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})}),
+					a.checkNoRoles("555555555555"),
+					func(*terraform.State) error {
+						if n := a.aws.Emulator.Calls().ByAccountAction["555555555555"]["iam:CreateRole"]; n != 0 {
+							return fmt.Errorf("%d CreateRole calls as the CI account", n)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+	if _, ok := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); ok {
+		t.Error("the role is still in the emulator after destroy")
+	}
+}
+
+// IAM at its worst: 30% of IAM calls throttled, the new role invisible to its first two reads,
+// and the trusted principal refused as invalid twice (a principal that has not propagated yet).
+// Apply and destroy still succeed, and leave exactly what they should.
+func TestAccAWSRole_faults(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{ThrottleRate: 0.3, InvisibleReads: 2, InvalidPrincipalAttempts: 2})
+	joe := a.Provision("flaky.example.com", "Diag3", "joe")["joe"]
+	ext := a.ExternalID("flaky.example.com")
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy: checkAll(
+			a.checkNoRoles(acctest.Account),
+			a.checkAccountGone("flaky.example.com", acctest.Account),
+			func(*terraform.State) error {
+				calls := a.aws.Emulator.Calls()
+				t.Logf("IAM calls with faults, apply and destroy: %d, errors %v", calls.ByService["iam"], calls.Errors)
+				if calls.Errors["Throttling"] == 0 || calls.Errors["NoSuchEntity"] == 0 || calls.Errors["MalformedPolicyDocument"] != 2 {
+					return fmt.Errorf("the faults did not happen: %v", calls.Errors)
+				}
+				return nil
+			},
+		),
+		Steps: []resource.TestStep{{
+			Config: a.config(joe, acctest.Account) + `
+resource "virtco_aws_role" "r" {
+  customer   = "flaky.example.com"
+  account_id = "123456789012"
+}
+`,
+			Check: checkAll(
+				a.checkRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal,
+					ExternalID: ext, Actions: acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})}),
+				a.checkAccount("flaky.example.com", acctest.Account, client.RoleDone, arn),
+			),
+		}},
+	})
+}
+
+// The control plane fails right after CreateRole (registering the role done). The role is deleted
+// again, so that the emulator holds no role the state does not record; when that deletion fails
+// too, the role is in the state, tainted, and the next apply replaces it.
+func TestAccAWSRole_controlPlaneFailsAfterCreate(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("cp.example.com", "Diag3")
+	ext := a.ExternalID("cp.example.com")
+	proxy := acctest.StartProxy(t, a.URL)
+	const addr = "virtco_aws_role.r"
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	config := fmt.Sprintf(`
+provider "virtco" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 0
+  aws {
+    access_key = %q
+    secret_key = "x"
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+
+resource "virtco_aws_role" "r" {
+  customer = "cp.example.com"
+}
+`, proxy.URL, a.OpsKey, acctest.Account, a.aws.URL, a.aws.URL)
+	// noUnrecordedRole: after a failed apply, no role in the emulator (the state records none).
+	noUnrecordedRole := func() {
+		t.Helper()
+		if roles := a.aws.Emulator.Roles(acctest.Account); len(roles) != 0 {
+			t.Errorf("the emulator holds role %s, which the state does not record", roles[0].Name)
+		}
+		if rec, err := a.Ops.AWSAccounts.Get(t.Context(), "cp.example.com", acctest.Account); err == nil {
+			t.Errorf("the platform still has the account (state %s)", rec.State)
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             checkAll(a.checkNoRoles(acctest.Account), a.checkAccountGone("cp.example.com", acctest.Account)),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { proxy.Fail(http.MethodPut, string(client.RoleDone)) },
+				Config:    config,
+				ExpectError: re(`the database is on fire (injected by the test) This is a problem on the server's side ` +
+					`(its log has the details, under the request id if one is given); try again later, or raise max_retries ` +
+					`(VIRTCO_MAX_RETRIES). The IAM role was deleted again, so nothing is left behind.`),
+			},
+			{
+				// the same, and deleting the role fails too: the state records it
+				PreConfig: func() {
+					noUnrecordedRole()
+					if proxy.Failed() != 1 {
+						t.Errorf("the control plane failed %d times, want 1", proxy.Failed())
+					}
+					a.aws.Emulator.SetFaults(awsemu.Faults{FailActions: map[string]int{"DeleteRole": -1}})
+				},
+				Config:      config,
+				ExpectError: re(`Deleting the IAM role "virtco-diagnostics-readonly" again failed too`),
+			},
+			{
+				// the role is in the state, tainted: the next apply replaces it
+				PreConfig: func() {
+					if _, ok := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); !ok {
+						t.Error("the role whose deletion failed is not in the emulator")
+					}
+					a.aws.Emulator.SetFaults(awsemu.Faults{})
+					proxy.Heal()
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: checkAll(
+					a.checkRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal,
+						ExternalID: ext, Actions: acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})}),
+					a.checkAccount("cp.example.com", acctest.Account, client.RoleDone, arn),
+				),
+			},
+		},
+	})
+}
+
+// Without an aws block the SDK's own chain is used: AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL_IAM and
+// friends. (Not parallel: it sets environment variables.)
+func TestAccAWSRole_sdkEnvironment(t *testing.T) {
+	preCheck(t)
+	a := &awsTest{testServer: &testServer{acctest.StartPlatform(t)}, aws: acctest.StartAWS(t, awsemu.Faults{})}
+	a.Provision("env.example.com", "Diag3")
+	ext := a.ExternalID("env.example.com")
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": acctest.Account, "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "eu-west-1",
+		"AWS_ENDPOINT_URL_IAM": a.aws.URL, "AWS_ENDPOINT_URL_STS": a.aws.URL, "AWS_MAX_ATTEMPTS": "3",
+	} {
+		t.Setenv(k, v)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             checkAll(a.checkNoRoles(acctest.Account), a.checkAccountGone("env.example.com", acctest.Account)),
+		Steps: []resource.TestStep{{
+			Config: a.providerConfig() + `
+resource "virtco_aws_role" "r" {
+  customer = "env.example.com"
+}
+`,
+			Check: checkAll(
+				resource.TestCheckResourceAttr("virtco_aws_role.r", "account_id", acctest.Account),
+				a.checkRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal,
+					ExternalID: ext, Actions: acctest.ActionsOf([]string{"cloudwatch", "cloudtrail"})}),
+				a.checkAccount("env.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)),
+			),
+		}},
+	})
+}
+
+// What a role costs, through the real terraform CLI and a provider binary built from this
+// module (as people run it, with its real retry and wait settings): the IAM calls of one role's
+// create, read (a plan's refresh) and destroy, and the time of an apply and a destroy of 20 roles.
+// It logs them (go test -v -run TestAccAWSRole_measure) and asserts nothing about time.
+func TestAccAWSRole_measure(t *testing.T) {
+	s := startServer(t)
+	tf := acctest.TerraformCLI(t)
+	emu := awsemu.NewServer(t, awsemu.Options{})
+	env := acctest.CLIEnv(acctest.DevOverrides(t))
+
+	provider := fmt.Sprintf(`
+terraform {
+  required_providers {
+    virtco = { source = "virtasant/virtco" }
+  }
+}
+
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+  aws {
+    access_key = %q
+    secret_key = "emulator-secret"
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+`, s.URL, s.OpsKey, acctest.Account, emu.URL, emu.URL)
+
+	run := func(dir string, args ...string) time.Duration {
+		t.Helper()
+		cmd := exec.Command(tf, append(args, "-no-color", "-input=false")...)
+		cmd.Dir, cmd.Env = dir, env
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		d := time.Since(start)
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return d
+	}
+	// calls returns the IAM and STS calls since the last call of calls, as "n (Action n, ...)".
+	calls := func() (int, string) {
+		c := emu.Emulator.Calls()
+		emu.Emulator.ResetCalls()
+		var parts []string
+		for k, n := range c.ByAction {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(parts)
+		return c.ByService["iam"], strings.Join(parts, ", ")
+	}
+	write := func(dir, config string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// One role.
+	one := t.TempDir()
+	s.Provision("one.example.com", "Diag3")
+	write(one, provider+`
+resource "virtco_aws_role" "r" {
+  customer = "one.example.com"
+}
+`)
+	emu.Emulator.ResetCalls()
+	run(one, "apply", "-auto-approve")
+	createN, create := calls()
+	run(one, "plan", "-detailed-exitcode") // exit status 0: no changes
+	readN, read := calls()
+	run(one, "destroy", "-auto-approve", "-refresh=false")
+	deleteN, del := calls()
+	t.Logf("IAM calls of one role: create %d (%s); read %d (%s); destroy %d (%s)", createN, create, readN, read, deleteN, del)
+	if createN == 0 || readN == 0 || deleteN == 0 {
+		t.Errorf("no IAM calls counted: create %d, read %d, destroy %d", createN, readN, deleteN)
+	}
+
+	// Twenty roles, one per customer (the platform registers one role per customer and account),
+	// with Terraform's default parallelism (10).
+	const n = 20
+	many := t.TempDir()
+	var b strings.Builder
+	b.WriteString(provider)
+	for i := range n {
+		c := fmt.Sprintf("c%02d.example.com", i)
+		s.Provision(c, "Diag3")
+		fmt.Fprintf(&b, "\nresource \"virtco_aws_role\" \"r%02d\" {\n  customer  = %q\n  role_name = \"virtco-diag-%02d\"\n}\n", i, c, i)
+	}
+	write(many, b.String())
+	emu.Emulator.ResetCalls()
+	applyTime := run(many, "apply", "-auto-approve")
+	applyN, _ := calls()
+	if got := len(emu.Emulator.Roles(acctest.Account)); got != n {
+		t.Errorf("%d roles after apply, want %d", got, n)
+	}
+	planTime := run(many, "plan", "-detailed-exitcode")
+	planN, _ := calls()
+	destroyTime := run(many, "destroy", "-auto-approve")
+	destroyN, _ := calls()
+	t.Logf("%d roles: apply %s (%d IAM calls), plan %s (%d), destroy %s (%d, with its refresh)",
+		n, applyTime.Round(time.Millisecond), applyN, planTime.Round(time.Millisecond), planN, destroyTime.Round(time.Millisecond), destroyN)
+	if got := len(emu.Emulator.Roles(acctest.Account)); got != 0 {
+		t.Errorf("%d roles after destroy", got)
+	}
+	for i := range n {
+		if list, err := s.Ops.AWSAccounts.List(t.Context(), fmt.Sprintf("c%02d.example.com", i)); err != nil || len(list) != 0 {
+			t.Errorf("customer %d: accounts %v (%v) after destroy", i, list, err)
+		}
+	}
 }

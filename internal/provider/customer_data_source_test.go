@@ -13,12 +13,12 @@ import (
 
 func TestAccCustomerDataSource(t *testing.T) {
 	s := startServer(t)
-	tokens := s.provision(t, "read.example.com", "Diag3", "zed", "amy")
-	if _, _, err := s.ops.AWSAccounts.Put(ctx, "read.example.com", "123456789012", client.AWSAccountPutOptions{
+	tokens := s.Provision("read.example.com", "Diag3", "zed", "amy")
+	if _, _, err := s.Ops.AWSAccounts.Put(t.Context(), "read.example.com", "123456789012", client.AWSAccountPutOptions{
 		RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: client.RoleDone}); err != nil {
 		t.Fatal(err)
 	}
-	cust, err := s.ops.Customers.Get(ctx, "read.example.com")
+	cust, err := s.Ops.Customers.Get(t.Context(), "read.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,7 +161,7 @@ resource "virtco_customer" "acme" {
 			},
 		},
 	})
-	if _, err := s.ops.Customers.Get(ctx, "acme.org"); err == nil {
+	if _, err := s.Ops.Customers.Get(t.Context(), "acme.org"); err == nil {
 		t.Error("acme.org is still on the server after destroy")
 	}
 }
@@ -195,7 +195,7 @@ resource "virtco_user" "joe" {
 			{
 				// someone unprovisions the customer (and so its user) on the platform
 				PreConfig: func() {
-					if err := s.ops.Customers.Delete(ctx, "drift.example.com", client.CustomerDeleteOptions{}); err != nil {
+					if err := s.Ops.Customers.Delete(t.Context(), "drift.example.com", client.CustomerDeleteOptions{}); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -207,7 +207,7 @@ resource "virtco_user" "joe" {
 				Check: checkAll(
 					capture("virtco_user.joe", "token", &secondToken),
 					s.checkUserToken("virtco_user.joe", "drift.example.com", "joe"),
-					s.checkTokenRefused(t, &firstToken),
+					s.checkTokenRefused(&firstToken),
 					s.checkCustomer("drift.example.com", func(c *client.Customer) error {
 						if c.ExternalID == externalID {
 							return fmt.Errorf("the re-created customer kept the old external id")
@@ -219,7 +219,7 @@ resource "virtco_user" "joe" {
 			{
 				// someone reassigns the diag account and changes settings on the platform
 				PreConfig: func() {
-					_, _, err := s.ops.Customers.Put(ctx, "drift.example.com", client.CustomerPutOptions{
+					_, _, err := s.Ops.Customers.Put(t.Context(), "drift.example.com", client.CustomerPutOptions{
 						DiagAccount: "Diag4", Regions: []string{"eu-west-1"}, AutoRunFinders: client.Bool(false)})
 					if err != nil {
 						t.Fatal(err)
@@ -242,7 +242,7 @@ resource "virtco_user" "joe" {
 			{
 				// someone revokes the user on the platform
 				PreConfig: func() {
-					if err := s.ops.Users.Delete(ctx, "drift.example.com", "joe"); err != nil {
+					if err := s.Ops.Users.Delete(t.Context(), "drift.example.com", "joe"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -253,13 +253,13 @@ resource "virtco_user" "joe" {
 				}},
 				Check: checkAll(
 					s.checkUserToken("virtco_user.joe", "drift.example.com", "joe"),
-					s.checkTokenRefused(t, &secondToken),
+					s.checkTokenRefused(&secondToken),
 				),
 			},
 			{
 				// a refresh alone shows the drift as a non-empty plan
 				PreConfig: func() {
-					if err := s.ops.Users.Delete(ctx, "drift.example.com", "joe"); err != nil {
+					if err := s.Ops.Users.Delete(t.Context(), "drift.example.com", "joe"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -274,8 +274,8 @@ resource "virtco_user" "joe" {
 // then takes it over without changing it.
 func TestAccCustomerResource_existing(t *testing.T) {
 	s := startServer(t)
-	s.provision(t, "taken.com", "Diag3")
-	before, err := s.ops.Customers.Get(ctx, "taken.com")
+	s.Provision("taken.com", "Diag3")
+	before, err := s.Ops.Customers.Get(t.Context(), "taken.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +364,7 @@ resource "virtco_customer" "bad" {
 			},
 		},
 	})
-	if list, err := s.ops.Customers.List(ctx); err != nil || len(list) != 0 {
+	if list, err := s.Ops.Customers.List(t.Context()); err != nil || len(list) != 0 {
 		t.Errorf("customers on the server: %v, %v", list, err)
 	}
 }

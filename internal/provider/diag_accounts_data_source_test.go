@@ -13,11 +13,11 @@ import (
 
 func TestAccDiagAccountsDataSource(t *testing.T) {
 	s := startServer(t)
-	if _, _, err := s.ops.DiagAccounts.Put(ctx, "Diag5", client.DiagAccountPutOptions{
+	if _, _, err := s.Ops.DiagAccounts.Put(t.Context(), "Diag5", client.DiagAccountPutOptions{
 		AccountID: "777788889999", Region: "eu-west-2", Status: client.DiagAccountProvisioning}); err != nil {
 		t.Fatal(err)
 	}
-	master, err := s.ops.MasterToken(ctx)
+	master, err := s.Ops.MasterToken(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 func TestAccMasterTokenDataSource(t *testing.T) {
 	s := startServer(t)
-	master, err := s.ops.MasterToken(ctx)
+	master, err := s.Ops.MasterToken(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

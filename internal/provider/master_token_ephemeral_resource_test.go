@@ -14,11 +14,11 @@ import (
 // hash only.
 func TestAccMasterTokenEphemeralResource(t *testing.T) {
 	s := startServer(t)
-	master, err := s.ops.MasterToken(ctx)
+	master, err := s.Ops.MasterToken(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.provision(t, "m.example.com", "Diag3", "kim")
+	s.Provision("m.example.com", "Diag3", "kim")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},

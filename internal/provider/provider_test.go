@@ -1,8 +1,9 @@
 package provider
 
-// The shared acceptance-test harness: every acceptance test runs the real Terraform CLI (through
-// terraform-plugin-testing, TF_ACC=1) against a real virtco-server process of its own, started on
-// a free port with a fresh SQLite file, and checks the server's state with the API client.
+// The acceptance-test harness of the provider: every acceptance test runs the real Terraform CLI
+// (through terraform-plugin-testing, TF_ACC=1) against a virtco-server process of its own and,
+// for virtco_aws_role, the IAM/STS emulator (package acctest), and checks what they hold with
+// the API client and the emulator, not only Terraform's state.
 
 import (
 	"context"
@@ -12,11 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -25,26 +25,19 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu/awsemutest"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
 	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
 )
 
 func TestMain(m *testing.M) {
-	isolateAWSEnvironment()
+	acctest.IsolateAWSEnvironment()
 	code := m.Run()
 	servertest.Cleanup()
-	if providerBuild.dir != "" {
-		_ = os.RemoveAll(providerBuild.dir)
-	}
 	os.Exit(code)
 }
-
-// diagAccountsJSON seeds every test server: Diag3 with a principal, Diag4 without.
-const diagAccountsJSON = `[
-  {"name": "Diag3", "account_id": "111122223333", "region": "us-east-1", "status": "ready-for-use",
-   "principal_arn": "arn:aws:iam::111122223333:role/virtco-collector"},
-  {"name": "Diag4", "account_id": "444455556666", "region": "eu-west-1", "status": "ready-for-use"}
-]`
 
 // testEnv is an environment without the developer's VIRTCO_* variables, so that they never change
 // what a test does; vars are the only variables the provider sees.
@@ -54,11 +47,18 @@ func testEnv(vars map[string]string) environment {
 	return env
 }
 
-// providerFactories serves the provider in-process with the given environment, plus the echo
-// provider that tests of ephemeral resources use.
+// fastAWS are the provider's test hooks: the SDK's standard retryer with a 1ms backoff, and IAM
+// waits of milliseconds, so that injected throttling never makes a test sleep.
+var fastAWS = awsHooks{
+	retryer:     awsemutest.FastRetryer(awsemutest.DefaultMaxAttempts),
+	roleOptions: acctest.FastRoleOptions,
+}
+
+// providerFactories serves the provider in-process with the given environment and the test
+// hooks, plus the echo provider that tests of ephemeral resources use.
 func providerFactories(vars map[string]string) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"virtco": providerserver.NewProtocol6WithError(&virtcoProvider{version: "test", env: testEnv(vars)}),
+		"virtco": providerserver.NewProtocol6WithError(&virtcoProvider{version: "test", env: testEnv(vars), awsHooks: fastAWS}),
 		"echo":   echoprovider.NewProviderServer(),
 	}
 }
@@ -66,31 +66,25 @@ func providerFactories(vars map[string]string) map[string]func() (tfprotov6.Prov
 // testProviders is the provider with an empty environment: tests configure it in HCL.
 var testProviders = providerFactories(nil)
 
-// testServer is a running virtco-server and a client with its ops key.
-type testServer struct {
-	*servertest.Process
-	ops *client.Client
-}
-
-// startServer starts a server for one acceptance test (skipped without TF_ACC, as
-// terraform-plugin-testing would skip it) and marks the test parallel.
-func startServer(t *testing.T) *testServer {
+// preCheck skips an acceptance test without TF_ACC, as terraform-plugin-testing would.
+func preCheck(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it (make test does)")
 	}
-	t.Parallel()
-	p := servertest.Start(t, servertest.Options{DiagAccounts: diagAccountsJSON})
-	return &testServer{Process: p, ops: newClient(t, p.URL, p.OpsKey)}
 }
 
-func newClient(t *testing.T, url, key string) *client.Client {
+// testServer is the control plane of one acceptance test.
+type testServer struct {
+	*acctest.Platform
+}
+
+// startServer starts a server for one acceptance test and marks the test parallel.
+func startServer(t *testing.T) *testServer {
 	t.Helper()
-	c, err := client.New(&client.Config{Address: url, APIKey: key, MaxRetries: client.NoRetries, Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	preCheck(t)
+	t.Parallel()
+	return &testServer{acctest.StartPlatform(t)}
 }
 
 // providerConfig is a provider block for the server with the given key (the ops key if empty).
@@ -118,94 +112,34 @@ provider "virtco" {
 `, alias, s.URL, keyExpr)
 }
 
-var ctx = context.Background()
+// --- the server's state, as Terraform test checks
 
-// provision creates a customer and users on the server directly (not through Terraform) and
-// returns the users' tokens by name.
-func (s *testServer) provision(t *testing.T, customer, diag string, users ...string) map[string]string {
-	t.Helper()
-	if _, _, err := s.ops.Customers.Put(ctx, customer, client.CustomerPutOptions{DiagAccount: diag}); err != nil {
-		t.Fatal(err)
-	}
-	tokens := map[string]string{}
-	for _, u := range users {
-		user, _, err := s.ops.Users.Put(ctx, customer, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[u] = user.Token
-	}
-	return tokens
+// later runs a check of package acctest when Terraform's test check runs.
+func later(check func() error) resource.TestCheckFunc {
+	return func(*terraform.State) error { return check() }
 }
 
-// --- checks of the server's state
-
-// checkCustomer checks the customer on the server.
 func (s *testServer) checkCustomer(name string, check func(*client.Customer) error) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		c, err := s.ops.Customers.Get(ctx, name)
-		if err != nil {
-			return fmt.Errorf("customer %s on the server: %w", name, err)
-		}
-		return check(c)
-	}
+	return later(func() error { return s.Customer(name, check) })
 }
 
-// checkCustomerGone checks that the server has no such customer.
 func (s *testServer) checkCustomerGone(name string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		_, err := s.ops.Customers.Get(ctx, name)
-		switch {
-		case err == nil:
-			return fmt.Errorf("customer %s is still on the server", name)
-		case !errors.Is(err, client.ErrNotFound):
-			return fmt.Errorf("customer %s on the server: want not found: %w", name, err)
-		}
-		return nil
-	}
+	return later(func() error { return s.CustomerGone(name) })
 }
 
-// checkTokenRefused checks that the server refuses a token (401): it was revoked or rotated.
-func (s *testServer) checkTokenRefused(t *testing.T, token *string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if *token == "" {
-			return errors.New("no token was captured")
-		}
-		c := newClient(t, s.URL, *token)
-		_, err := c.Customers.List(ctx)
-		switch {
-		case err == nil:
-			return errors.New("a revoked token still works")
-		case !errors.Is(err, client.ErrUnauthenticated):
-			return fmt.Errorf("a revoked token: want 401: %w", err)
-		}
-		return nil
-	}
+// checkTokenRefused checks that the server refuses a token captured earlier (401): it was
+// revoked or rotated.
+func (s *testServer) checkTokenRefused(token *string) resource.TestCheckFunc {
+	return later(func() error { return s.TokenRefused(*token) })
 }
 
-// checkTokenWorks checks that the server accepts a token.
-func (s *testServer) checkTokenWorks(t *testing.T, token *string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		c := newClient(t, s.URL, *token)
-		if _, err := c.Customers.List(ctx); err != nil {
-			return fmt.Errorf("the token: %w", err)
-		}
-		return nil
-	}
+func (s *testServer) checkTokenWorks(token *string) resource.TestCheckFunc {
+	return later(func() error { return s.TokenWorks(*token) })
 }
 
 // checkUserToken checks that the user's token on the server is the one in the state.
 func (s *testServer) checkUserToken(addr, customer, name string) resource.TestCheckFunc {
-	return resource.TestCheckResourceAttrWith(addr, "token", func(v string) error {
-		u, err := s.ops.Users.Get(ctx, customer, name)
-		if err != nil {
-			return fmt.Errorf("user %s@%s on the server: %w", name, customer, err)
-		}
-		if u.Token != v {
-			return fmt.Errorf("user %s@%s: the state's token is not the server's", name, customer)
-		}
-		return nil
-	})
+	return resource.TestCheckResourceAttrWith(addr, "token", func(v string) error { return s.UserToken(customer, name, v) })
 }
 
 // capture stores an attribute's value from the state.
@@ -220,6 +154,9 @@ func capture(addr, attr string, into *string) resource.TestCheckFunc {
 func checkAll(checks ...resource.TestCheckFunc) resource.TestCheckFunc {
 	return resource.ComposeAggregateTestCheckFunc(checks...)
 }
+
+// re matches an expected error across the line breaks Terraform wraps diagnostics at.
+var re = acctest.Words
 
 // --- state checks
 
@@ -256,31 +193,12 @@ func sha256Hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// writeFile writes a file in a temp dir of the test and returns its path.
-func writeFile(t *testing.T, name, content string, perm os.FileMode) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), perm); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// re compiles a regexp that matches across the line breaks Terraform wraps diagnostics at.
-func re(s string) *regexp.Regexp {
-	words := strings.Fields(s)
-	for i, w := range words {
-		words[i] = regexp.QuoteMeta(w)
-	}
-	return regexp.MustCompile(strings.Join(words, `\s+`))
-}
-
 // --- the provider's own acceptance tests
 
 // The settings come from the environment when the block leaves them out; the block wins.
 func TestAccProvider_environment(t *testing.T) {
 	s := startServer(t)
-	keyFile := writeFile(t, "apikey.txt", "\n  "+s.OpsKey+"  \n\n", 0o600)
+	keyFile := acctest.WriteFile(t, "apikey.txt", "\n  "+s.OpsKey+"  \n\n", 0o600)
 	config := `
 provider "virtco" {}
 
@@ -335,9 +253,9 @@ data "virtco_diag_accounts" "all" {}
 // setting, its variable and, for files, the path.
 func TestAccProvider_configErrors(t *testing.T) {
 	s := startServer(t)
-	empty := writeFile(t, "apikey.txt", " \n", 0o600)
-	twoLines := writeFile(t, "apikey.txt", s.OpsKey+"\nsecond line\n", 0o600)
-	unreadable := writeFile(t, "apikey.txt", s.OpsKey, 0o000)
+	empty := acctest.WriteFile(t, "apikey.txt", " \n", 0o600)
+	twoLines := acctest.WriteFile(t, "apikey.txt", s.OpsKey+"\nsecond line\n", 0o600)
+	unreadable := acctest.WriteFile(t, "apikey.txt", s.OpsKey, 0o000)
 	data := `
 data "virtco_diag_accounts" "all" {}
 `
@@ -396,8 +314,8 @@ data "virtco_diag_accounts" "all" {}
 // ops key refused, a user token asking for ops work.
 func TestAccProvider_apiErrors(t *testing.T) {
 	s := startServer(t)
-	tokens := s.provision(t, "tok.example.com", "Diag3", "eve")
-	s.provision(t, "other.example.com", "")
+	tokens := s.Provision("tok.example.com", "Diag3", "eve")
+	s.Provision("other.example.com", "")
 
 	down := servertest.Start(t, servertest.Options{})
 	downURL := down.URL
@@ -475,10 +393,10 @@ data "virtco_customer" "other" {
 			},
 		},
 	})
-	if list, _ := s.ops.Customers.List(ctx); len(list) != 2 {
+	if list, _ := s.Ops.Customers.List(t.Context()); len(list) != 2 {
 		t.Errorf("customers on the server: %v", list)
 	}
-	if users, _ := s.ops.Users.List(ctx, "tok.example.com"); len(users) != 1 {
+	if users, _ := s.Ops.Users.List(t.Context(), "tok.example.com"); len(users) != 1 {
 		t.Errorf("users on the server: %v", users)
 	}
 }
@@ -569,4 +487,222 @@ func TestSchemas(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Every example under examples/ is valid configuration for this provider (terraform validate).
+func TestAccExamples(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it (make test does)")
+	}
+	t.Parallel()
+	tf := acctest.TerraformCLI(t)
+	root, err := servertest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := acctest.CLIEnv(acctest.DevOverrides(t))
+	dirs, err := filepath.Glob(filepath.Join(root, "examples", "*", "virtco_*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, filepath.Join(root, "examples", "provider"))
+	if len(dirs) != 10 {
+		t.Errorf("%d example directories, want 10 (provider, 3 resources, 4 data sources, 2 ephemeral resources)", len(dirs))
+	}
+	for _, dir := range dirs {
+		work := t.TempDir()
+		files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(work, filepath.Base(f)), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if filepath.Base(dir) != "provider" {
+			versions := "terraform {\n  required_providers {\n    virtco = { source = \"virtasant/virtco\" }\n  }\n}\n"
+			if err := os.WriteFile(filepath.Join(work, "versions.tf"), []byte(versions), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command(tf, "validate", "-no-color")
+		cmd.Dir, cmd.Env = work, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			rel, _ := filepath.Rel(root, dir)
+			t.Errorf("%s: terraform validate: %v\n%s", rel, err, out)
+		}
+	}
+}
+
+// TF_LOG=trace terraform apply / plan / destroy, run as the real CLI against a provider binary
+// built from this module (dev_overrides), print no key and no token: not the ops key, not the
+// master token, not a user token, whether read from a file, created, read as data, or passed
+// through an ephemeral resource into another provider's configuration.
+func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
+	s := startServer(t)
+	tf := acctest.TerraformCLI(t)
+	emu := awsemu.NewServer(t, awsemu.Options{})
+	const awsSecret, awsToken = "aws-secret-key-never-logged-7f3a", "aws-session-token-never-logged-9c1d"
+	pre := s.Provision("pre.example.com", "Diag3", "pat")
+	master, err := s.Ops.MasterToken(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	work := t.TempDir()
+	cliConfig := acctest.DevOverrides(t)
+	keyFile := acctest.WriteFile(t, "apikey.txt", s.OpsKey+"\n", 0o600)
+	config := fmt.Sprintf(`
+terraform {
+  required_providers {
+    virtco = { source = "virtasant/virtco" }
+  }
+}
+
+provider "virtco" {
+  endpoint     = %q
+  api_key_file = %q
+  aws {
+    access_key = "123456789012"
+    secret_key = %q
+    token      = %q
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+
+resource "virtco_customer" "acme" {
+  name         = "trace.example.com"
+  diag_account = "Diag3"
+}
+
+resource "virtco_aws_role" "r" {
+  customer = virtco_customer.acme.name
+}
+
+resource "virtco_user" "u" {
+  count        = 3
+  customer     = virtco_customer.acme.name
+  name         = "user${count.index}"
+  rotate_token = { n = "1" }
+}
+
+data "virtco_master_token" "m" {}
+
+ephemeral "virtco_master_token" "m" {}
+
+ephemeral "virtco_user_token" "pat" {
+  customer = "pre.example.com"
+  name     = "pat"
+}
+
+provider "virtco" {
+  alias    = "pat"
+  endpoint = %q
+  api_key  = ephemeral.virtco_user_token.pat.token
+}
+
+provider "virtco" {
+  alias    = "manager"
+  endpoint = %q
+  api_key  = ephemeral.virtco_master_token.m.master_token
+}
+
+data "virtco_customer" "pat" {
+  provider = virtco.pat
+  name     = "pre.example.com"
+}
+
+data "virtco_diag_accounts" "manager" {
+  provider = virtco.manager
+}
+
+output "users" {
+  value = data.virtco_customer.pat.users
+}
+
+output "master_token" {
+  value     = data.virtco_master_token.m.master_token
+  sensitive = true
+}
+`, s.URL, keyFile, awsSecret, awsToken, emu.URL, emu.URL, s.URL, s.URL)
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	env := append(acctest.CLIEnv(cliConfig), "TF_LOG=trace")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(tf, args...)
+		cmd.Dir, cmd.Env = work, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 4000))
+		}
+		return string(out)
+	}
+
+	logs := map[string]string{}
+	logs["apply"] = run("apply", "-auto-approve", "-no-color")
+	// the secrets that exist now: the users' tokens, read back from the server before destroy
+	secrets := map[string]string{"the ops key": s.OpsKey, "the master token": master, "pat's token": pre["pat"],
+		"the AWS secret key": awsSecret, "the AWS session token": awsToken}
+	if _, ok := emu.Emulator.Role("123456789012", "virtco-diagnostics-readonly"); !ok {
+		t.Error("the role is not in the emulator after apply")
+	}
+	users, err := s.Ops.Users.List(t.Context(), "trace.example.com")
+	if err != nil || len(users) != 3 {
+		t.Fatalf("users on the server after apply: %v, %v", users, err)
+	}
+	for _, u := range users {
+		secrets[u.Name+"'s token"] = u.Token
+	}
+	logs["plan"] = run("plan", "-no-color", "-detailed-exitcode")
+	logs["destroy"] = run("destroy", "-auto-approve", "-no-color")
+
+	for phase, out := range logs {
+		// non-trivial: the trace log of Terraform, the provider's own log lines and its API calls
+		if len(out) < 50_000 || !strings.Contains(out, "virtco API request") || !strings.Contains(out, "provider.terraform-provider-virtco") {
+			t.Errorf("%s: the output (%d bytes) does not look like a trace log with the provider's entries", phase, len(out))
+		}
+		for what, secret := range secrets {
+			if secret == "" {
+				t.Fatalf("%s is empty", what)
+			}
+			if i := strings.Index(out, secret); i >= 0 {
+				t.Errorf("%s: the trace output holds %s, at: ...%s...", phase, what, around(out, i))
+			}
+		}
+		if m := secretPattern.FindString(out); m != "" {
+			t.Errorf("%s: the trace output holds something like a key (%.4s...) at: ...%s", phase, m, around(out, strings.Index(out, m)))
+		}
+	}
+	for _, u := range users {
+		c := acctest.NewClient(t, s.URL, u.Token)
+		if _, err := c.Customers.List(t.Context()); err == nil {
+			t.Errorf("%s's token still works after destroy", u.Name)
+		}
+	}
+	if _, err := s.Ops.Customers.Get(t.Context(), "trace.example.com"); err == nil {
+		t.Error("the customer is still on the server after destroy")
+	}
+	if roles := emu.Emulator.Roles("123456789012"); len(roles) != 0 {
+		t.Error("the role is still in the emulator after destroy")
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// around is what comes before a secret found at i, to say where it was.
+func around(s string, i int) string {
+	return s[max(i-200, 0):i] + "<here>"
 }

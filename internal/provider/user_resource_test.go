@@ -29,8 +29,8 @@ resource "virtco_customer" "acme" {
 		ProtoV6ProviderFactories: testProviders,
 		CheckDestroy: checkAll(
 			s.checkCustomerGone("users.example.com"),
-			s.checkTokenRefused(t, &token),
-			s.checkTokenRefused(t, &rotated),
+			s.checkTokenRefused(&token),
+			s.checkTokenRefused(&rotated),
 		),
 		Steps: []resource.TestStep{
 			{
@@ -52,7 +52,7 @@ resource "virtco_user" "joe" {
 					capture(addr, "token", &token),
 					capture(addr, "key_id", &keyID),
 					s.checkUserToken(addr, "users.example.com", "joe"),
-					s.checkTokenWorks(t, &token),
+					s.checkTokenWorks(&token),
 				),
 			},
 			{
@@ -78,8 +78,8 @@ resource "virtco_user" "joe" {
 					capture(addr, "token", &rotated),
 					resource.TestCheckResourceAttrPtr(addr, "key_id", &keyID),
 					s.checkUserToken(addr, "users.example.com", "joe"),
-					s.checkTokenRefused(t, &token),
-					s.checkTokenWorks(t, &rotated),
+					s.checkTokenRefused(&token),
+					s.checkTokenWorks(&rotated),
 					func(*terraform.State) error {
 						if rotated == token {
 							return fmt.Errorf("the token did not change")
@@ -112,7 +112,7 @@ resource "virtco_user" "joe" {
 // After an import, setting rotate_token records it without rotating the token in use.
 func TestAccUserResource_importKeepsToken(t *testing.T) {
 	s := startServer(t)
-	tokens := s.provision(t, "imported.example.com", "Diag3", "ann")
+	tokens := s.Provision("imported.example.com", "Diag3", "ann")
 	config := s.providerConfig() + `
 resource "virtco_customer" "c" {
   name         = "imported.example.com"
@@ -129,7 +129,7 @@ resource "virtco_user" "ann" {
 	var latest string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders,
-		CheckDestroy:             checkAll(s.checkCustomerGone("imported.example.com"), s.checkTokenRefused(t, &latest)),
+		CheckDestroy:             checkAll(s.checkCustomerGone("imported.example.com"), s.checkTokenRefused(&latest)),
 		Steps: []resource.TestStep{
 			{
 				Config: config + `
@@ -149,7 +149,7 @@ import {
 				Check: checkAll(
 					resource.TestCheckResourceAttr("virtco_user.ann", "token", ann),
 					s.checkUserToken("virtco_user.ann", "imported.example.com", "ann"),
-					s.checkTokenWorks(t, &ann),
+					s.checkTokenWorks(&ann),
 				),
 			},
 			{
@@ -179,7 +179,7 @@ resource "virtco_user" "ann" {
 				}},
 				Check: checkAll(
 					capture("virtco_user.ann", "token", &latest),
-					s.checkTokenRefused(t, &ann),
+					s.checkTokenRefused(&ann),
 					s.checkUserToken("virtco_user.ann", "imported.example.com", "ann"),
 				),
 			},
@@ -193,7 +193,7 @@ func TestAccUserResource_twentyInOneApply(t *testing.T) {
 	var tokens [20]string
 	checks := []resource.TestCheckFunc{
 		func(*terraform.State) error {
-			users, err := s.ops.Users.List(ctx, "many.example.com")
+			users, err := s.Ops.Users.List(t.Context(), "many.example.com")
 			if err != nil {
 				return err
 			}
@@ -218,7 +218,7 @@ func TestAccUserResource_twentyInOneApply(t *testing.T) {
 		ProtoV6ProviderFactories: testProviders,
 		CheckDestroy: checkAll(s.checkCustomerGone("many.example.com"), func(st *terraform.State) error {
 			for i := range tokens {
-				if err := s.checkTokenRefused(t, &tokens[i])(st); err != nil {
+				if err := s.checkTokenRefused(&tokens[i])(st); err != nil {
 					return err
 				}
 			}
@@ -245,7 +245,7 @@ resource "virtco_user" "u" {
 // names are errors that say what to do.
 func TestAccUserResource_errors(t *testing.T) {
 	s := startServer(t)
-	tokens := s.provision(t, "has-users.com", "", "bob")
+	tokens := s.Provision("has-users.com", "", "bob")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders,
 		Steps: []resource.TestStep{
@@ -297,7 +297,7 @@ resource "virtco_user" "imp" {
 		},
 	})
 	// nothing was taken over or changed
-	u, err := s.ops.Users.Get(ctx, "has-users.com", "bob")
+	u, err := s.Ops.Users.Get(t.Context(), "has-users.com", "bob")
 	if err != nil || u.Token != tokens["bob"] {
 		t.Errorf("bob on the server after the failed create: %v, %v", u, err)
 	}

@@ -15,8 +15,8 @@ import (
 // written to the state.
 func TestAccUserTokenEphemeralResource(t *testing.T) {
 	s := startServer(t)
-	tokens := s.provision(t, "eph.example.com", "Diag4", "pat")
-	pat, err := s.ops.Users.Get(ctx, "eph.example.com", "pat")
+	tokens := s.Provision("eph.example.com", "Diag4", "pat")
+	pat, err := s.Ops.Users.Get(t.Context(), "eph.example.com", "pat")
 	if err != nil {
 		t.Fatal(err)
 	}
