@@ -211,7 +211,7 @@ func TestBadInput(t *testing.T) {
 		{"PUT", "/v1/customers/" + long, nil, 400, "at most 253"},
 		{"PUT", "/v1/customers/acme.com/users/joe%20smith", nil, 400, "1-64 characters of A-Z"},
 		{"PUT", "/v1/customers/acme.com/users/" + strings.Repeat("j", 65), nil, 400, "1-64 characters"},
-		{"PUT", "/v1/customers/acme.com/users/j%C3%B6e", nil, 400, "user \"jöe\" is not valid"},
+		{"PUT", "/v1/customers/acme.com/users/j%C3%B6e", nil, 400, `"jöe" is not a user name`},
 		{"PUT", "/v1/customers/acme.com/users/...", nil, 400, "not only dots"},
 		{"PUT", "/v1/customers/acme.com/aws-accounts/12345", map[string]any{}, 400, "exactly 12 digits"},
 		{"PUT", "/v1/customers/acme.com/aws-accounts/12345678901a", map[string]any{}, 400, "exactly 12 digits"},

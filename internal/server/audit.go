@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p principal) 
 	q := r.URL.Query()
 	f := store.AuditFilter{Customer: q.Get("customer")}
 	if f.Customer != "" {
-		if err := validCustomer(f.Customer); err != nil {
+		if err := checkName("customer", names.CustomerName, f.Customer); err != nil {
 			return err
 		}
 	}

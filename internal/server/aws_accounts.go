@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -11,7 +12,7 @@ func accountPath(r *http.Request, p principal) (customer, accountID string, err 
 		return "", "", err
 	}
 	accountID = r.PathValue("account_id")
-	if err := validAccountID("account_id", accountID); err != nil {
+	if err := checkName("account_id", names.AccountID, accountID); err != nil {
 		return "", "", err
 	}
 	return customer, accountID, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -41,7 +42,7 @@ func customerPath(r *http.Request, p principal) (string, error) {
 	if err := p.requireCustomerRead(name); err != nil {
 		return "", err
 	}
-	if err := validCustomer(name); err != nil {
+	if err := checkName("customer", names.CustomerName, name); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -93,11 +94,11 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 		spec.AutoRunFinders = *in.AutoRunFinders
 	}
 	if spec.DiagAccount != "" {
-		if err := validDiagName(spec.DiagAccount); err != nil {
+		if err := checkName("diag_account", names.DiagAccountName, spec.DiagAccount); err != nil {
 			return err
 		}
 	}
-	if err := validRegion("aws_region", spec.AWSRegion); err != nil {
+	if err := checkName("aws_region", names.RegionName, spec.AWSRegion); err != nil {
 		return err
 	}
 	if err := validRegions("regions", spec.Regions); err != nil {

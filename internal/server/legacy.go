@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -98,7 +99,7 @@ func legacyCustomerArg(target, arg string) (string, error) {
 	if arg == "" {
 		return "", invalid("target=%s needs customer=<customer>, a lower-case DNS domain such as acme.com", target)
 	}
-	if err := validCustomer(arg); err != nil {
+	if err := checkName("customer", names.CustomerName, arg); err != nil {
 		return "", err
 	}
 	return arg, nil
@@ -127,14 +128,14 @@ func (s *Server) legacyProvision(w http.ResponseWriter, r *http.Request, arg str
 	}
 	entry := auditEntryFrom(r)
 	entry.Customer, entry.Target = customer, user+"@"+customer
-	if err := validUser(user); err != nil {
+	if err := checkName("customer", names.UserName, user); err != nil {
 		return err
 	}
-	if err := validCustomer(customer); err != nil {
+	if err := checkName("customer", names.CustomerName, customer); err != nil {
 		return err
 	}
 	if hasDiag {
-		if err := validDiagName(diag); err != nil {
+		if err := checkName("customer", names.DiagAccountName, diag); err != nil {
 			return err
 		}
 	}

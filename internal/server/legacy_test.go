@@ -120,7 +120,7 @@ func TestLegacyRefusals(t *testing.T) {
 		{e.ops, "provision", "", 400, "customer=<user>@<customer>[:<diag account>]"},
 		{e.ops, "provision", "joe@acme.com:", 400, "empty diag account"},
 		{e.ops, "provision", "joe@ACME", 400, "lower-case DNS domain"},
-		{e.ops, "provision", "jo e@acme.com", 400, "user \"jo e\" is not valid"},
+		{e.ops, "provision", "jo e@acme.com", 400, `"jo e" is not a user name`},
 		{e.ops, "customer", "", 400, "target=customer needs customer=<customer>"},
 		{e.ops, "ctok", "nope.com", 404, `customer "nope.com" does not exist`},
 		{e.ops, "unprovision", "Bad_Name", 400, "lower-case DNS domain"},

@@ -2,64 +2,23 @@ package server
 
 import (
 	"regexp"
-	"strings"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
-// The naming rules of the API. Each check returns an error that says what is allowed.
+// The names follow the rules of the names package, which the provider checks at plan time with
+// the same words; the rest of what a request may hold is checked here.
 
 var (
-	nameRE      = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-	labelRE     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
 	roleARNRE   = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}):role/([\x21-\x7e]{1,510}/)?[A-Za-z0-9+=,.@_-]{1,64}$`)
 	principalRE = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::([0-9]{12}):(root|(role|user)/([\x21-\x7e]{1,510}/)?[A-Za-z0-9+=,.@_-]{1,64})$`)
 )
 
-func validCustomer(name string) *apiError {
-	const allowed = "a customer name is a lower-case DNS domain such as acme.com: at least two labels separated by dots, " +
-		"each 1-63 characters of a-z, 0-9 and '-' (not starting or ending with '-'), at most 253 characters in all"
-	labels := strings.Split(name, ".")
-	if len(name) > 253 || len(labels) < 2 {
-		return invalid("customer %q is not valid: %s", name, allowed)
-	}
-	for _, l := range labels {
-		if !labelRE.MatchString(l) {
-			return invalid("customer %q is not valid: %s", name, allowed)
-		}
-	}
-	return nil
-}
-
-// onlyDots are names a URL path cannot carry as a segment.
-func onlyDots(name string) bool { return strings.Trim(name, ".") == "" }
-
-func validUser(name string) *apiError {
-	if !nameRE.MatchString(name) || onlyDots(name) {
-		return invalid("user %q is not valid: a user name is 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots", name)
-	}
-	return nil
-}
-
-func validDiagName(name string) *apiError {
-	if !nameRE.MatchString(name) || onlyDots(name) {
-		return invalid("diag account name %q is not valid: it is 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots", name)
-	}
-	return nil
-}
-
-func validAccountID(field, id string) *apiError {
-	if !accountRE.MatchString(id) {
-		return invalid("%s %q is not valid: an AWS account id is exactly 12 digits", field, id)
-	}
-	return nil
-}
-
-func validRegion(field, region string) *apiError {
-	if !regionRE.MatchString(region) {
-		return invalid("%s %q is not an AWS region name (such as us-east-1 or eu-west-2)", field, region)
+// checkName refuses a value of field that breaks rule.
+func checkName(field string, rule names.Rule, value string) *apiError {
+	if err := rule.Check(value); err != nil {
+		return invalid("%s", err)
 	}
 	return nil
 }
@@ -67,7 +26,7 @@ func validRegion(field, region string) *apiError {
 func validRegions(field string, regions []string) *apiError {
 	seen := map[string]bool{}
 	for _, r := range regions {
-		if err := validRegion(field, r); err != nil {
+		if err := checkName(field, names.RegionName, r); err != nil {
 			return err
 		}
 		if seen[r] {
