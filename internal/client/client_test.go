@@ -360,6 +360,35 @@ func TestErrorBodyNotJSON(t *testing.T) {
 	}
 }
 
+// TestErrorField: a 400 about one field of the request says which, and the client passes it on;
+// errors about no one field have none.
+func TestErrorField(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"path parameter", `{"error":{"code":"invalid_argument","message":"\"ACME.com\" is not a customer name","field":"customer"}}`, "customer"},
+		{"body field", `{"error":{"code":"invalid_argument","message":"diag_account \"Nope\" does not exist","field":"diag_account"}}`, "diag_account"},
+		{"no field", `{"error":{"code":"invalid_argument","message":"the request body is not valid JSON"}}`, ""},
+		{"a token in it", `{"error":{"code":"invalid_argument","message":"x","field":"vcu_0123456789abcdef"}}`, "vcu_" + redacted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(400)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			_, _, err := h.c.Customers.Put(context.Background(), "acme.com", CustomerPutOptions{})
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || !errors.Is(err, ErrInvalidArgument) || apiErr.Field != tc.want {
+				t.Fatalf("error %#v, want field %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "field") {
+				t.Errorf("the field is not part of the message: %q", err)
+			}
+		})
+	}
+}
+
 func TestRedirectIsNotFollowed(t *testing.T) {
 	elsewhere := newHarness(t, func(w http.ResponseWriter, _ *http.Request, _ int) {})
 	h := newHarness(t, func(w http.ResponseWriter, r *http.Request, _ int) {

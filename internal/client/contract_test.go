@@ -96,7 +96,18 @@ func TestContract(t *testing.T) {
 			_, err := call.call(context.Background(), c)
 			var apiErr *APIError
 			if !errors.Is(err, ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Code != "not_found" ||
-				apiErr.Message != "no such thing" {
+				apiErr.Message != "no such thing" || apiErr.Field != "" {
+				t.Errorf("error %#v", err)
+			}
+		})
+		t.Run(call.name+" invalid", func(t *testing.T) {
+			mu.Lock()
+			current, failWith = &call, http.StatusBadRequest
+			mu.Unlock()
+			_, err := call.call(context.Background(), c)
+			var apiErr *APIError
+			if !errors.Is(err, ErrInvalidArgument) || !errors.As(err, &apiErr) || apiErr.Code != "invalid_argument" ||
+				apiErr.Message != "no such thing is allowed" || apiErr.Field != "customer" {
 				t.Errorf("error %#v", err)
 			}
 		})
@@ -139,7 +150,12 @@ func serveFromSpec(router routers.Router, r *http.Request, call *apiCall, failWi
 	for k, v := range call.respHeader {
 		header.Set(k, v)
 	}
-	if failWith != 0 {
+	switch failWith {
+	case 0:
+	case http.StatusBadRequest:
+		status, header = failWith, http.Header{}
+		body = []byte(`{"error":{"code":"invalid_argument","message":"no such thing is allowed","field":"customer"}}`)
+	default:
 		status, header = failWith, http.Header{}
 		body = []byte(`{"error":{"code":"not_found","message":"no such thing"}}`)
 	}

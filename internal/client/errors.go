@@ -34,8 +34,12 @@ type APIError struct {
 	StatusCode int
 	Code       string // the API's error code, such as "invalid_argument"; empty if the body had none
 	Message    string
-	Method     string
-	Path       string
+	// Field is the request field a 400 is about: a path parameter ("customer", "user",
+	// "account_id", "name"), a body field ("diag_account", "regions", ...) or a query parameter;
+	// empty when the error is not about one field.
+	Field  string
+	Method string
+	Path   string
 }
 
 // Error reads like `PUT /v1/customers/acme.com: 400 invalid_argument: diag_account "Nope" does not exist`.
@@ -94,18 +98,19 @@ func (c *Client) apiError(method, path string, resp *http.Response, body []byte)
 		Error struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
+			Field   string `json:"field"`
 		} `json:"error"`
 	}
 	switch {
 	case json.Unmarshal(body, &shape) == nil && shape.Error.Code != "":
-		e.Code, e.Message = shape.Error.Code, shape.Error.Message
+		e.Code, e.Message, e.Field = shape.Error.Code, shape.Error.Message, shape.Error.Field
 	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
 		e.Message = fmt.Sprintf("redirected to %q, which is not followed so that the API key goes nowhere else; if that is the API, use it as the address",
 			resp.Header.Get("Location"))
 	default:
 		e.Message = snippet(body)
 	}
-	e.Message = c.redact(e.Message)
+	e.Message, e.Field = c.redact(e.Message), c.redact(e.Field)
 	return e
 }
 

@@ -68,8 +68,8 @@ func (a access) advice() string {
 	return "Configure the provider with a key that may do this (api_key / api_key_file, or " + envAPIKey + " / " + envAPIKeyFile + ")."
 }
 
-// fields maps the first word of a server's 400 message (the field it is about, such as
-// `diag_account "Nope" does not exist`) to the attribute that holds it.
+// fields maps the API's request fields (the field of a 400, such as "diag_account" or the path
+// parameter "customer") to the attributes that hold them.
 type fields map[string]string
 
 // addAPIError adds a diagnostic for a failed API call: what happened (with the server's own
@@ -108,9 +108,8 @@ func (d *providerData) addAPIError(diags *diag.Diagnostics, doing string, need a
 		detail = fmt.Sprintf("The VIRT-CO API refused %s (403): %s.\n\n%s", doing, strings.TrimSuffix(msg, "."), need.advice())
 	case errors.Is(err, client.ErrInvalidArgument):
 		detail = fmt.Sprintf("The VIRT-CO API refused %s (400): %s\n\nCorrect the configuration and apply again.", doing, msg)
-		first, _, _ := strings.Cut(msg, " ")
-		if a, ok := attrs[first]; ok {
-			attr = a
+		if apiErr != nil && apiErr.Field != "" {
+			attr = attrs[apiErr.Field]
 		}
 	case errors.Is(err, client.ErrRateLimited), errors.Is(err, client.ErrServer):
 		summary = "VIRT-CO API error"

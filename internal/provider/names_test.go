@@ -35,25 +35,26 @@ func TestNamesServerAgrees(t *testing.T) {
 		name       string
 		validators []validator.String
 		value      string
+		field      string // of the server's answer
 		call       func() error
 	}{
-		{"customer", customerNameValidators(), "ACME.com", func() error {
+		{"customer", customerNameValidators(), "ACME.com", "customer", func() error {
 			_, _, err := c.Customers.Put(ctx, "ACME.com", client.CustomerPutOptions{})
 			return err
 		}},
-		{"user", userNameValidators(), "joe smith", func() error {
+		{"user", userNameValidators(), "joe smith", "user", func() error {
 			_, _, err := c.Users.Put(ctx, "acme.com", "joe smith")
 			return err
 		}},
-		{"account id", accountIDValidators(), "1234", func() error {
+		{"account id", accountIDValidators(), "1234", "account_id", func() error {
 			_, err := c.AWSAccounts.Get(ctx, "acme.com", "1234")
 			return err
 		}},
-		{"diag account", diagAccountNameValidators(), "Diag!3", func() error {
+		{"diag account", diagAccountNameValidators(), "Diag!3", "diag_account", func() error {
 			_, _, err := c.Customers.Put(ctx, "acme.com", client.CustomerPutOptions{DiagAccount: "Diag!3"})
 			return err
 		}},
-		{"region", regionValidators(), "mars-north-1x", func() error {
+		{"region", regionValidators(), "mars-north-1x", "aws_region", func() error {
 			_, _, err := c.Customers.Put(ctx, "acme.com", client.CustomerPutOptions{AWSRegion: "mars-north-1x"})
 			return err
 		}},
@@ -61,8 +62,8 @@ func TestNamesServerAgrees(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			planTime := validate(tc.validators, tc.value)
 			var apiErr *client.APIError
-			if err := tc.call(); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
-				t.Fatalf("the server answered %v, want a 400", err)
+			if err := tc.call(); !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Field != tc.field {
+				t.Fatalf("the server answered %#v, want a 400 about %s", err, tc.field)
 			}
 			if want := upperFirst(apiErr.Message) + "."; planTime != want {
 				t.Errorf("plan time says\n  %s\nthe server says\n  %s", planTime, want)

@@ -117,7 +117,7 @@ func timeParam(v, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return t, invalid("%s %q is not an RFC 3339 time such as 2026-11-22T10:00:00Z", name, v)
+		return t, invalid(name, "%s %q is not an RFC 3339 time such as 2026-11-22T10:00:00Z", name, v)
 	}
 	return t, nil
 }
@@ -128,7 +128,7 @@ func intParam(v, name string, lo, hi, def int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < lo || n > hi {
-		return 0, invalid("%s %q is not a whole number from %d to %d", name, v, lo, hi)
+		return 0, invalid(name, "%s %q is not a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
 }

@@ -77,7 +77,7 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 			return err
 		}
 	} else if in.State == store.StateDone {
-		return invalid("state done needs role_arn: the ARN of the role the platform assumes")
+		return invalid("role_arn", "state done needs role_arn: the ARN of the role the platform assumes")
 	}
 	if err := validRegions("regions", in.Regions); err != nil {
 		return err

@@ -106,7 +106,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 	}
 	c, created, err := s.store.PutCustomer(r.Context(), name, spec, uuid.NewString(), precondition(r))
 	if errors.Is(err, store.ErrInvalid) {
-		return s.unknownDiagAccount(r.Context(), spec.DiagAccount)
+		return s.unknownDiagAccount(r.Context(), "diag_account", spec.DiagAccount)
 	}
 	if err != nil {
 		return err
@@ -164,8 +164,9 @@ func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, p princi
 	return nil
 }
 
-// unknownDiagAccount says which diag accounts there are, so that the caller can pick one.
-func (s *Server) unknownDiagAccount(ctx context.Context, name string) error {
+// unknownDiagAccount says which diag accounts there are, so that the caller can pick one; field
+// is where the request named it.
+func (s *Server) unknownDiagAccount(ctx context.Context, field, name string) error {
 	list, err := s.store.ListDiagAccounts(ctx)
 	if err != nil {
 		return err
@@ -178,5 +179,5 @@ func (s *Server) unknownDiagAccount(ctx context.Context, name string) error {
 	if len(names) > 0 {
 		known = "known: " + strings.Join(names, ", ")
 	}
-	return invalid("diag_account %q does not exist; %s", name, known)
+	return invalid(field, "diag_account %q does not exist; %s", name, known)
 }

@@ -205,6 +205,19 @@ func (r response) errorCode() string {
 	return e.Error.Code
 }
 
+// field is the error's field, "" when it has none.
+func (r response) field() string {
+	var e struct{ Error struct{ Field *string } }
+	_ = json.Unmarshal(r.body, &e)
+	if e.Error.Field == nil {
+		return ""
+	}
+	if *e.Error.Field == "" {
+		return "(empty)" // the spec forbids it; the tests must not take it for none
+	}
+	return *e.Error.Field
+}
+
 func (r response) message() string {
 	var e struct{ Error struct{ Message string } }
 	_ = json.Unmarshal(r.body, &e)

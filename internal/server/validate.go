@@ -18,7 +18,7 @@ var (
 // checkName refuses a value of field that breaks rule.
 func checkName(field string, rule names.Rule, value string) *apiError {
 	if err := rule.Check(value); err != nil {
-		return invalid("%s", err)
+		return invalid(field, "%s", err)
 	}
 	return nil
 }
@@ -30,7 +30,7 @@ func validRegions(field string, regions []string) *apiError {
 			return err
 		}
 		if seen[r] {
-			return invalid("%s lists %q twice; list each region once", field, r)
+			return invalid(field, "%s lists %q twice; list each region once", field, r)
 		}
 		seen[r] = true
 	}
@@ -42,7 +42,7 @@ func validState(state string) *apiError {
 	case store.StatePending, store.StateInProgress, store.StateDone, store.StatePurge:
 		return nil
 	}
-	return invalid("state %q is not valid: it is one of pending, in-progress, done, purge", state)
+	return invalid("state", "state %q is not valid: it is one of pending, in-progress, done, purge", state)
 }
 
 func validDiagStatus(status string) *apiError {
@@ -50,17 +50,17 @@ func validDiagStatus(status string) *apiError {
 	case store.DiagReady, store.DiagProvisioning, store.DiagUnavailable:
 		return nil
 	}
-	return invalid("status %q is not valid: it is one of ready-for-use, provisioning, unavailable", status)
+	return invalid("status", "status %q is not valid: it is one of ready-for-use, provisioning, unavailable", status)
 }
 
 // validRoleARN checks that arn is an IAM role in the given account.
 func validRoleARN(arn, accountID string) *apiError {
 	m := roleARNRE.FindStringSubmatch(arn)
 	if m == nil {
-		return invalid("role_arn %q is not an IAM role ARN (arn:aws:iam::<account id>:role/<name>)", arn)
+		return invalid("role_arn", "role_arn %q is not an IAM role ARN (arn:aws:iam::<account id>:role/<name>)", arn)
 	}
 	if m[2] != accountID {
-		return invalid("role_arn %q is in account %s, not in account %s", arn, m[2], accountID)
+		return invalid("role_arn", "role_arn %q is in account %s, not in account %s", arn, m[2], accountID)
 	}
 	return nil
 }
@@ -69,10 +69,10 @@ func validRoleARN(arn, accountID string) *apiError {
 func validPrincipalARN(arn, accountID string) *apiError {
 	m := principalRE.FindStringSubmatch(arn)
 	if m == nil {
-		return invalid("principal_arn %q is not valid: it is arn:aws:iam::<account id>:root, or a role or user ARN of the diag account", arn)
+		return invalid("principal_arn", "principal_arn %q is not valid: it is arn:aws:iam::<account id>:root, or a role or user ARN of the diag account", arn)
 	}
 	if m[2] != accountID {
-		return invalid("principal_arn %q is in account %s, not in the diag account %s", arn, m[2], accountID)
+		return invalid("principal_arn", "principal_arn %q is in account %s, not in the diag account %s", arn, m[2], accountID)
 	}
 	return nil
 }
