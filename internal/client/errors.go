@@ -28,6 +28,43 @@ var (
 	ErrUnreachable = errors.New("server could not be reached")
 )
 
+// Errors of New, to test with errors.Is: every *ConfigError matches ErrInvalidConfig, and one
+// about Config.Address or Config.APIKey matches ErrInvalidAddress or ErrInvalidAPIKey too, so
+// that a caller can point at its own setting without reading the message.
+var (
+	ErrInvalidConfig  = errors.New("invalid client configuration")
+	ErrInvalidAddress = errors.New("invalid address")
+	ErrInvalidAPIKey  = errors.New("invalid API key")
+)
+
+// ConfigError is a Config that New refuses.
+type ConfigError struct {
+	// Setting is the field of Config that is wrong: "Address", "APIKey", "Timeout",
+	// "RetryWaitMin", "RetryWaitMax" or "UserAgent"; "" when there is no Config at all.
+	Setting string
+	// Reason says what is wrong and what is wanted, without the "virtco client: " of Error.
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "virtco client: " + e.Reason }
+
+// Is matches ErrInvalidConfig, and the sentinel of e's setting.
+func (e *ConfigError) Is(target error) bool {
+	switch target {
+	case ErrInvalidConfig:
+		return true
+	case ErrInvalidAddress:
+		return e.Setting == "Address"
+	case ErrInvalidAPIKey:
+		return e.Setting == "APIKey"
+	}
+	return false
+}
+
+func configErrorf(setting, format string, args ...any) *ConfigError {
+	return &ConfigError{Setting: setting, Reason: fmt.Sprintf(format, args...)}
+}
+
 // APIError is an answer other than 2xx. Message is the server's own explanation (which field was
 // wrong and why), or the start of the body when it was not the API's JSON error shape.
 type APIError struct {

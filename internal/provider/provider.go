@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -182,14 +183,23 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		},
 	})
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "virtco client: ")
-		if strings.Contains(msg, "address") {
+		reason := err.Error()
+		var cfgErr *client.ConfigError
+		if errors.As(err, &cfgErr) {
+			reason = cfgErr.Reason
+		}
+		switch {
+		case errors.Is(err, client.ErrInvalidAddress):
 			resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid VIRT-CO endpoint",
-				"The VIRT-CO endpoint (endpoint / "+envEndpoint+") is not usable: "+msg+".")
-		} else {
+				"The VIRT-CO endpoint (endpoint / "+envEndpoint+") is not usable: "+reason+".")
+		case errors.Is(err, client.ErrInvalidAPIKey):
 			resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid API key",
-				"The API key from "+s.KeySource+" is not usable: "+msg+". Check api_key / api_key_file (or "+
+				"The API key from "+s.KeySource+" is not usable: "+reason+". Check api_key / api_key_file (or "+
 					envAPIKey+" / "+envAPIKeyFile+").")
+		default:
+			// The provider checks the other settings itself before it gets here.
+			resp.Diagnostics.AddError("Invalid provider configuration",
+				"The VIRT-CO client refused the provider's settings: "+reason+". This is a bug in the provider; please report it.")
 		}
 		return
 	}
