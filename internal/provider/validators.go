@@ -13,20 +13,18 @@ import (
 // The naming rules are the names package's, the server's own: a bad name is refused at plan time,
 // before any apply, in the words the server would have used (ARCHITECTURE.md, "Names").
 
-func customerNameValidators() []validator.String {
-	return []validator.String{checkRule(names.CustomerName)}
-}
+func customerNameValidators() []validator.String { return nameValidators(names.CustomerName) }
 
-func userNameValidators() []validator.String { return []validator.String{checkRule(names.UserName)} }
+func userNameValidators() []validator.String { return nameValidators(names.UserName) }
 
-func diagAccountNameValidators() []validator.String {
-	return []validator.String{checkRule(names.DiagAccountName)}
-}
+func diagAccountNameValidators() []validator.String { return nameValidators(names.DiagAccountName) }
 
-func regionValidators() []validator.String { return []validator.String{checkRule(names.RegionName)} }
+func regionValidators() []validator.String { return nameValidators(names.RegionName) }
 
-// accountIDValidators check an AWS account id.
-func accountIDValidators() []validator.String { return []validator.String{checkRule(names.AccountID)} }
+// accountIDValidators check an AWS account id (for virtco_aws_role's account_id).
+func accountIDValidators() []validator.String { return nameValidators(names.AccountID) }
+
+func nameValidators(rule names.Rule) []validator.String { return []validator.String{checkRule(rule)} }
 
 // validCustomerName reports why name is not a customer name, or nil.
 func validCustomerName(name string) error { return names.CustomerName.Check(name) }
@@ -84,8 +82,12 @@ func checkString(check func(string) error) validator.String {
 // checkRule is a string validator of a naming rule: its diagnostic says what the server says of
 // the same value, and its description spells the rule out.
 func checkRule(rule names.Rule) validator.String {
-	return funcValidator{check: rule.Check, summary: "Invalid " + rule.Name(),
-		description: "value must be " + rule.Noun() + ": " + rule.Text(), markdown: "value must be " + rule.Noun() + ": " + rule.Markdown()}
+	return funcValidator{
+		check:       rule.Check,
+		summary:     "Invalid " + rule.Name(),
+		description: "value must be " + rule.Noun() + ": " + rule.Text(),
+		markdown:    "value must be " + rule.Noun() + ": " + rule.Markdown(),
+	}
 }
 
 type funcValidator struct {
