@@ -123,7 +123,7 @@ func TestRefusesToStart(t *testing.T) {
 		{"stray argument", servertest.Options{Args: []string{"serve"}}, 2, `unexpected argument "serve"`},
 		{"database directory missing", servertest.Options{DB: filepath.Join(dir, "nope", "virtco.db")}, 1, "cannot open the database"},
 		{"empty ops key file", servertest.Options{Args: []string{"--ops-key-file", filepath.Join(dir, "empty.txt")}}, 1, "must hold exactly one line"},
-		{"bad diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "bad-diag.json")}}, 1, `entry 1: account_id "12" is not valid`},
+		{"bad diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "bad-diag.json")}}, 1, `entry 1: "12" is not an AWS account id: an AWS account id is exactly 12 digits`},
 		{"missing diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "none.json")}}, 1, "cannot read the diag accounts file"},
 		{"address in use", servertest.Options{Args: []string{"--addr", "256.0.0.1:1"}}, 1, "cannot listen on 256.0.0.1:1"},
 		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},

@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// The expected actions are typed out from DESIGN.md section 6a, not taken
-// from the code under test.
+// The expected actions are typed out from ARCHITECTURE.md, "What each data
+// source may read", not taken from the code under test, so that a change of
+// the table in the code alone fails here.
 var designActions = map[string][]string{
 	"cloudwatch": {
 		"cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics",

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
 // DecodePolicyDocument returns the JSON text of a policy document as IAM
@@ -294,7 +296,9 @@ func sortedUnique(in []string) []string {
 }
 
 var rootPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):root$`)
-var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// isAccountID tells a principal that is an account id, by the names package's rule.
+func isAccountID(s string) bool { return names.AccountID.Check(s) == nil }
 
 // normalizeAWSPrincipal folds the two spellings of "any principal of this
 // account" into the account id: IAM itself rewrites "123456789012" to

@@ -20,7 +20,8 @@ const (
 // PolicyVersion is the policy language version of every document built here.
 const PolicyVersion = "2012-10-17"
 
-// dataSource is one entry of DESIGN.md section 6a: the statement a source
+// dataSource is one entry of the table of what each data source may read
+// (ARCHITECTURE.md, "What each data source may read"): the statement a source
 // adds to the permissions policy.
 type dataSource struct {
 	name    string
@@ -28,12 +29,12 @@ type dataSource struct {
 	actions []string // Resource "*"
 }
 
-// dataSources is the table of DESIGN.md section 6a, in its order. Every
-// action is one AWS classes as Read or List; the default sources spell their
-// actions out (cloudwatch:Get* would also grant GetSpaceCredentials, and
-// CloudTrail Lake's StartQuery and GenerateQuery are Write). The inventory
-// source keeps the Describe* wildcards the table lists: every Describe action
-// of those services is a read.
+// dataSources is that table (ARCHITECTURE.md, "What each data source may
+// read"), in its order. Every action is one AWS classes as Read or List; the
+// default sources spell their actions out (cloudwatch:Get* would also grant
+// GetSpaceCredentials, and CloudTrail Lake's StartQuery and GenerateQuery are
+// Write). The inventory source keeps the Describe* wildcards the table lists:
+// every Describe action of those services is a read.
 var dataSources = []dataSource{
 	{SourceCloudWatch, "VirtcoCloudWatchRead", []string{
 		"cloudwatch:GetMetricData",
@@ -105,8 +106,9 @@ var (
 	curBucketActions = []string{"s3:ListBucket", "s3:GetBucketLocation"}
 )
 
-// DataSources returns the names of all data sources, in the order of
-// DESIGN.md section 6a (which is also the order of their statements).
+// DataSources returns the names of all data sources, in the order of the
+// table in ARCHITECTURE.md, "What each data source may read" (which is also
+// the order of their statements).
 func DataSources() []string {
 	out := make([]string, len(dataSources))
 	for i, ds := range dataSources {

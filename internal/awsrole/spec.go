@@ -8,11 +8,15 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
 // Defaults.
 const (
-	// DefaultRoleName is the role name DESIGN.md gives virtco_aws_role.
+	// DefaultRoleName is virtco_aws_role's role name unless role_name says otherwise; one
+	// name everywhere lets the platform and the people who audit an account recognise the role
+	// (ARCHITECTURE.md, "Names").
 	DefaultRoleName = "virtco-diagnostics-readonly"
 	// DefaultInlinePolicyName names the role's one inline policy when
 	// RoleSpec.InlinePolicyName is empty.
@@ -77,7 +81,6 @@ type RoleState struct {
 }
 
 var (
-	roleNameRE    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	policyNameRE  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
 	pathRE        = regexp.MustCompile(`^(/|/[\x21-\x7e]*/)$`)
 	descriptionRE = regexp.MustCompile(`^[\t\n\r\x20-\x7e\x{a1}-\x{ff}]*$`)
@@ -85,13 +88,26 @@ var (
 	tagRE         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
-// ValidateRoleName checks a role name by IAM's rules.
+// ValidateRoleName checks a role name by IAM's rules, which names.RoleName holds. The error
+// unwraps to the *names.Error.
 func ValidateRoleName(name string) error {
-	if !roleNameRE.MatchString(name) {
-		return fmt.Errorf("invalid role name %q: 1 to 64 characters of letters, digits and +=,.@_-", name)
+	var ne *names.Error
+	if errors.As(names.RoleName.Check(name), &ne) {
+		return roleNameError{ne}
 	}
 	return nil
 }
+
+// roleNameError keeps the wording that virtco_aws_role's diagnostics (and their tests) quote
+// until they move to the names package's text, which Unwrap gives; the rule is the names
+// package's either way.
+type roleNameError struct{ err *names.Error }
+
+func (e roleNameError) Error() string {
+	return fmt.Sprintf("invalid role name %q: %s", e.err.Value, e.err.Rule.Text())
+}
+
+func (e roleNameError) Unwrap() error { return e.err }
 
 // ValidatePath checks a role path by IAM's rules ("" means "/").
 func ValidatePath(path string) error {

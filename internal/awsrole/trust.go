@@ -27,7 +27,7 @@ func ValidatePrincipal(principal string) error {
 		return errors.New("the trusted principal is empty: give the diagnostic account's principal ARN or account id")
 	case strings.ContainsAny(principal, "*?"):
 		return fmt.Errorf("the trusted principal %q contains a wildcard: the role may only trust the customer's diagnostic account", principal)
-	case accountIDRE.MatchString(principal), principalARNRE.MatchString(principal):
+	case isAccountID(principal), principalARNRE.MatchString(principal):
 		return nil
 	}
 	return fmt.Errorf("the trusted principal %q is not an account id, an account root ARN (arn:aws:iam::<account_id>:root) or an IAM role or user ARN", principal)
@@ -62,7 +62,7 @@ func TrustPolicy(principal, externalID string) (string, error) {
 	if err := ValidateExternalID(externalID); err != nil {
 		return "", err
 	}
-	if accountIDRE.MatchString(principal) {
+	if isAccountID(principal) {
 		principal = RootPrincipal(principal)
 	}
 	return marshalPolicy(policyDocument{
@@ -150,7 +150,7 @@ func TrustPolicyParams(doc string) (principal, externalID string, err error) {
 		return "", "", errors.New("trust policy does not name exactly one AWS principal and one sts:ExternalId")
 	}
 	principal = aws[0]
-	if accountIDRE.MatchString(principal) {
+	if isAccountID(principal) {
 		principal = RootPrincipal(principal)
 	}
 	want, err := TrustPolicy(principal, ids[0])

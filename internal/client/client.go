@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -94,24 +93,25 @@ type Client struct {
 	jitter func(n int64) int64 // uniform in [0, n)
 }
 
-// New checks cfg and returns a Client. The errors name the setting that is wrong.
+// New checks cfg and returns a Client. The errors are *ConfigError, which name the setting that
+// is wrong (see ErrInvalidAddress, ErrInvalidAPIKey).
 func New(cfg *Config) (*Client, error) {
 	if cfg == nil {
-		return nil, errors.New("virtco client: no configuration given")
+		return nil, configErrorf("", "no configuration given")
 	}
 	address, err := checkAddress(cfg.Address, cfg.APIKey)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.APIKey == "" {
-		return nil, errors.New("virtco client: the API key is empty")
+		return nil, configErrorf("APIKey", "the API key is empty")
 	}
 	if strings.TrimSpace(cfg.APIKey) != cfg.APIKey || strings.ContainsFunc(cfg.APIKey, isControl) {
 		// Most often a key file's trailing newline; net/http would refuse the header anyway, less clearly.
-		return nil, errors.New("virtco client: the API key contains white space or control characters (a trailing newline from a key file?)")
+		return nil, configErrorf("APIKey", "the API key contains white space or control characters (a trailing newline from a key file?)")
 	}
 	if strings.ContainsFunc(cfg.UserAgent, isControl) {
-		return nil, errors.New("virtco client: the user agent contains control characters")
+		return nil, configErrorf("UserAgent", "the user agent contains control characters")
 	}
 	c := &Client{
 		address:    address,
@@ -127,11 +127,13 @@ func New(cfg *Config) (*Client, error) {
 	}
 	switch {
 	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("virtco client: the timeout must not be negative, got %s", cfg.Timeout)
-	case cfg.RetryWaitMin < 0 || cfg.RetryWaitMax < 0:
-		return nil, errors.New("virtco client: retry waits must not be negative")
+		return nil, configErrorf("Timeout", "the timeout must not be negative, got %s", cfg.Timeout)
+	case cfg.RetryWaitMin < 0:
+		return nil, configErrorf("RetryWaitMin", "retry waits must not be negative")
+	case cfg.RetryWaitMax < 0:
+		return nil, configErrorf("RetryWaitMax", "retry waits must not be negative")
 	case c.waitMin > c.waitMax:
-		return nil, fmt.Errorf("virtco client: the minimum retry wait (%s) is longer than the maximum (%s)", c.waitMin, c.waitMax)
+		return nil, configErrorf("RetryWaitMin", "the minimum retry wait (%s) is longer than the maximum (%s)", c.waitMin, c.waitMax)
 	}
 	if c.maxRetries == 0 {
 		c.maxRetries = DefaultMaxRetries
@@ -156,11 +158,11 @@ func (c *Client) Address() string { return c.address }
 
 func checkAddress(address, apiKey string) (string, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("virtco client: the address %q %s; want an absolute http or https URL such as http://127.0.0.1:8080",
+		return configErrorf("Address", "the address %q %s; want an absolute http or https URL such as http://127.0.0.1:8080",
 			redact(address, apiKey), why)
 	}
 	if address == "" {
-		return "", errors.New("virtco client: the address is empty; want an absolute http or https URL such as http://127.0.0.1:8080")
+		return "", configErrorf("Address", "the address is empty; want an absolute http or https URL such as http://127.0.0.1:8080")
 	}
 	if lower := strings.ToLower(address); !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
 		return "", bad("does not start with http:// or https://")

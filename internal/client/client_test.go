@@ -135,27 +135,43 @@ func jsonEqual(t *testing.T, got, want string) bool {
 
 func TestNewChecksConfig(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		cfg  *Config
-		want string
+		name    string
+		cfg     *Config
+		want    string
+		setting string // of the *ConfigError
 	}{
-		{"nil", nil, "no configuration"},
-		{"no address", &Config{APIKey: "k"}, "address is empty"},
-		{"relative", &Config{Address: "127.0.0.1:8080", APIKey: "k"}, "http:// or https://"},
-		{"ftp", &Config{Address: "ftp://example.com", APIKey: "k"}, "http:// or https://"},
-		{"no host", &Config{Address: "http:///v1", APIKey: "k"}, "no host"},
-		{"credentials", &Config{Address: "http://u:p@example.com", APIKey: "k"}, "credentials"},
-		{"query", &Config{Address: "http://example.com/?a=b", APIKey: "k"}, "query or fragment"},
-		{"not a URL", &Config{Address: "http://exa mple.com:x", APIKey: "k"}, "not a URL"},
-		{"no key", &Config{Address: "http://example.com"}, "API key is empty"},
-		{"key newline", &Config{Address: "http://example.com", APIKey: "k\n"}, "trailing newline"},
-		{"negative timeout", &Config{Address: "http://example.com", APIKey: "k", Timeout: -1}, "timeout"},
-		{"min over max", &Config{Address: "http://example.com", APIKey: "k", RetryWaitMin: time.Minute, RetryWaitMax: time.Second}, "minimum retry wait"},
+		{"nil", nil, "no configuration", ""},
+		{"no address", &Config{APIKey: "k"}, "address is empty", "Address"},
+		{"relative", &Config{Address: "127.0.0.1:8080", APIKey: "k"}, "http:// or https://", "Address"},
+		{"ftp", &Config{Address: "ftp://example.com", APIKey: "k"}, "http:// or https://", "Address"},
+		{"no host", &Config{Address: "http:///v1", APIKey: "k"}, "no host", "Address"},
+		{"credentials", &Config{Address: "http://u:p@example.com", APIKey: "k"}, "credentials", "Address"},
+		{"query", &Config{Address: "http://example.com/?a=b", APIKey: "k"}, "query or fragment", "Address"},
+		{"not a URL", &Config{Address: "http://exa mple.com:x", APIKey: "k"}, "not a URL", "Address"},
+		{"no key", &Config{Address: "http://example.com"}, "API key is empty", "APIKey"},
+		{"key newline", &Config{Address: "http://example.com", APIKey: "k\n"}, "trailing newline", "APIKey"},
+		{"user agent", &Config{Address: "http://example.com", APIKey: "k", UserAgent: "a\nb"}, "user agent", "UserAgent"},
+		{"negative timeout", &Config{Address: "http://example.com", APIKey: "k", Timeout: -1}, "timeout", "Timeout"},
+		{"negative wait", &Config{Address: "http://example.com", APIKey: "k", RetryWaitMax: -1}, "must not be negative", "RetryWaitMax"},
+		{"min over max", &Config{Address: "http://example.com", APIKey: "k", RetryWaitMin: time.Minute, RetryWaitMax: time.Second}, "minimum retry wait", "RetryWaitMin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New() error = %v, want one containing %q", err, tc.want)
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Setting != tc.setting || err.Error() != "virtco client: "+ce.Reason {
+				t.Fatalf("New() error = %#v, want a *ConfigError about %q", err, tc.setting)
+			}
+			if !errors.Is(err, ErrInvalidConfig) ||
+				errors.Is(err, ErrInvalidAddress) != (tc.setting == "Address") ||
+				errors.Is(err, ErrInvalidAPIKey) != (tc.setting == "APIKey") {
+				t.Errorf("errors.Is: config %v, address %v, API key %v", errors.Is(err, ErrInvalidConfig),
+					errors.Is(err, ErrInvalidAddress), errors.Is(err, ErrInvalidAPIKey))
+			}
+			if errors.Is(err, ErrInvalidArgument) {
+				t.Error("a configuration error is taken for an API answer")
 			}
 		})
 	}
@@ -357,6 +373,35 @@ func TestErrorBodyNotJSON(t *testing.T) {
 	if !strings.HasPrefix(msg, "GET /v1/customers: 502 Bad Gateway: <html><body><h1>502 Bad Gateway</h1> nginx") ||
 		!strings.HasSuffix(msg, "...") || len(apiErr.Message) > snippetBytes+3 {
 		t.Errorf("message %q", msg)
+	}
+}
+
+// TestErrorField: a 400 about one field of the request says which, and the client passes it on;
+// errors about no one field have none.
+func TestErrorField(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"path parameter", `{"error":{"code":"invalid_argument","message":"\"ACME.com\" is not a customer name","field":"customer"}}`, "customer"},
+		{"body field", `{"error":{"code":"invalid_argument","message":"diag_account \"Nope\" does not exist","field":"diag_account"}}`, "diag_account"},
+		{"no field", `{"error":{"code":"invalid_argument","message":"the request body is not valid JSON"}}`, ""},
+		{"a token in it", `{"error":{"code":"invalid_argument","message":"x","field":"vcu_0123456789abcdef"}}`, "vcu_" + redacted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(400)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			_, _, err := h.c.Customers.Put(context.Background(), "acme.com", CustomerPutOptions{})
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || !errors.Is(err, ErrInvalidArgument) || apiErr.Field != tc.want {
+				t.Fatalf("error %#v, want field %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "field") {
+				t.Errorf("the field is not part of the message: %q", err)
+			}
+		})
 	}
 }
 

@@ -28,14 +28,55 @@ var (
 	ErrUnreachable = errors.New("server could not be reached")
 )
 
+// Errors of New, to test with errors.Is: every *ConfigError matches ErrInvalidConfig, and one
+// about Config.Address or Config.APIKey matches ErrInvalidAddress or ErrInvalidAPIKey too, so
+// that a caller can point at its own setting without reading the message.
+var (
+	ErrInvalidConfig  = errors.New("invalid client configuration")
+	ErrInvalidAddress = errors.New("invalid address")
+	ErrInvalidAPIKey  = errors.New("invalid API key")
+)
+
+// ConfigError is a Config that New refuses.
+type ConfigError struct {
+	// Setting is the field of Config that is wrong: "Address", "APIKey", "Timeout",
+	// "RetryWaitMin", "RetryWaitMax" or "UserAgent"; "" when there is no Config at all.
+	Setting string
+	// Reason says what is wrong and what is wanted, without the "virtco client: " of Error.
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "virtco client: " + e.Reason }
+
+// Is matches ErrInvalidConfig, and the sentinel of e's setting.
+func (e *ConfigError) Is(target error) bool {
+	switch target {
+	case ErrInvalidConfig:
+		return true
+	case ErrInvalidAddress:
+		return e.Setting == "Address"
+	case ErrInvalidAPIKey:
+		return e.Setting == "APIKey"
+	}
+	return false
+}
+
+func configErrorf(setting, format string, args ...any) *ConfigError {
+	return &ConfigError{Setting: setting, Reason: fmt.Sprintf(format, args...)}
+}
+
 // APIError is an answer other than 2xx. Message is the server's own explanation (which field was
 // wrong and why), or the start of the body when it was not the API's JSON error shape.
 type APIError struct {
 	StatusCode int
 	Code       string // the API's error code, such as "invalid_argument"; empty if the body had none
 	Message    string
-	Method     string
-	Path       string
+	// Field is the request field a 400 is about: a path parameter ("customer", "user",
+	// "account_id", "name"), a body field ("diag_account", "regions", ...) or a query parameter;
+	// empty when the error is not about one field.
+	Field  string
+	Method string
+	Path   string
 }
 
 // Error reads like `PUT /v1/customers/acme.com: 400 invalid_argument: diag_account "Nope" does not exist`.
@@ -94,18 +135,19 @@ func (c *Client) apiError(method, path string, resp *http.Response, body []byte)
 		Error struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
+			Field   string `json:"field"`
 		} `json:"error"`
 	}
 	switch {
 	case json.Unmarshal(body, &shape) == nil && shape.Error.Code != "":
-		e.Code, e.Message = shape.Error.Code, shape.Error.Message
+		e.Code, e.Message, e.Field = shape.Error.Code, shape.Error.Message, shape.Error.Field
 	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
 		e.Message = fmt.Sprintf("redirected to %q, which is not followed so that the API key goes nowhere else; if that is the API, use it as the address",
 			resp.Header.Get("Location"))
 	default:
 		e.Message = snippet(body)
 	}
-	e.Message = c.redact(e.Message)
+	e.Message, e.Field = c.redact(e.Message), c.redact(e.Field)
 	return e
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
 var (
@@ -83,9 +84,8 @@ func (r *customerResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			},
 			"name": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The customer's name: its lower-case DNS domain, such as `acme.com` (labels of 1-63 " +
-					"characters of `a-z`, `0-9` and `-`, not starting or ending with `-`, at least one dot, at most 253 " +
-					"characters). Changing it replaces the customer: a new one is created and the old one unprovisioned.",
+				MarkdownDescription: "The customer's name: its lower-case DNS domain, such as `acme.com` (" + names.CustomerName.Markdown() +
+					"). Changing it replaces the customer: a new one is created and the old one unprovisioned.",
 				Validators:    customerNameValidators(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},

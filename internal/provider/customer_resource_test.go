@@ -328,7 +328,7 @@ resource "virtco_customer" "bad" {
   name = "Acme_Corp"
 }`,
 				PlanOnly:    true,
-				ExpectError: re(`Attribute name value must be a lower-case DNS domain such as acme.com`),
+				ExpectError: re(`name = "Acme_Corp" "Acme_Corp" is not a customer name: a customer name is a lower-case DNS domain such as acme.com`),
 			},
 			{
 				Config: s.providerConfig() + `
@@ -338,7 +338,7 @@ resource "virtco_customer" "bad" {
   regions    = ["us-east-1", "moon"]
 }`,
 				PlanOnly:    true,
-				ExpectError: re(`must be an AWS region name such as us-east-1`),
+				ExpectError: re(`"mars-north-1x" is not an AWS region name: an AWS region name is lower-case, such as us-east-1`),
 			},
 			{
 				Config: s.providerConfig() + `

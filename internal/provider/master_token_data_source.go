@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -53,19 +52,4 @@ func (d *masterTokenDataSource) Read(ctx context.Context, _ datasource.ReadReque
 	if tok, ok := d.data.masterToken(ctx, &resp.Diagnostics); ok {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &masterTokenModel{MasterToken: types.StringValue(tok)})...)
 	}
-}
-
-// masterToken reads the master token for the data source and the ephemeral resource alike.
-func (d *providerData) masterToken(ctx context.Context, diags *diag.Diagnostics) (string, bool) {
-	const doing = "reading the master token"
-	c := d.apiClient(diags, doing)
-	if c == nil {
-		return "", false
-	}
-	tok, err := c.MasterToken(d.logContext(ctx))
-	if err != nil {
-		d.addAPIError(diags, doing, needsOps, nil, err)
-		return "", false
-	}
-	return tok, true
 }

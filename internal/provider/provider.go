@@ -5,7 +5,7 @@ package provider
 
 import (
 	"context"
-	"regexp"
+	"errors"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -100,46 +100,6 @@ func (p *virtcoProvider) ConfigValidators(context.Context) []provider.ConfigVali
 	}
 }
 
-// secretPattern matches every kind of VIRT-CO key by its prefix: ops keys (vco_), the master
-// token (vcm_) and user tokens (vcu_).
-var secretPattern = regexp.MustCompile(`vc[umo]_[A-Za-z0-9_-]+`)
-
-// providerData is what Configure hands to resources, data sources and ephemeral resources.
-type providerData struct {
-	client   *client.Client
-	endpoint string
-	apiKey   string
-	// unknown, when not empty, lists provider settings that are not known until apply; client is
-	// nil then.
-	unknown []string
-	// aws is the aws block, loaded when a virtco_aws_role first needs it.
-	aws *awsSession
-}
-
-// logContext masks the API key and anything that looks like a VIRT-CO key in every log entry
-// written with the returned context. Nothing logs secrets in the first place; this is defence
-// in depth.
-func (d *providerData) logContext(ctx context.Context) context.Context {
-	keys := []string{d.apiKey}
-	if d.aws != nil {
-		keys = append(keys, d.aws.settings.SecretKey, d.aws.settings.Token)
-	}
-	return maskSecrets(ctx, keys...)
-}
-
-func maskSecrets(ctx context.Context, keys ...string) context.Context {
-	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, "api_key", "token", "master_token", "secret_key")
-	ctx = tflog.MaskAllFieldValuesRegexes(ctx, secretPattern)
-	ctx = tflog.MaskMessageRegexes(ctx, secretPattern)
-	for _, key := range keys {
-		if key != "" {
-			ctx = tflog.MaskAllFieldValuesStrings(ctx, key)
-			ctx = tflog.MaskMessageStrings(ctx, key)
-		}
-	}
-	return ctx
-}
-
 func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var m providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -182,14 +142,23 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		},
 	})
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "virtco client: ")
-		if strings.Contains(msg, "address") {
+		reason := err.Error()
+		var cfgErr *client.ConfigError
+		if errors.As(err, &cfgErr) {
+			reason = cfgErr.Reason
+		}
+		switch {
+		case errors.Is(err, client.ErrInvalidAddress):
 			resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid VIRT-CO endpoint",
-				"The VIRT-CO endpoint (endpoint / "+envEndpoint+") is not usable: "+msg+".")
-		} else {
+				"The VIRT-CO endpoint (endpoint / "+envEndpoint+") is not usable: "+reason+".")
+		case errors.Is(err, client.ErrInvalidAPIKey):
 			resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Invalid API key",
-				"The API key from "+s.KeySource+" is not usable: "+msg+". Check api_key / api_key_file (or "+
+				"The API key from "+s.KeySource+" is not usable: "+reason+". Check api_key / api_key_file (or "+
 					envAPIKey+" / "+envAPIKeyFile+").")
+		default:
+			// The provider checks the other settings itself before it gets here.
+			resp.Diagnostics.AddError("Invalid provider configuration",
+				"The VIRT-CO client refused the provider's settings: "+reason+". This is a bug in the provider; please report it.")
 		}
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
 var (
@@ -73,8 +74,8 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"name": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The user's name, such as `joe`: 1-64 characters of `A-Z`, `a-z`, `0-9`, `.`, `_` and " +
-					"`-`, not only dots. Changing it replaces the user (the old user's key is revoked).",
+				MarkdownDescription: "The user's name, such as `joe`: " + names.UserName.Markdown() +
+					". Changing it replaces the user (the old user's key is revoked).",
 				Validators:    userNameValidators(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},

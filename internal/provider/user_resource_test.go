@@ -272,7 +272,7 @@ resource "virtco_user" "bad" {
   name     = "joe smith"
 }`,
 				PlanOnly:    true,
-				ExpectError: re(`Attribute name value must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots`),
+				ExpectError: re(`name = "joe smith" "joe smith" is not a user name: a user name is 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots`),
 			},
 			{
 				Config: s.providerConfig() + `
@@ -281,7 +281,7 @@ resource "virtco_user" "bad" {
   name     = ".."
 }`,
 				PlanOnly:    true,
-				ExpectError: re(`Attribute name value must not be only dots, got: ..`),
+				ExpectError: re(`name = ".." ".." is not a user name: a user name is 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots`),
 			},
 			{
 				Config: s.providerConfig() + `

@@ -3,70 +3,34 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
-// The naming rules of the API (DESIGN.md section 3), checked at plan time with the same rules as
-// the server, so that a bad name never gets as far as an apply.
-var (
-	// customerNameRE is a lower-case DNS domain: at least two labels of 1-63 a-z, 0-9 and '-',
-	// not starting or ending with '-'. The length limit (253) is a separate validator.
-	customerNameRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	// nameRE is a user or diag account name: 1-64 of A-Z a-z 0-9 . _ -, not only dots.
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-	notDotsRE = regexp.MustCompile(`[^.]`)
-	// regionRE is an AWS region name.
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
-)
+// The naming rules are the names package's, the server's own: a bad name is refused at plan time,
+// before any apply, in the words the server would have used (ARCHITECTURE.md, "Names").
 
-const (
-	customerNameRule = "a lower-case DNS domain such as acme.com: at least two labels separated by dots, each 1-63 " +
-		"characters of a-z, 0-9 and '-' (not starting or ending with '-'), at most 253 characters in all"
-	userNameRule   = "1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-', not only dots"
-	regionNameRule = "an AWS region name such as us-east-1 or eu-west-2"
-)
+func customerNameValidators() []validator.String { return nameValidators(names.CustomerName) }
 
-func customerNameValidators() []validator.String {
-	return []validator.String{
-		stringvalidator.LengthAtMost(253),
-		stringvalidator.RegexMatches(customerNameRE, "value must be "+customerNameRule),
-	}
-}
+func userNameValidators() []validator.String { return nameValidators(names.UserName) }
 
-func userNameValidators() []validator.String {
-	return []validator.String{
-		stringvalidator.RegexMatches(nameRE, "value must be "+userNameRule),
-		stringvalidator.RegexMatches(notDotsRE, "value must not be only dots"),
-	}
-}
+func diagAccountNameValidators() []validator.String { return nameValidators(names.DiagAccountName) }
 
-func diagAccountNameValidators() []validator.String {
-	return userNameValidators() // the same rule
-}
+func regionValidators() []validator.String { return nameValidators(names.RegionName) }
 
-func regionValidators() []validator.String {
-	return []validator.String{stringvalidator.RegexMatches(regionRE, "value must be "+regionNameRule)}
-}
+// accountIDValidators check an AWS account id (for virtco_aws_role's account_id).
+func accountIDValidators() []validator.String { return nameValidators(names.AccountID) }
+
+func nameValidators(rule names.Rule) []validator.String { return []validator.String{checkRule(rule)} }
 
 // validCustomerName reports why name is not a customer name, or nil.
-func validCustomerName(name string) error {
-	if len(name) > 253 || !customerNameRE.MatchString(name) {
-		return fmt.Errorf("%q is not a customer name: a customer name is %s", name, customerNameRule)
-	}
-	return nil
-}
+func validCustomerName(name string) error { return names.CustomerName.Check(name) }
 
 // validUserName reports why name is not a user name, or nil.
-func validUserName(name string) error {
-	if !nameRE.MatchString(name) || !notDotsRE.MatchString(name) {
-		return fmt.Errorf("%q is not a user name: a user name is %s", name, userNameRule)
-	}
-	return nil
-}
+func validUserName(name string) error { return names.UserName.Check(name) }
 
 // userID is a virtco_user's id: user@customer, as the platform's key names spell it.
 func userID(customer, name string) string { return name + "@" + customer }
@@ -111,19 +75,41 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 
 // checkString is a string validator from a function that says what is wrong with a value (the
 // awsrole Validate* functions), so that plan time and apply time apply the same rules.
-func checkString(check func(string) error) validator.String { return funcValidator{check} }
+func checkString(check func(string) error) validator.String {
+	return funcValidator{check: check, summary: "Invalid value", description: "value must be valid"}
+}
 
-type funcValidator struct{ check func(string) error }
+// checkRule is a string validator of a naming rule: its diagnostic says what the server says of
+// the same value, and its description spells the rule out.
+func checkRule(rule names.Rule) validator.String {
+	return funcValidator{
+		check:       rule.Check,
+		summary:     "Invalid " + rule.Name(),
+		description: "value must be " + rule.Noun() + ": " + rule.Text(),
+		markdown:    "value must be " + rule.Noun() + ": " + rule.Markdown(),
+	}
+}
 
-func (funcValidator) Description(context.Context) string { return "value must be valid" }
+type funcValidator struct {
+	check                func(string) error
+	summary, description string
+	markdown             string // "": the description
+}
 
-func (v funcValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v funcValidator) Description(context.Context) string { return v.description }
+
+func (v funcValidator) MarkdownDescription(ctx context.Context) string {
+	if v.markdown == "" {
+		return v.Description(ctx)
+	}
+	return v.markdown
+}
 
 func (v funcValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", upperFirst(err.Error())+".")
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, upperFirst(err.Error())+".")
 	}
 }

@@ -43,7 +43,7 @@ func TestCustomerNames(t *testing.T) {
 			t.Errorf("validCustomerName(%q) accepted", n)
 		}
 	}
-	if msg := validate(customerNameValidators(), "Acme"); !strings.Contains(msg, "value must be a lower-case DNS domain such as acme.com") {
+	if msg := validate(customerNameValidators(), "Acme"); !strings.Contains(msg, `"Acme" is not a customer name: a customer name is a lower-case DNS domain such as acme.com`) {
 		t.Errorf("message: %s", msg)
 	}
 }
@@ -79,6 +79,22 @@ func TestRegions(t *testing.T) {
 		if msg := validate(regionValidators(), r); msg == "" {
 			t.Errorf("%q accepted", r)
 		}
+	}
+}
+
+func TestAccountIDs(t *testing.T) {
+	for _, id := range []string{"123456789012", "000000000000"} {
+		if msg := validate(accountIDValidators(), id); msg != "" {
+			t.Errorf("%q refused: %s", id, msg)
+		}
+	}
+	for _, id := range []string{"", "1234", "1234567890123", "12345678901a", "arn:aws:iam::123456789012:root"} {
+		if msg := validate(accountIDValidators(), id); msg == "" {
+			t.Errorf("%q accepted", id)
+		}
+	}
+	if msg := validate(accountIDValidators(), "1234"); msg != `"1234" is not an AWS account id: an AWS account id is exactly 12 digits.` {
+		t.Errorf("message: %s", msg)
 	}
 }
 

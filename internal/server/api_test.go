@@ -152,8 +152,11 @@ func TestAWSAccounts(t *testing.T) {
 	path := "/v1/customers/acme.com/aws-accounts/123456789012"
 	e.must(404, "GET", path, joe, nil)
 	e.must(201, "PUT", path, joe, map[string]any{"state": "in-progress", "regions": []string{"us-east-1"}})
-	e.must(400, "PUT", path, joe, map[string]any{"state": "done"})
-	e.must(400, "PUT", path, joe, map[string]any{"state": "done", "role_arn": "arn:aws:iam::210987654321:role/x"})
+	for _, body := range []map[string]any{{"state": "done"}, {"state": "done", "role_arn": "arn:aws:iam::210987654321:role/x"}} {
+		if r := e.must(400, "PUT", path, joe, body); r.field() != "role_arn" {
+			t.Errorf("%v: %s", body, r.body)
+		}
+	}
 	r := e.must(200, "PUT", path, joe, map[string]any{"state": "done", "role_arn": "arn:aws:iam::123456789012:role/virtco/virtco-diagnostics-readonly"})
 	var a struct {
 		RoleARN string `json:"role_arn"`
@@ -202,47 +205,48 @@ func TestBadInput(t *testing.T) {
 		body         any
 		status       int
 		says         string
+		field        string // the error's field: which part of the request it is about
 	}{
-		{"PUT", "/v1/customers/ACME.com", nil, 400, "lower-case DNS domain"},
-		{"PUT", "/v1/customers/acme", nil, 400, "at least two labels"},
-		{"PUT", "/v1/customers/-acme.com", nil, 400, "not starting or ending with '-'"},
-		{"PUT", "/v1/customers/acme..com", nil, 400, "lower-case DNS domain"},
-		{"PUT", "/v1/customers/acme_corp.com", nil, 400, "a-z, 0-9 and '-'"},
-		{"PUT", "/v1/customers/" + long, nil, 400, "at most 253"},
-		{"PUT", "/v1/customers/acme.com/users/joe%20smith", nil, 400, "1-64 characters of A-Z"},
-		{"PUT", "/v1/customers/acme.com/users/" + strings.Repeat("j", 65), nil, 400, "1-64 characters"},
-		{"PUT", "/v1/customers/acme.com/users/j%C3%B6e", nil, 400, "user \"jöe\" is not valid"},
-		{"PUT", "/v1/customers/acme.com/users/...", nil, 400, "not only dots"},
-		{"PUT", "/v1/customers/acme.com/aws-accounts/12345", map[string]any{}, 400, "exactly 12 digits"},
-		{"PUT", "/v1/customers/acme.com/aws-accounts/12345678901a", map[string]any{}, 400, "exactly 12 digits"},
-		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"state": "gone"}, 400, "one of pending, in-progress, done, purge"},
-		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"role_arn": "arn:aws:iam::123456789012:user/x"}, 400, "not an IAM role ARN"},
-		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"regions": []string{"moon-1"}}, 400, "not an AWS region"},
-		{"PUT", "/v1/diag-accounts/Diag%213", map[string]any{"account_id": "111122223333"}, 400, "diag account name"},
-		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "1111"}, 400, "exactly 12 digits"},
-		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "111122223333", "status": "ok"}, 400, "one of ready-for-use"},
-		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "111122223333", "principal_arn": "arn:aws:iam::444455556666:root"}, 400, "not in the diag account"},
-		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "111122223333", "principal_arn": "*"}, 400, "principal_arn \"*\" is not valid"},
-		{"PUT", "/v1/diag-accounts/Diag4", nil, 400, "needs a JSON body"},
-		{"PUT", "/v1/customers/acme.com", map[string]any{"diag_account": "Nope"}, 400, `diag_account "Nope" does not exist; known: Diag3, Diag9`},
-		{"PUT", "/v1/customers/new.com", map[string]any{"diag_account": "Nope"}, 400, "does not exist"},
-		{"PUT", "/v1/customers/acme.com", map[string]any{"aws_region": "mars-north-1x"}, 400, "not an AWS region"},
-		{"PUT", "/v1/customers/acme.com", map[string]any{"regions": []string{"us-east-1", "us-east-1"}}, 400, "twice"},
-		{"PUT", "/v1/customers/acme.com", "{", 400, "not valid JSON"},
-		{"PUT", "/v1/customers/acme.com", `{"diag_account":"Diag3"} {}`, 400, "data after the JSON object"},
-		{"PUT", "/v1/customers/acme.com", map[string]any{"diag_acount": "Diag3"}, 400, `unknown field "diag_acount"`},
-		{"PUT", "/v1/customers/acme.com", map[string]any{"auto_run_finders": "yes"}, 400, `"auto_run_finders" must be true or false`},
-		{"PUT", "/v1/customers/acme.com", map[string]any{"regions": "us-east-1"}, 400, `"regions" must be an array`},
-		{"PUT", "/v1/customers/acme.com", `[]`, 400, "must be an object"},
-		{"PUT", "/v1/customers/acme.com/users/bob", map[string]any{"token": "mine"}, 400, `unknown field "token"`},
-		{"PUT", "/v1/customers/acme.com", `{"regions":["` + strings.Repeat("x", 1<<20) + `"]}`, 413, "over 1048576 bytes"},
+		{"PUT", "/v1/customers/ACME.com", nil, 400, "lower-case DNS domain", "customer"},
+		{"PUT", "/v1/customers/acme", nil, 400, "at least two labels", "customer"},
+		{"PUT", "/v1/customers/-acme.com", nil, 400, "not starting or ending with '-'", "customer"},
+		{"PUT", "/v1/customers/acme..com", nil, 400, "lower-case DNS domain", "customer"},
+		{"PUT", "/v1/customers/acme_corp.com", nil, 400, "a-z, 0-9 and '-'", "customer"},
+		{"PUT", "/v1/customers/" + long, nil, 400, "at most 253", "customer"},
+		{"PUT", "/v1/customers/acme.com/users/joe%20smith", nil, 400, "1-64 characters of A-Z", "user"},
+		{"PUT", "/v1/customers/acme.com/users/" + strings.Repeat("j", 65), nil, 400, "1-64 characters", "user"},
+		{"PUT", "/v1/customers/acme.com/users/j%C3%B6e", nil, 400, `"jöe" is not a user name`, "user"},
+		{"PUT", "/v1/customers/acme.com/users/...", nil, 400, "not only dots", "user"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/12345", map[string]any{}, 400, "exactly 12 digits", "account_id"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/12345678901a", map[string]any{}, 400, "exactly 12 digits", "account_id"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"state": "gone"}, 400, "one of pending, in-progress, done, purge", "state"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"role_arn": "arn:aws:iam::123456789012:user/x"}, 400, "not an IAM role ARN", "role_arn"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"regions": []string{"moon-1"}}, 400, "not an AWS region", "regions"},
+		{"PUT", "/v1/diag-accounts/Diag%213", map[string]any{"account_id": "111122223333"}, 400, "diag account name", "name"},
+		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "1111"}, 400, "exactly 12 digits", "account_id"},
+		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "111122223333", "status": "ok"}, 400, "one of ready-for-use", "status"},
+		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "111122223333", "principal_arn": "arn:aws:iam::444455556666:root"}, 400, "not in the diag account", "principal_arn"},
+		{"PUT", "/v1/diag-accounts/Diag4", map[string]any{"account_id": "111122223333", "principal_arn": "*"}, 400, "principal_arn \"*\" is not valid", "principal_arn"},
+		{"PUT", "/v1/diag-accounts/Diag4", nil, 400, "needs a JSON body", ""},
+		{"PUT", "/v1/customers/acme.com", map[string]any{"diag_account": "Nope"}, 400, `diag_account "Nope" does not exist; known: Diag3, Diag9`, "diag_account"},
+		{"PUT", "/v1/customers/new.com", map[string]any{"diag_account": "Nope"}, 400, "does not exist", "diag_account"},
+		{"PUT", "/v1/customers/acme.com", map[string]any{"aws_region": "mars-north-1x"}, 400, "not an AWS region", "aws_region"},
+		{"PUT", "/v1/customers/acme.com", map[string]any{"regions": []string{"us-east-1", "us-east-1"}}, 400, "twice", "regions"},
+		{"PUT", "/v1/customers/acme.com", "{", 400, "not valid JSON", ""},
+		{"PUT", "/v1/customers/acme.com", `{"diag_account":"Diag3"} {}`, 400, "data after the JSON object", ""},
+		{"PUT", "/v1/customers/acme.com", map[string]any{"diag_acount": "Diag3"}, 400, `unknown field "diag_acount"`, "diag_acount"},
+		{"PUT", "/v1/customers/acme.com", map[string]any{"auto_run_finders": "yes"}, 400, `"auto_run_finders" must be true or false`, "auto_run_finders"},
+		{"PUT", "/v1/customers/acme.com", map[string]any{"regions": "us-east-1"}, 400, `"regions" must be an array`, "regions"},
+		{"PUT", "/v1/customers/acme.com", `[]`, 400, "must be an object", ""},
+		{"PUT", "/v1/customers/acme.com/users/bob", map[string]any{"token": "mine"}, 400, `unknown field "token"`, "token"},
+		{"PUT", "/v1/customers/acme.com", `{"regions":["` + strings.Repeat("x", 1<<20) + `"]}`, 413, "over 1048576 bytes", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			before := e.snapshot()
 			r := e.call(c.method, c.path, e.ops, c.body)
-			if r.status != c.status || !strings.Contains(r.message(), c.says) {
-				t.Fatalf("got %d %s\nwant %d saying %q", r.status, r.body, c.status, c.says)
+			if r.status != c.status || !strings.Contains(r.message(), c.says) || r.field() != c.field {
+				t.Fatalf("got %d %s\nwant %d saying %q about field %q", r.status, r.body, c.status, c.says, c.field)
 			}
 			if after := e.snapshot(); after != before {
 				t.Fatalf("a refused request changed the store")

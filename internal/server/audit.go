@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p principal) 
 	q := r.URL.Query()
 	f := store.AuditFilter{Customer: q.Get("customer")}
 	if f.Customer != "" {
-		if err := validCustomer(f.Customer); err != nil {
+		if err := checkName("customer", names.CustomerName, f.Customer); err != nil {
 			return err
 		}
 	}
@@ -116,7 +117,7 @@ func timeParam(v, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return t, invalid("%s %q is not an RFC 3339 time such as 2026-11-22T10:00:00Z", name, v)
+		return t, invalid(name, "%s %q is not an RFC 3339 time such as 2026-11-22T10:00:00Z", name, v)
 	}
 	return t, nil
 }
@@ -127,7 +128,7 @@ func intParam(v, name string, lo, hi, def int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < lo || n > hi {
-		return 0, invalid("%s %q is not a whole number from %d to %d", name, v, lo, hi)
+		return 0, invalid(name, "%s %q is not a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
 }

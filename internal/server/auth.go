@@ -89,7 +89,8 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		"the API key is not valid: it is unknown or has been revoked")
 }
 
-// The permissions of DESIGN.md section 3, one function per kind of access.
+// The permissions of each kind of key (ARCHITECTURE.md, "Keys and what they may do"), one
+// function per kind of access, so that a handler cannot grant more than the table says.
 
 func (p principal) requireOps(what string) error {
 	if p.kind != kindOps {

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -11,7 +12,7 @@ func accountPath(r *http.Request, p principal) (customer, accountID string, err 
 		return "", "", err
 	}
 	accountID = r.PathValue("account_id")
-	if err := validAccountID("account_id", accountID); err != nil {
+	if err := checkName("account_id", names.AccountID, accountID); err != nil {
 		return "", "", err
 	}
 	return customer, accountID, nil
@@ -76,7 +77,7 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 			return err
 		}
 	} else if in.State == store.StateDone {
-		return invalid("state done needs role_arn: the ARN of the role the platform assumes")
+		return invalid("role_arn", "state done needs role_arn: the ARN of the role the platform assumes")
 	}
 	if err := validRegions("regions", in.Regions); err != nil {
 		return err

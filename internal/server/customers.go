@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -41,7 +42,7 @@ func customerPath(r *http.Request, p principal) (string, error) {
 	if err := p.requireCustomerRead(name); err != nil {
 		return "", err
 	}
-	if err := validCustomer(name); err != nil {
+	if err := checkName("customer", names.CustomerName, name); err != nil {
 		return "", err
 	}
 	return name, nil
@@ -93,11 +94,11 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 		spec.AutoRunFinders = *in.AutoRunFinders
 	}
 	if spec.DiagAccount != "" {
-		if err := validDiagName(spec.DiagAccount); err != nil {
+		if err := checkName("diag_account", names.DiagAccountName, spec.DiagAccount); err != nil {
 			return err
 		}
 	}
-	if err := validRegion("aws_region", spec.AWSRegion); err != nil {
+	if err := checkName("aws_region", names.RegionName, spec.AWSRegion); err != nil {
 		return err
 	}
 	if err := validRegions("regions", spec.Regions); err != nil {
@@ -105,7 +106,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 	}
 	c, created, err := s.store.PutCustomer(r.Context(), name, spec, uuid.NewString(), precondition(r))
 	if errors.Is(err, store.ErrInvalid) {
-		return s.unknownDiagAccount(r.Context(), spec.DiagAccount)
+		return s.unknownDiagAccount(r.Context(), "diag_account", spec.DiagAccount)
 	}
 	if err != nil {
 		return err
@@ -163,8 +164,9 @@ func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, p princi
 	return nil
 }
 
-// unknownDiagAccount says which diag accounts there are, so that the caller can pick one.
-func (s *Server) unknownDiagAccount(ctx context.Context, name string) error {
+// unknownDiagAccount says which diag accounts there are, so that the caller can pick one; field
+// is where the request named it.
+func (s *Server) unknownDiagAccount(ctx context.Context, field, name string) error {
 	list, err := s.store.ListDiagAccounts(ctx)
 	if err != nil {
 		return err
@@ -177,5 +179,5 @@ func (s *Server) unknownDiagAccount(ctx context.Context, name string) error {
 	if len(names) > 0 {
 		known = "known: " + strings.Join(names, ", ")
 	}
-	return invalid("diag_account %q does not exist; %s", name, known)
+	return invalid(field, "diag_account %q does not exist; %s", name, known)
 }

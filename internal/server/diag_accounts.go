@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -48,13 +49,13 @@ func (in DiagAccountInput) DiagAccount(name string) (store.DiagAccount, error) {
 	if d.Status == "" {
 		d.Status = store.DiagReady
 	}
-	if err := validDiagName(d.Name); err != nil {
+	if err := checkName("name", names.DiagAccountName, d.Name); err != nil {
 		return d, err
 	}
-	if err := validAccountID("account_id", d.AccountID); err != nil {
+	if err := checkName("account_id", names.AccountID, d.AccountID); err != nil {
 		return d, err
 	}
-	if err := validRegion("region", d.Region); err != nil {
+	if err := checkName("region", names.RegionName, d.Region); err != nil {
 		return d, err
 	}
 	if err := validDiagStatus(d.Status); err != nil {

@@ -11,11 +11,13 @@ import (
 )
 
 // apiError is an error the API reports as it is: a status, a machine code and a message that
-// says what was wrong and what is allowed.
+// says what was wrong and what is allowed; a 400 about one field of the request names it, so
+// that a client can point at its own setting without reading the message.
 type apiError struct {
 	status  int
 	code    string
 	message string
+	field   string // a path parameter, body field or query parameter; "" when not about one
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -24,8 +26,11 @@ func errorf(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
 }
 
-func invalid(format string, args ...any) *apiError {
-	return errorf(http.StatusBadRequest, "invalid_argument", format, args...)
+// invalid is a 400 about field, or about no one field when field is "".
+func invalid(field, format string, args ...any) *apiError {
+	e := errorf(http.StatusBadRequest, "invalid_argument", format, args...)
+	e.field = field
+	return e
 }
 
 func forbidden(format string, args ...any) *apiError {
@@ -42,7 +47,7 @@ func (s *Server) toAPIError(ctx context.Context, err error) *apiError {
 	case errors.Is(err, store.ErrNotFound):
 		return errorf(http.StatusNotFound, "not_found", "%s", trimSentinel(err, store.ErrNotFound))
 	case errors.Is(err, store.ErrInvalid):
-		return invalid("%s", trimSentinel(err, store.ErrInvalid))
+		return invalid("", "%s", trimSentinel(err, store.ErrInvalid))
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "conflict", "%s", trimSentinel(err, store.ErrConflict))
 	case errors.Is(err, store.ErrPreconditionFailed):
@@ -75,5 +80,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if e.status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
-	writeJSON(w, e.status, map[string]any{"error": map[string]string{"code": e.code, "message": e.message}})
+	body := map[string]string{"code": e.code, "message": e.message}
+	if e.field != "" {
+		body["field"] = e.field
+	}
+	writeJSON(w, e.status, map[string]any{"error": body})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -96,9 +97,9 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 
 func legacyCustomerArg(target, arg string) (string, error) {
 	if arg == "" {
-		return "", invalid("target=%s needs customer=<customer>, a lower-case DNS domain such as acme.com", target)
+		return "", invalid("customer", "target=%s needs customer=<customer>, a lower-case DNS domain such as acme.com", target)
 	}
-	if err := validCustomer(arg); err != nil {
+	if err := checkName("customer", names.CustomerName, arg); err != nil {
 		return "", err
 	}
 	return arg, nil
@@ -119,28 +120,28 @@ func (s *Server) legacyProvision(w http.ResponseWriter, r *http.Request, arg str
 	user, customer, ok := strings.Cut(spec, "@")
 	switch {
 	case arg == "":
-		return invalid("%s", form)
+		return invalid("customer", "%s", form)
 	case !ok || user == "":
-		return invalid("%q names no user: %s", arg, form)
+		return invalid("customer", "%q names no user: %s", arg, form)
 	case hasDiag && diag == "":
-		return invalid("%q has an empty diag account after ':': %s", arg, form)
+		return invalid("customer", "%q has an empty diag account after ':': %s", arg, form)
 	}
 	entry := auditEntryFrom(r)
 	entry.Customer, entry.Target = customer, user+"@"+customer
-	if err := validUser(user); err != nil {
+	if err := checkName("customer", names.UserName, user); err != nil {
 		return err
 	}
-	if err := validCustomer(customer); err != nil {
+	if err := checkName("customer", names.CustomerName, customer); err != nil {
 		return err
 	}
 	if hasDiag {
-		if err := validDiagName(diag); err != nil {
+		if err := checkName("customer", names.DiagAccountName, diag); err != nil {
 			return err
 		}
 	}
 	u, err := s.store.Provision(r.Context(), customer, user, diag, uuid.NewString(), newUserKey())
 	if errors.Is(err, store.ErrInvalid) {
-		return s.unknownDiagAccount(r.Context(), diag)
+		return s.unknownDiagAccount(r.Context(), "customer", diag)
 	}
 	if err != nil {
 		return err

@@ -113,26 +113,27 @@ func TestLegacyRefusals(t *testing.T) {
 		key, target, customer string
 		status                int
 		says                  string
+		field                 string
 	}{
-		{e.ops, "provision", "joe@acme.com:Nope", 400, `diag_account "Nope" does not exist; known: Diag3`},
-		{e.ops, "provision", "@acme.com", 400, "names no user"},
-		{e.ops, "provision", "acme.com", 400, "names no user"},
-		{e.ops, "provision", "", 400, "customer=<user>@<customer>[:<diag account>]"},
-		{e.ops, "provision", "joe@acme.com:", 400, "empty diag account"},
-		{e.ops, "provision", "joe@ACME", 400, "lower-case DNS domain"},
-		{e.ops, "provision", "jo e@acme.com", 400, "user \"jo e\" is not valid"},
-		{e.ops, "customer", "", 400, "target=customer needs customer=<customer>"},
-		{e.ops, "ctok", "nope.com", 404, `customer "nope.com" does not exist`},
-		{e.ops, "unprovision", "Bad_Name", 400, "lower-case DNS domain"},
-		{e.master, "diags", "", 403, "needs the ops key; this request used the master token"},
-		{user, "ctok", "acme.com", 403, "needs the ops key; this request used the user token of joe@acme.com"},
-		{"", "mtok", "", 401, "no API key"},
+		{e.ops, "provision", "joe@acme.com:Nope", 400, `diag_account "Nope" does not exist; known: Diag3`, "customer"},
+		{e.ops, "provision", "@acme.com", 400, "names no user", "customer"},
+		{e.ops, "provision", "acme.com", 400, "names no user", "customer"},
+		{e.ops, "provision", "", 400, "customer=<user>@<customer>[:<diag account>]", "customer"},
+		{e.ops, "provision", "joe@acme.com:", 400, "empty diag account", "customer"},
+		{e.ops, "provision", "joe@ACME", 400, "lower-case DNS domain", "customer"},
+		{e.ops, "provision", "jo e@acme.com", 400, `"jo e" is not a user name`, "customer"},
+		{e.ops, "customer", "", 400, "target=customer needs customer=<customer>", "customer"},
+		{e.ops, "ctok", "nope.com", 404, `customer "nope.com" does not exist`, ""},
+		{e.ops, "unprovision", "Bad_Name", 400, "lower-case DNS domain", "customer"},
+		{e.master, "diags", "", 403, "needs the ops key; this request used the master token", ""},
+		{user, "ctok", "acme.com", 403, "needs the ops key; this request used the user token of joe@acme.com", ""},
+		{"", "mtok", "", 401, "no API key", ""},
 	}
 	for _, c := range cases {
 		before := e.snapshot()
 		r := e.call("GET", legacyPath(c.target, c.customer), c.key, nil)
-		if r.status != c.status || !strings.Contains(r.message(), c.says) {
-			t.Errorf("target=%s customer=%q: got %d %s, want %d saying %q", c.target, c.customer, r.status, r.body, c.status, c.says)
+		if r.status != c.status || !strings.Contains(r.message(), c.says) || r.field() != c.field {
+			t.Errorf("target=%s customer=%q: got %d %s, want %d saying %q about field %q", c.target, c.customer, r.status, r.body, c.status, c.says, c.field)
 		}
 		if e.snapshot() != before {
 			t.Errorf("target=%s customer=%q: a refused request wrote", c.target, c.customer)

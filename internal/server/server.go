@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,13 +200,13 @@ func decode(r *http.Request, v any, emptyOK bool) error {
 		return errorf(http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is over %d bytes", MaxBodyBytes)
 	}
 	if err != nil {
-		return invalid("the request body could not be read: %v", err)
+		return invalid("", "the request body could not be read: %v", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if emptyOK {
 			return nil
 		}
-		return invalid("the request needs a JSON body")
+		return invalid("", "the request needs a JSON body")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -214,16 +215,18 @@ func decode(r *http.Request, v any, emptyOK bool) error {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntax):
-			return invalid("the request body is not valid JSON (at byte %d): %v", syntax.Offset, err)
+			return invalid("", "the request body is not valid JSON (at byte %d): %v", syntax.Offset, err)
 		case errors.As(err, &typ):
-			return invalid("field %q must be %s, not %s", typ.Field, jsonType(typ.Type.Kind().String()), typ.Value)
+			return invalid(typ.Field, "field %q must be %s, not %s", typ.Field, jsonType(typ.Type.Kind().String()), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return invalid("unknown field %s in the request body", strings.TrimPrefix(err.Error(), "json: unknown field "))
+			quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+			field, _ := strconv.Unquote(quoted)
+			return invalid(field, "unknown field %s in the request body", quoted)
 		}
-		return invalid("the request body is not valid JSON: %v", err)
+		return invalid("", "the request body is not valid JSON: %v", err)
 	}
 	if dec.More() {
-		return invalid("the request body has data after the JSON object")
+		return invalid("", "the request body has data after the JSON object")
 	}
 	return nil
 }

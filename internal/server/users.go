@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
 // userPath validates {customer} and {user}; only ops and master reach users at all.
@@ -10,7 +12,7 @@ func userPath(r *http.Request, p principal) (customer, user string, err error) {
 		return "", "", err
 	}
 	user = r.PathValue("user")
-	if err := validUser(user); err != nil {
+	if err := checkName("user", names.UserName, user); err != nil {
 		return "", "", err
 	}
 	return customer, user, nil
