@@ -88,26 +88,8 @@ var (
 	tagRE         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
-// ValidateRoleName checks a role name by IAM's rules, which names.RoleName holds. The error
-// unwraps to the *names.Error.
-func ValidateRoleName(name string) error {
-	var ne *names.Error
-	if errors.As(names.RoleName.Check(name), &ne) {
-		return roleNameError{ne}
-	}
-	return nil
-}
-
-// roleNameError keeps the wording that virtco_aws_role's diagnostics (and their tests) quote
-// until they move to the names package's text, which Unwrap gives; the rule is the names
-// package's either way.
-type roleNameError struct{ err *names.Error }
-
-func (e roleNameError) Error() string {
-	return fmt.Sprintf("invalid role name %q: %s", e.err.Value, e.err.Rule.Text())
-}
-
-func (e roleNameError) Unwrap() error { return e.err }
+// ValidateRoleName checks a role name by IAM's rules, which names.RoleName holds.
+func ValidateRoleName(name string) error { return names.RoleName.Check(name) }
 
 // ValidatePath checks a role path by IAM's rules ("" means "/").
 func ValidatePath(path string) error {

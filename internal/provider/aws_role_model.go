@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
 
@@ -252,14 +253,13 @@ func parseRoleID(id string) (customer, accountID, roleName string, err error) {
 			"(such as acme.com/123456789012/%s)", id, awsrole.DefaultRoleName)
 	}
 	customer, accountID, roleName = parts[0], parts[1], parts[2]
-	if err := validCustomerName(customer); err != nil {
-		return "", "", "", err
-	}
-	if !accountIDRE.MatchString(accountID) {
-		return "", "", "", fmt.Errorf("%q is not an AWS account id: 12 digits", accountID)
-	}
-	if err := awsrole.ValidateRoleName(roleName); err != nil {
-		return "", "", "", err
+	for _, c := range []struct {
+		rule  names.Rule
+		value string
+	}{{names.CustomerName, customer}, {names.AccountID, accountID}, {names.RoleName, roleName}} {
+		if err := c.rule.Check(c.value); err != nil {
+			return "", "", "", err
+		}
 	}
 	return customer, accountID, roleName, nil
 }

@@ -14,9 +14,9 @@ func TestParseRoleID(t *testing.T) {
 		"acme.com/123456789012":                            "is not of the form customer/account_id/role_name",
 		"acme.com/123456789012/a/b":                        "is not of the form customer/account_id/role_name",
 		"ACME/123456789012/r":                              "is not a customer name",
-		"acme.com/1234/r":                                  `"1234" is not an AWS account id: 12 digits`,
-		"acme.com/123456789012/no spaces":                  "invalid role name",
-		"acme.com/123456789012/" + strings.Repeat("r", 65): "invalid role name",
+		"acme.com/1234/r":                                  `"1234" is not an AWS account id: an AWS account id is exactly 12 digits`,
+		"acme.com/123456789012/no spaces":                  `"no spaces" is not a role name`,
+		"acme.com/123456789012/" + strings.Repeat("r", 65): "is not a role name",
 	} {
 		if _, _, _, err := parseRoleID(id); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parseRoleID(%q): %v, want %q", id, err, want)

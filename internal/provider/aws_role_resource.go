@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
+	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
 
@@ -44,8 +44,6 @@ func NewAWSRoleResource() resource.Resource { return &awsRoleResource{} }
 type awsRoleResource struct {
 	data *providerData
 }
-
-var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 func (r *awsRoleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_aws_role"
@@ -90,7 +88,7 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				MarkdownDescription: "The AWS account (12 digits) the role is meant for. The provider checks it against the " +
 					"account its AWS credentials reach (STS GetCallerIdentity) and refuses, before anything is created, " +
 					"when they differ. When omitted, it is the credentials' account. Changing it replaces the role.",
-				Validators: []validator.String{stringvalidator.RegexMatches(accountIDRE, "value must be an AWS account id: 12 digits")},
+				Validators: accountIDValidators(),
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.UseStateForUnknown(),
 					stringplanmodifier.RequiresReplace(),
@@ -102,7 +100,7 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Default:  stringdefault.StaticString(awsrole.DefaultRoleName),
 				MarkdownDescription: "Name of the role (1-64 letters, digits and `+=,.@_-`). Defaults to `" + awsrole.DefaultRoleName +
 					"`. Changing it replaces the role.",
-				Validators:    []validator.String{checkString(awsrole.ValidateRoleName)},
+				Validators:    []validator.String{checkRule(names.RoleName)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"path": schema.StringAttribute{

@@ -505,7 +505,7 @@ func TestAccAWSRole_safety(t *testing.T) {
 				`Attribute max_session_duration value must be between 3600 and 43200, got: 60`),
 			planErr(`  customer  = "safe.example.com"
   role_name = "no spaces"`,
-				`Invalid role name "no spaces": 1 to 64 characters of letters, digits and +=,.@_-.`),
+				`"no spaces" is not a role name: a role name is 1 to 64 characters of letters, digits and +=,.@_-.`),
 			planErr(`  customer = "safe.example.com"
   path     = "virtco"`,
 				`Invalid role path "virtco": it must begin and end with '/'`),
@@ -517,7 +517,7 @@ func TestAccAWSRole_safety(t *testing.T) {
 				`Invalid tag key "aws:owner": the aws: prefix is reserved for AWS.`),
 			planErr(`  customer   = "safe.example.com"
   account_id = "1234"`,
-				`value must be an AWS account id: 12 digits`),
+				`"1234" is not an AWS account id: an AWS account id is exactly 12 digits.`),
 			{
 				// the customer does not exist: not known at plan time (it could be created in the same
 				// apply), refused at apply before anything is created

@@ -9,17 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/virtasant/terraform-provider-virtco/internal/client"
 )
-
-// apiOrNil is the API client, or nil when there is none (not configured, or settings unknown).
-func (d *providerData) apiOrNil() *client.Client {
-	if d == nil {
-		return nil
-	}
-	return d.client
-}
 
 // stringOrNull maps the API's "" (none) to null.
 func stringOrNull(s string) types.String {

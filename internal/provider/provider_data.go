@@ -41,6 +41,14 @@ func configureData(raw any, diags *diag.Diagnostics) *providerData {
 	return d
 }
 
+// apiOrNil is the API client, or nil when there is none (not configured, or settings unknown).
+func (d *providerData) apiOrNil() *client.Client {
+	if d == nil {
+		return nil
+	}
+	return d.client
+}
+
 // apiClient is the client, or an error that says why there is none.
 func (d *providerData) apiClient(diags *diag.Diagnostics, doing string) *client.Client {
 	switch {
