@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command terraform-provider-virtco is the Terraform provider of the VIRT-CO platform
 // (registry.terraform.io/virtasant/virtco). Terraform starts it; run it with -debug to attach a
 // debugger and hand Terraform the reattach configuration it prints.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 //go:build tools
 
 // Package tools pins the versions of the tools the provider's make targets run (`make docs`).

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command virtco-server is the VIRT-CO access control plane: the v1 API, the legacy protocol of
 // apiKeyGen.py and health checks, on SQLite (the default) or PostgreSQL.
 package main

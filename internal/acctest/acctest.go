@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package acctest is the world the acceptance tests run in: a virtco-server process of their own
 // (package servertest), the IAM/STS emulator (package awsemu, a test tool standing in for AWS,
 // which these machines do not have), a proxy that makes the control plane fail on demand, and

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package awsconfig turns the AWS settings of the provider's aws block into an
 // aws-sdk-go-v2 configuration, with the IAM and STS clients the provider uses
 // and the account its credentials reach. It has no Terraform types: the

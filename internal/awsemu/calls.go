@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 package awsemu
 
 // CallStats is a snapshot of the calls the emulator has received. Every

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package awsemu is an in-memory emulator of the parts of AWS IAM and STS
 // that terraform-provider-virtco uses. It is a TEST TOOL, not product code:
 // nothing in the provider or the control plane imports it.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package awsrole is the VIRT-CO platform's read-only cross-account IAM role:
 // its policy documents and its lifecycle in the customer's AWS account, with
 // aws-sdk-go-v2. The Terraform resource virtco_aws_role and the data source

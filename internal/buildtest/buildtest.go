@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package buildtest builds commands of this module for tests that run them as real processes:
 // each package once per test process, into a temporary directory of its own that Cleanup removes.
 package buildtest

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package client is the typed Go client of the VIRT-CO access control plane's v1 HTTP API, the
 // contract in api/openapi.yaml. It is what the Terraform provider talks to the platform with.
 //

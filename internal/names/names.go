@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package names holds the naming rules of VIRT-CO (ARCHITECTURE.md, "Names"), each once: the
 // server enforces them, the provider checks them at plan time and spells them out in its
 // attribute descriptions, and so a bad name gets the same answer wherever it is caught.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package openapitest holds api/openapi.yaml for the tests of the server and of the client, which
 // check every request and answer they see against it: the contract is read one way, so that the
 // two sides cannot drift apart by reading it differently.

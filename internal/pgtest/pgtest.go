@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package pgtest runs a real PostgreSQL server for tests, from the binaries of Debian's
 // postgresql package: initdb in a temporary directory, a free port on loopback, torn down when
 // the tests end. Each test gets a database of its own.

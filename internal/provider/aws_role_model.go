@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 // The state of a virtco_aws_role, and its mapping to and from the grant (rolegrant) and the role

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package provider is the Terraform surface of VIRT-CO: the provider, its resources, data sources
 // and ephemeral resources, on terraform-plugin-framework. It talks to the control plane through
 // internal/client only.

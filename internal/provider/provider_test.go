@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 package provider
 
 // The acceptance-test harness of the provider: every acceptance test runs the real Terraform CLI

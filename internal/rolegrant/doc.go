@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package rolegrant grants the platform read access to a customer's AWS account, and takes it
 // away again: the read-only role in the account (package awsrole) and the control plane's
 // record of that account (package client), kept in step so that neither is ever left behind

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package server is the VIRT-CO access control plane's HTTP API: v1 under /v1, health checks, and
 // the legacy protocol of apiKeyGen.py. It keeps nothing itself; state lives in a store.Store.
 package server

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package servertest builds virtco-server and runs it as a real process for tests: on a free
 // port, with a fresh SQLite file (or the database given), its ops key and its log at hand.
 package servertest

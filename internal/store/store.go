@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package store keeps the control plane's state: diagnostic accounts, customers, their users and
 // keys, and their AWS accounts. One interface, two engines: SQLite (embedded, the default) and
 // PostgreSQL (several stateless servers on one database).

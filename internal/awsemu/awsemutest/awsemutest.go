@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Package awsemutest builds aws-sdk-go-v2 configurations that talk to the
 // awsemu emulator. It is for tests only, and lives apart from awsemu so that
 // the emulator binary does not link the AWS SDK.

@@ -1,3 +1,6 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
 // Command awsemu serves the IAM + STS emulator of package awsemu over HTTP,
 // for the demo, scripts and process-level tests. It is a test tool: it does
 // not verify signatures and keeps everything in memory.

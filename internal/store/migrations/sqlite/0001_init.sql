@@ -1,3 +1,6 @@
+-- Copyright (c) The terraform-provider-virtco Authors
+-- SPDX-License-Identifier: MPL-2.0
+
 CREATE TABLE diag_accounts (
     name          TEXT PRIMARY KEY,
     account_id    TEXT NOT NULL,

@@ -1,3 +1,6 @@
+-- Copyright (c) The terraform-provider-virtco Authors
+-- SPDX-License-Identifier: MPL-2.0
+
 CREATE TABLE audit_log (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     at        TEXT NOT NULL,
