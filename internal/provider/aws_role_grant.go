@@ -12,10 +12,62 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
 	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
+
+// roleOp is what an operation on a role works with.
+type roleOp struct {
+	ctx     context.Context // masks secrets in log entries
+	client  *client.Client
+	grantor *rolegrant.Grantor
+	trust   *rolegrant.Trust // the customer's, for Create and Update
+	spec    awsrole.RoleSpec // the role declared with that trust, for Create and Update
+}
+
+// open readies an operation on a role: the API client and the grant with the provider's AWS
+// credentials; nil when diags says why not. doing is what the operation does, for messages.
+func (r *awsRoleResource) open(ctx context.Context, doing string, diags *diag.Diagnostics) *roleOp {
+	c := r.data.apiClient(diags, doing)
+	if c == nil {
+		return nil
+	}
+	ctx = r.data.logContext(ctx)
+	g := r.grantor(ctx, c, diags)
+	if g == nil {
+		return nil
+	}
+	return &roleOp{ctx: ctx, client: c, grantor: g}
+}
+
+// declared readies Create or Update: the customer's trust as the plan showed it, and the role
+// the plan declares with it, checked before any AWS credentials are loaded.
+func (r *awsRoleResource) declared(ctx context.Context, plan *awsRoleResourceModel, customer, doing string, diags *diag.Diagnostics) *roleOp {
+	c := r.data.apiClient(diags, doing)
+	if c == nil {
+		return nil
+	}
+	ctx = r.data.logContext(ctx)
+	trust, ok := r.customerTrust(ctx, c, customer, diags)
+	if !ok || !plan.checkPlanned(trust, diags) {
+		return nil
+	}
+	spec, d := plan.spec(ctx, trust.Policy)
+	diags.Append(d...)
+	if d.HasError() {
+		return nil
+	}
+	g := r.grantor(ctx, c, diags)
+	if g == nil {
+		return nil
+	}
+	return &roleOp{ctx: ctx, client: c, grantor: g, trust: trust, spec: spec}
+}
 
 // grantor is the grant's machinery with the provider's AWS credentials, loaded the first time a
 // role needs them.
@@ -107,6 +159,43 @@ func (r *awsRoleResource) addGrantError(diags *diag.Diagnostics, err error) bool
 		return false
 	}
 	return true
+}
+
+// addGrantFailure reports a failed Grant. A role that could not be deleted again is recorded in
+// the state, so that Terraform marks it tainted and replaces it on the next apply: no role is left
+// that the state does not record.
+func (r *awsRoleResource) addGrantFailure(ctx context.Context, plan *awsRoleResourceModel, err error, resp *resource.CreateResponse) {
+	customer, accountID, roleName := plan.Customer.ValueString(), plan.AccountID.ValueString(), plan.RoleName.ValueString()
+	var rolledBack *rolegrant.RolledBackError
+	var leftBehind *rolegrant.LeftBehindError
+	switch {
+	case errors.As(err, &rolledBack):
+		if rolledBack.RestoreErr != nil {
+			tflog.Warn(ctx, "could not restore the platform's record of the account", map[string]any{"error": rolledBack.RestoreErr.Error()})
+		}
+		summary, detail := r.failedAfterCreate(roleName, rolledBack.Cause)
+		resp.Diagnostics.AddError(summary, detail+"\n\nThe IAM role was deleted again, so nothing is left behind. "+
+			"Correct the cause and apply again.")
+	case errors.As(err, &leftBehind):
+		tflog.Warn(ctx, "could not delete the half-created role; recording it in the state", map[string]any{"error": leftBehind.DeleteErr.Error()})
+		plan.ID = types.StringValue(roleID(customer, accountID, roleName))
+		plan.RoleARN = stringOrNull(leftBehind.RoleARN)
+		plan.State = types.StringValue(string(client.RoleInProgress))
+		plan.nullUnknowns()
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		summary, detail := r.failedAfterCreate(roleName, leftBehind.Cause)
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nDeleting the IAM role %q again failed too (%s), so it is "+
+			"recorded in the state as tainted: the next apply replaces it, and terraform destroy removes it.", detail, roleName, leftBehind.DeleteErr))
+	case errors.Is(err, awsrole.ErrRoleExists):
+		addAlreadyExists(&resp.Diagnostics, "role_name", "IAM role already exists",
+			fmt.Sprintf("A role named %q already exists in AWS account %s, so Terraform will not create it (nor silently "+
+				"take it over); nothing was changed.", roleName, accountID),
+			"virtco_aws_role", roleID(customer, accountID, roleName), "role_name")
+	case r.addGrantError(&resp.Diagnostics, err):
+	default:
+		resp.Diagnostics.AddError("Error creating the AWS role",
+			fmt.Sprintf("Creating IAM role %q in AWS account %s failed, and nothing was created: %s.", roleName, accountID, err))
+	}
 }
 
 // failedAfterCreate is the summary and detail of a failure after CreateRole.

@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -220,75 +219,6 @@ func (r *awsRoleResource) ConfigValidators(context.Context) []resource.ConfigVal
 	return []resource.ConfigValidator{awsRoleConfigValidator{}}
 }
 
-// awsRoleConfigValidator checks what spans attributes, at plan time: cur_bucket with cur and
-// only with cur, and the tags.
-type awsRoleConfigValidator struct{}
-
-func (awsRoleConfigValidator) Description(context.Context) string {
-	return "cur_bucket is required with the cur data source and refused without it; tags follow IAM's rules"
-}
-
-func (v awsRoleConfigValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (awsRoleConfigValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var sources types.Set
-	var bucket types.String
-	var tags types.Map
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data_sources"), &sources)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("cur_bucket"), &bucket)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tags"), &tags)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	checkCURBucket(sources, bucket, &resp.Diagnostics)
-	if !tags.IsNull() && !tags.IsUnknown() {
-		m := map[string]string{}
-		known := true
-		for k, v := range tags.Elements() {
-			sv, _ := v.(types.String)
-			if sv.IsUnknown() {
-				known = false
-				break
-			}
-			m[k] = sv.ValueString()
-		}
-		if known {
-			if err := awsrole.ValidateTags(m); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("tags"), "Invalid tags", upperFirst(err.Error())+".")
-			}
-		}
-	}
-}
-
-// checkCURBucket refuses cur without cur_bucket and cur_bucket without cur (sources null means
-// the default sources).
-func checkCURBucket(sources types.Set, bucket types.String, diags *diag.Diagnostics) {
-	if sources.IsUnknown() || bucket.IsUnknown() {
-		return
-	}
-	hasCUR := false
-	for _, v := range sources.Elements() {
-		sv, _ := v.(types.String)
-		if sv.IsUnknown() {
-			return
-		}
-		if sv.ValueString() == awsrole.SourceCUR {
-			hasCUR = true
-		}
-	}
-	switch {
-	case hasCUR && bucket.IsNull():
-		diags.AddAttributeError(path.Root("cur_bucket"), "Missing cur_bucket",
-			"The \"cur\" data source reads the Cost and Usage Report from its S3 bucket, and only from it: set cur_bucket "+
-				"to the name of that bucket.")
-	case !hasCUR && !bucket.IsNull():
-		diags.AddAttributeError(path.Root("cur_bucket"), "cur_bucket without the cur data source",
-			"cur_bucket is set but data_sources does not include \"cur\": add \"cur\" to data_sources, or remove cur_bucket.")
-	}
-}
-
 func (r *awsRoleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
@@ -392,73 +322,21 @@ func (r *awsRoleResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	customer, roleName := plan.Customer.ValueString(), plan.RoleName.ValueString()
-	c := r.data.apiClient(&resp.Diagnostics, fmt.Sprintf("creating AWS role %q for customer %q", roleName, customer))
-	if c == nil {
+	op := r.declared(ctx, &plan, customer, fmt.Sprintf("creating AWS role %q for customer %q", roleName, customer), &resp.Diagnostics)
+	if op == nil {
 		return
 	}
-	ctx = r.data.logContext(ctx)
-	trust, ok := r.customerTrust(ctx, c, customer, &resp.Diagnostics)
-	if !ok || !plan.checkPlanned(trust, &resp.Diagnostics) {
+	if plan.AccountID.IsUnknown() {
+		plan.AccountID = types.StringValue(op.grantor.Account())
+	}
+	granted, err := op.grantor.Grant(op.ctx, customer, plan.AccountID.ValueString(), op.spec)
+	if err != nil {
+		r.addGrantFailure(op.ctx, &plan, err, resp)
 		return
 	}
-	spec, diags := plan.spec(ctx, trust.Policy)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	g := r.grantor(ctx, c, &resp.Diagnostics)
-	if g == nil {
-		return
-	}
-	accountID := g.Account()
-	if !plan.AccountID.IsUnknown() {
-		accountID = plan.AccountID.ValueString()
-	}
-
-	granted, err := g.Grant(ctx, customer, accountID, spec)
-	var rolledBack *rolegrant.RolledBackError
-	var leftBehind *rolegrant.LeftBehindError
-	switch {
-	case err == nil:
-	case errors.As(err, &rolledBack):
-		if rolledBack.RestoreErr != nil {
-			tflog.Warn(ctx, "could not restore the platform's record of the account", map[string]any{"error": rolledBack.RestoreErr.Error()})
-		}
-		summary, detail := r.failedAfterCreate(roleName, rolledBack.Cause)
-		resp.Diagnostics.AddError(summary, detail+"\n\nThe IAM role was deleted again, so nothing is left behind. "+
-			"Correct the cause and apply again.")
-		return
-	case errors.As(err, &leftBehind):
-		// The role (possibly) exists: record it, so that Terraform marks it tainted and replaces it on
-		// the next apply. No role is left that the state does not record.
-		tflog.Warn(ctx, "could not delete the half-created role; recording it in the state", map[string]any{"error": leftBehind.DeleteErr.Error()})
-		plan.AccountID = types.StringValue(accountID)
-		plan.ID = types.StringValue(roleID(customer, accountID, roleName))
-		plan.RoleARN = stringOrNull(leftBehind.RoleARN)
-		plan.State = types.StringValue(string(client.RoleInProgress))
-		plan.nullUnknowns()
-		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-		summary, detail := r.failedAfterCreate(roleName, leftBehind.Cause)
-		resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nDeleting the IAM role %q again failed too (%s), so it is "+
-			"recorded in the state as tainted: the next apply replaces it, and terraform destroy removes it.", detail, roleName, leftBehind.DeleteErr))
-		return
-	case errors.Is(err, awsrole.ErrRoleExists):
-		addAlreadyExists(&resp.Diagnostics, "role_name", "IAM role already exists",
-			fmt.Sprintf("A role named %q already exists in AWS account %s, so Terraform will not create it (nor silently "+
-				"take it over); nothing was changed.", roleName, accountID),
-			"virtco_aws_role", roleID(customer, accountID, roleName), "role_name")
-		return
-	case r.addGrantError(&resp.Diagnostics, err):
-		return
-	default:
-		resp.Diagnostics.AddError("Error creating the AWS role",
-			fmt.Sprintf("Creating IAM role %q in AWS account %s failed, and nothing was created: %s.", roleName, accountID, err))
-		return
-	}
-	tflog.Debug(ctx, "created AWS role", map[string]any{"customer": customer, "role_arn": granted.Role.ARN})
-	plan.AccountID = types.StringValue(accountID)
-	plan.fromGrant(trust, granted)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	tflog.Debug(op.ctx, "created AWS role", map[string]any{"customer": customer, "role_arn": granted.Role.ARN})
+	plan.fromGrant(op.trust, granted)
+	resp.Diagnostics.Append(resp.State.Set(op.ctx, &plan)...)
 }
 
 func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -468,19 +346,15 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	t := state.target()
-	c := r.data.apiClient(&resp.Diagnostics, fmt.Sprintf("reading AWS role %q of customer %q", t.RoleName, t.Customer))
-	if c == nil {
+	op := r.open(ctx, fmt.Sprintf("reading AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
+	if op == nil {
 		return
 	}
-	ctx = r.data.logContext(ctx)
+	ctx = op.ctx
 	imported, diags := req.Private.GetKey(ctx, privateImportedRole)
 	resp.Diagnostics.Append(diags...)
-	g := r.grantor(ctx, c, &resp.Diagnostics)
-	if g == nil {
-		return
-	}
 
-	seen, err := g.Observe(ctx, t)
+	seen, err := op.grantor.Observe(ctx, t)
 	if err != nil {
 		if !r.addGrantError(&resp.Diagnostics, err) {
 			resp.Diagnostics.AddError("Error reading the AWS role",
@@ -509,7 +383,7 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 
 	if len(imported) > 0 {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportedRole, nil)...)
-		trust, err := rolegrant.ReadTrust(ctx, c, t.Customer)
+		trust, err := rolegrant.ReadTrust(ctx, op.client, t.Customer)
 		if err != nil {
 			trust = nil // the plan shows what could not be filled in
 		}
@@ -528,26 +402,11 @@ func (r *awsRoleResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	t := state.target()
-	c := r.data.apiClient(&resp.Diagnostics, fmt.Sprintf("updating AWS role %q of customer %q", t.RoleName, t.Customer))
-	if c == nil {
+	op := r.declared(ctx, &plan, t.Customer, fmt.Sprintf("updating AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
+	if op == nil {
 		return
 	}
-	ctx = r.data.logContext(ctx)
-	trust, ok := r.customerTrust(ctx, c, t.Customer, &resp.Diagnostics)
-	if !ok || !plan.checkPlanned(trust, &resp.Diagnostics) {
-		return
-	}
-	spec, diags := plan.spec(ctx, trust.Policy)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	g := r.grantor(ctx, c, &resp.Diagnostics)
-	if g == nil {
-		return
-	}
-
-	granted, err := g.Update(ctx, t, spec)
+	granted, err := op.grantor.Update(op.ctx, t, op.spec)
 	switch {
 	case errors.Is(err, awsrole.ErrRoleNotFound):
 		resp.Diagnostics.AddError("AWS role no longer exists",
@@ -561,8 +420,8 @@ func (r *awsRoleResource) Update(ctx context.Context, req resource.UpdateRequest
 		}
 		return
 	}
-	plan.fromGrant(trust, granted)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	plan.fromGrant(op.trust, granted)
+	resp.Diagnostics.Append(resp.State.Set(op.ctx, &plan)...)
 }
 
 func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -572,16 +431,11 @@ func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest
 		return
 	}
 	t := state.target()
-	c := r.data.apiClient(&resp.Diagnostics, fmt.Sprintf("revoking AWS role %q of customer %q", t.RoleName, t.Customer))
-	if c == nil {
+	op := r.open(ctx, fmt.Sprintf("revoking AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
+	if op == nil {
 		return
 	}
-	ctx = r.data.logContext(ctx)
-	g := r.grantor(ctx, c, &resp.Diagnostics)
-	if g == nil {
-		return
-	}
-	if err := g.Revoke(ctx, t, state.RoleARN.ValueString()); err != nil && !r.addGrantError(&resp.Diagnostics, err) {
+	if err := op.grantor.Revoke(op.ctx, t, state.RoleARN.ValueString()); err != nil && !r.addGrantError(&resp.Diagnostics, err) {
 		resp.Diagnostics.AddError("Error deleting the AWS role",
 			fmt.Sprintf("Deleting IAM role %q in AWS account %s failed: %s.\n\nThe platform's record of the account is "+
 				"left in state purge; run terraform destroy again once the cause is fixed.", t.RoleName, t.AccountID, err))

@@ -8,8 +8,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
@@ -114,5 +119,74 @@ func (v funcValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, v.summary, upperFirst(err.Error())+".")
+	}
+}
+
+// awsRoleConfigValidator checks what spans attributes, at plan time: cur_bucket with cur and
+// only with cur, and the tags.
+type awsRoleConfigValidator struct{}
+
+func (awsRoleConfigValidator) Description(context.Context) string {
+	return "cur_bucket is required with the cur data source and refused without it; tags follow IAM's rules"
+}
+
+func (v awsRoleConfigValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (awsRoleConfigValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var sources types.Set
+	var bucket types.String
+	var tags types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data_sources"), &sources)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("cur_bucket"), &bucket)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tags"), &tags)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkCURBucket(sources, bucket, &resp.Diagnostics)
+	if !tags.IsNull() && !tags.IsUnknown() {
+		m := map[string]string{}
+		known := true
+		for k, v := range tags.Elements() {
+			sv, _ := v.(types.String)
+			if sv.IsUnknown() {
+				known = false
+				break
+			}
+			m[k] = sv.ValueString()
+		}
+		if known {
+			if err := awsrole.ValidateTags(m); err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("tags"), "Invalid tags", upperFirst(err.Error())+".")
+			}
+		}
+	}
+}
+
+// checkCURBucket refuses cur without cur_bucket and cur_bucket without cur (sources null means
+// the default sources).
+func checkCURBucket(sources types.Set, bucket types.String, diags *diag.Diagnostics) {
+	if sources.IsUnknown() || bucket.IsUnknown() {
+		return
+	}
+	hasCUR := false
+	for _, v := range sources.Elements() {
+		sv, _ := v.(types.String)
+		if sv.IsUnknown() {
+			return
+		}
+		if sv.ValueString() == awsrole.SourceCUR {
+			hasCUR = true
+		}
+	}
+	switch {
+	case hasCUR && bucket.IsNull():
+		diags.AddAttributeError(path.Root("cur_bucket"), "Missing cur_bucket",
+			"The \"cur\" data source reads the Cost and Usage Report from its S3 bucket, and only from it: set cur_bucket "+
+				"to the name of that bucket.")
+	case !hasCUR && !bucket.IsNull():
+		diags.AddAttributeError(path.Root("cur_bucket"), "cur_bucket without the cur data source",
+			"cur_bucket is set but data_sources does not include \"cur\": add \"cur\" to data_sources, or remove cur_bucket.")
 	}
 }
