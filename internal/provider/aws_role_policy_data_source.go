@@ -126,27 +126,7 @@ func (d *awsRolePolicyDataSource) Schema(_ context.Context, _ datasource.SchemaR
 }
 
 func (d *awsRolePolicyDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{curBucketDataSourceValidator{}}
-}
-
-type curBucketDataSourceValidator struct{}
-
-func (curBucketDataSourceValidator) Description(context.Context) string {
-	return "cur_bucket is required with the cur data source and refused without it"
-}
-
-func (v curBucketDataSourceValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (curBucketDataSourceValidator) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var sources types.Set
-	var bucket types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data_sources"), &sources)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("cur_bucket"), &bucket)...)
-	if !resp.Diagnostics.HasError() {
-		checkCURBucket(sources, bucket, &resp.Diagnostics)
-	}
+	return []datasource.ConfigValidator{roleSettingsValidator{}}
 }
 
 func (d *awsRolePolicyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -216,7 +216,7 @@ func quoted(l []string) []string {
 }
 
 func (r *awsRoleResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{awsRoleConfigValidator{}}
+	return []resource.ConfigValidator{roleSettingsValidator{}}
 }
 
 func (r *awsRoleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

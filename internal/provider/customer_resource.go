@@ -193,37 +193,53 @@ func (m *customerResourceModel) fromAPI(c *client.Customer) diag.Diagnostics {
 func (r *customerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan customerResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+	if !resp.Diagnostics.HasError() && r.put(ctx, &plan, true, &resp.Diagnostics) {
+		tflog.Debug(ctx, "created customer", map[string]any{"customer": plan.Name.ValueString()})
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
+}
+
+// put writes the plan's customer (PUT replaces its settable fields) and sets the plan from the
+// answer. create makes it a create only (a customer that exists belongs to someone else's
+// configuration, or to none), else an update only (never bringing back a customer unprovisioned
+// since the plan was made).
+func (r *customerResource) put(ctx context.Context, plan *customerResourceModel, create bool, diags *diag.Diagnostics) bool {
 	name := plan.Name.ValueString()
-	doing := fmt.Sprintf("creating customer %q", name)
-	c := r.data.apiClient(&resp.Diagnostics, doing)
+	doing := fmt.Sprintf("updating customer %q", name)
+	if create {
+		doing = fmt.Sprintf("creating customer %q", name)
+	}
+	c := r.data.apiClient(diags, doing)
 	if c == nil {
-		return
+		return false
 	}
-	opts, diags := plan.putOptions(ctx)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
+	opts, d := plan.putOptions(ctx)
+	diags.Append(d...)
+	if d.HasError() {
+		return false
 	}
-	// Create only: a customer that exists belongs to someone else's configuration, or to none.
-	opts.IfNoneMatch = "*"
-	ctx = r.data.logContext(ctx)
-	cust, _, err := c.Customers.Put(ctx, name, opts)
-	if errors.Is(err, client.ErrPreconditionFailed) {
-		addAlreadyExists(&resp.Diagnostics, "name", "Customer already exists",
+	if create {
+		opts.IfNoneMatch = "*"
+	} else {
+		opts.IfMatch = "*"
+	}
+	cust, _, err := c.Customers.Put(r.data.logContext(ctx), name, opts)
+	switch {
+	case errors.Is(err, client.ErrPreconditionFailed) && create:
+		addAlreadyExists(diags, "name", "Customer already exists",
 			fmt.Sprintf("Customer %q already exists on the platform, so Terraform will not create it (nor silently take it over).", name),
 			"virtco_customer", name, "name")
-		return
+	case errors.Is(err, client.ErrPreconditionFailed):
+		diags.AddError("Customer no longer exists",
+			fmt.Sprintf("Customer %q was unprovisioned on the platform after Terraform last read it, so it was not "+
+				"updated (an update never re-creates it). Run terraform apply again: the plan will re-create it.", name))
+	case err != nil:
+		r.data.addAPIError(diags, doing, needsOps, customerFields, err)
+	default:
+		diags.Append(plan.fromAPI(cust)...)
+		return !diags.HasError()
 	}
-	if err != nil {
-		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, customerFields, err)
-		return
-	}
-	tflog.Debug(ctx, "created customer", map[string]any{"customer": name})
-	resp.Diagnostics.Append(plan.fromAPI(cust)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	return false
 }
 
 func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -258,35 +274,9 @@ func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, r
 func (r *customerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan customerResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+	if !resp.Diagnostics.HasError() && r.put(ctx, &plan, false, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	name := plan.Name.ValueString()
-	doing := fmt.Sprintf("updating customer %q", name)
-	c := r.data.apiClient(&resp.Diagnostics, doing)
-	if c == nil {
-		return
-	}
-	opts, diags := plan.putOptions(ctx)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// Update only: never bring back a customer that was unprovisioned since the plan was made.
-	opts.IfMatch = "*"
-	cust, _, err := c.Customers.Put(r.data.logContext(ctx), name, opts)
-	if errors.Is(err, client.ErrPreconditionFailed) {
-		resp.Diagnostics.AddError("Customer no longer exists",
-			fmt.Sprintf("Customer %q was unprovisioned on the platform after Terraform last read it, so it was not "+
-				"updated (an update never re-creates it). Run terraform apply again: the plan will re-create it.", name))
-		return
-	}
-	if err != nil {
-		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, customerFields, err)
-		return
-	}
-	resp.Diagnostics.Append(plan.fromAPI(cust)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *customerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
@@ -122,45 +124,59 @@ func (v funcValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
-// awsRoleConfigValidator checks what spans attributes, at plan time: cur_bucket with cur and
-// only with cur, and the tags.
-type awsRoleConfigValidator struct{}
+// roleSettingsValidator checks at plan time what spans the role's attributes, for virtco_aws_role
+// and virtco_aws_role_policy alike: cur_bucket with the cur data source and only with it, and the
+// tags by IAM's rules where there are tags.
+type roleSettingsValidator struct{}
 
-func (awsRoleConfigValidator) Description(context.Context) string {
+var (
+	_ resource.ConfigValidator   = roleSettingsValidator{}
+	_ datasource.ConfigValidator = roleSettingsValidator{}
+)
+
+func (roleSettingsValidator) Description(context.Context) string {
 	return "cur_bucket is required with the cur data source and refused without it; tags follow IAM's rules"
 }
 
-func (v awsRoleConfigValidator) MarkdownDescription(ctx context.Context) string {
+func (v roleSettingsValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (awsRoleConfigValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+func (roleSettingsValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateRoleSettings(ctx, req.Config, &resp.Diagnostics)
+}
+
+func (roleSettingsValidator) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	validateRoleSettings(ctx, req.Config, &resp.Diagnostics)
+}
+
+func validateRoleSettings(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) {
 	var sources types.Set
 	var bucket types.String
-	var tags types.Map
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("data_sources"), &sources)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("cur_bucket"), &bucket)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tags"), &tags)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(config.GetAttribute(ctx, path.Root("data_sources"), &sources)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("cur_bucket"), &bucket)...)
+	if diags.HasError() {
 		return
 	}
-	checkCURBucket(sources, bucket, &resp.Diagnostics)
-	if !tags.IsNull() && !tags.IsUnknown() {
-		m := map[string]string{}
-		known := true
-		for k, v := range tags.Elements() {
-			sv, _ := v.(types.String)
-			if sv.IsUnknown() {
-				known = false
-				break
-			}
-			m[k] = sv.ValueString()
+	checkCURBucket(sources, bucket, diags)
+	if _, ok := config.Schema.GetAttributes()["tags"]; !ok {
+		return
+	}
+	var tags types.Map
+	diags.Append(config.GetAttribute(ctx, path.Root("tags"), &tags)...)
+	if tags.IsUnknown() {
+		return
+	}
+	m := map[string]string{}
+	for k, v := range tags.Elements() {
+		sv, _ := v.(types.String)
+		if sv.IsUnknown() {
+			return
 		}
-		if known {
-			if err := awsrole.ValidateTags(m); err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("tags"), "Invalid tags", upperFirst(err.Error())+".")
-			}
-		}
+		m[k] = sv.ValueString()
+	}
+	if err := awsrole.ValidateTags(m); err != nil {
+		diags.AddAttributeError(path.Root("tags"), "Invalid tags", upperFirst(err.Error())+".")
 	}
 }
 
