@@ -10,10 +10,10 @@ import (
 	"strings"
 )
 
-// Section6a are the actions the design gives the first data sources (ARCHITECTURE.md, "What
+// SourceActions are the actions the design gives the first data sources (ARCHITECTURE.md, "What
 // each data source may read"), written out here rather than taken from awsrole, so that the
 // tests check the code against the design.
-var Section6a = map[string][]string{
+var SourceActions = map[string][]string{
 	"cloudwatch": {"cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics",
 		"cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmsForMetric", "cloudwatch:DescribeAlarmHistory",
 		"cloudwatch:DescribeAnomalyDetectors", "cloudwatch:ListDashboards", "cloudwatch:GetDashboard",
@@ -25,11 +25,11 @@ var Section6a = map[string][]string{
 		"logs:FilterLogEvents", "logs:StartQuery", "logs:StopQuery", "logs:GetQueryResults"},
 }
 
-// ActionsOf is the union of Section6a's lists for sources, and any extra actions.
+// ActionsOf is the union of SourceActions' lists for sources, and any extra actions.
 func ActionsOf(sources []string, extra ...string) []string {
 	var out []string
 	for _, s := range sources {
-		out = append(out, Section6a[s]...)
+		out = append(out, SourceActions[s]...)
 	}
 	return append(out, extra...)
 }

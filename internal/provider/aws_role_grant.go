@@ -70,13 +70,8 @@ func (r *awsRoleResource) declared(ctx context.Context, plan *awsRoleResourceMod
 }
 
 // grantor is the grant's machinery with the provider's AWS credentials, loaded the first time a
-// role needs them.
+// role needs them (r.data is set: apiClient gave c).
 func (r *awsRoleResource) grantor(ctx context.Context, c *client.Client, diags *diag.Diagnostics) *rolegrant.Grantor {
-	if r.data == nil {
-		diags.AddError("Provider not configured",
-			"The VIRT-CO provider was not configured before the AWS role was needed. This is a bug in the provider or Terraform; please report it.")
-		return nil
-	}
 	mgr, d := r.data.aws.manager(ctx)
 	diags.Append(d...)
 	if d.HasError() {
@@ -101,7 +96,7 @@ func (r *awsRoleResource) customerTrust(ctx context.Context, c *client.Client, n
 		return nil, false
 	}
 	if err != nil {
-		r.addTrustError(diags, name, err)
+		addTrustError(r.data, diags, name, err)
 		return nil, false
 	}
 	return trust, true
@@ -109,10 +104,6 @@ func (r *awsRoleResource) customerTrust(ctx context.Context, c *client.Client, n
 
 // addTrustError reports why the trust policy of customer's role cannot be built (the customer not
 // existing aside: each caller says what that means to it).
-func (r *awsRoleResource) addTrustError(diags *diag.Diagnostics, customer string, err error) {
-	addTrustError(r.data, diags, customer, err)
-}
-
 func addTrustError(d *providerData, diags *diag.Diagnostics, customer string, err error) {
 	var pe *rolegrant.PlatformError
 	switch {

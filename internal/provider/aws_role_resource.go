@@ -283,7 +283,7 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		case errors.Is(err, client.ErrNotFound):
 			tflog.Debug(ctx, "customer does not exist yet; the trust policy is known after apply", map[string]any{"customer": name})
 		case err != nil:
-			r.addTrustError(&resp.Diagnostics, name, err)
+			addTrustError(r.data, &resp.Diagnostics, name, err)
 			return
 		default:
 			plan.ExternalID, plan.TrustedPrincipal = types.StringValue(trust.ExternalID), types.StringValue(trust.Principal)

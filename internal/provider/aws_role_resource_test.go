@@ -409,8 +409,8 @@ resource "virtco_aws_role" "r" {
 }
 
 // A unit test of the plan (no AWS, no server needed beyond the harness): the planned policy_json
-// of a default role grants exactly the actions section 6a gives cloudwatch and cloudtrail.
-func TestAWSRole_defaultPolicyIsSection6a(t *testing.T) {
+// of a default role grants exactly the actions ARCHITECTURE.md gives cloudwatch and cloudtrail.
+func TestAWSRole_defaultPolicy(t *testing.T) {
 	m := awsRoleResourceModel{
 		DataSources: mustSet(awsrole.DefaultDataSources()),
 	}
