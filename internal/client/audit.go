@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // Audit is the control plane's audit trail: every write, granted or refused (ops only).
@@ -28,25 +30,10 @@ type AuditListOptions struct {
 }
 
 // AuditEntry is one write: who (never a key), what, on what, when, and how it ended.
-type AuditEntry struct {
-	ID       int64     `json:"id"`
-	At       time.Time `json:"at"`
-	KeyKind  string    `json:"key_kind"`
-	KeyID    string    `json:"key_id"`
-	Actor    string    `json:"actor"`
-	Action   string    `json:"action"`
-	Request  string    `json:"request"`
-	Customer string    `json:"customer"`
-	Target   string    `json:"target"`
-	Outcome  string    `json:"outcome"`
-	Detail   string    `json:"detail"`
-}
+type AuditEntry = apiv1.AuditEntry
 
 // AuditPage is one page of the audit trail.
-type AuditPage struct {
-	Entries     []AuditEntry `json:"entries"`
-	NextAfterID int64        `json:"next_after_id"`
-}
+type AuditPage = apiv1.AuditPage
 
 type audit struct{ c *Client }
 

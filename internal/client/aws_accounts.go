@@ -6,7 +6,8 @@ package client
 import (
 	"context"
 	"net/http"
-	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // AWSAccounts are a customer's AWS accounts whose read-only role the platform assumes.
@@ -22,22 +23,11 @@ type AWSAccounts interface {
 }
 
 // AWSAccount is one of a customer's AWS accounts.
-type AWSAccount struct {
-	Customer  string     `json:"customer"`
-	AccountID string     `json:"account_id"`
-	RoleARN   string     `json:"role_arn"`
-	Regions   []string   `json:"regions"`
-	State     RoleStatus `json:"state"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-}
+type AWSAccount = apiv1.AWSAccount
 
-// AWSAccountPutOptions is an AWS account's settable state.
-type AWSAccountPutOptions struct {
-	RoleARN string     `json:"role_arn,omitempty"` // required when State is RoleDone
-	Regions []string   `json:"regions,omitempty"`
-	State   RoleStatus `json:"state,omitempty"` // default pending
-}
+// AWSAccountPutOptions is an AWS account's settable state, the body of Put: RoleARN is required
+// when State is RoleDone, and State defaults to pending.
+type AWSAccountPutOptions = apiv1.AWSAccountInput
 
 type awsAccounts struct{ c *Client }
 
@@ -50,9 +40,7 @@ func (s *awsAccounts) List(ctx context.Context, customer string) ([]AWSAccount, 
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		AWSAccounts []AWSAccount `json:"aws_accounts"`
-	}
+	var out apiv1.AWSAccountList
 	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
 		return nil, err
 	}

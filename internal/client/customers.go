@@ -6,7 +6,8 @@ package client
 import (
 	"context"
 	"net/http"
-	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // Customers are the platform's customers: one per DNS domain, with one diagnostic account.
@@ -24,76 +25,39 @@ type Customers interface {
 }
 
 // RoleStatus is where a customer's (or one AWS account's) read-only role is:
-// pending → in-progress → done → purge → gone.
-type RoleStatus string
+// pending → in-progress → done → purge → gone. apiv1 holds all its values; the ones the client's
+// callers name are re-exported below.
+type RoleStatus = apiv1.RoleStatus
 
-// The role states.
+// DiagAccountAvailability is whether a customer has a ready diagnostic account
+// (diag_account_status).
+type DiagAccountAvailability = apiv1.DiagAccountAvailability
+
+// The role states and the availability that callers of the client name.
 const (
-	RolePending    RoleStatus = "pending"
-	RoleInProgress RoleStatus = "in-progress"
-	RoleDone       RoleStatus = "done"
-	RolePurge      RoleStatus = "purge"
-)
-
-// DiagAccountAvailability is whether a customer has a ready diagnostic account.
-type DiagAccountAvailability string
-
-// The values of a customer's diag_account_status.
-const (
-	DiagnosticsAccountUnavailable DiagAccountAvailability = "diagnostics_account_unavailable"
-	DiagnosticsAccountReady       DiagAccountAvailability = "ready-for-use"
+	RoleInProgress          = apiv1.RoleInProgress
+	RoleDone                = apiv1.RoleDone
+	RolePurge               = apiv1.RolePurge
+	DiagnosticsAccountReady = apiv1.DiagnosticsAccountReady
 )
 
 // CustomerSummary is a customer as List gives it.
-type CustomerSummary struct {
-	Name              string                  `json:"name"`
-	DiagAccount       string                  `json:"diag_account"`
-	DiagAccountStatus DiagAccountAvailability `json:"diag_account_status"`
-	RoleStatus        RoleStatus              `json:"role_status"`
-}
+type CustomerSummary = apiv1.CustomerSummary
 
-// Customer is one customer.
-type Customer struct {
-	Name                    string                  `json:"name"`
-	DiagAccount             string                  `json:"diag_account"` // empty for none
-	DiagAccountID           string                  `json:"diag_account_id"`
-	DiagAccountPrincipalARN string                  `json:"diag_account_principal_arn"`
-	DiagAccountStatus       DiagAccountAvailability `json:"diag_account_status"`
-	// ExternalID is minted once, when the customer is created: the sts:ExternalId of its roles.
-	ExternalID     string         `json:"external_id"`
-	AWSRegion      string         `json:"aws_region"`
-	Regions        []string       `json:"regions"` // empty means all
-	AutoRunFinders bool           `json:"auto_run_finders"`
-	RoleStatus     RoleStatus     `json:"role_status"`
-	Accounts       []AccountState `json:"accounts"`
-	Users          []string       `json:"users"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-
-	// ETag is the customer's version, from the response header; give it as IfMatch to write only
-	// if nothing changed since. It changes with the customer, its users and its AWS accounts.
-	ETag string `json:"-"`
-}
+// Customer is one customer. Get and Put set its ETag from the answer's header: give it as
+// IfMatch to write only if nothing changed since.
+type Customer = apiv1.Customer
 
 // AccountState is one of a customer's AWS accounts, in brief.
-type AccountState struct {
-	AccountID string     `json:"account_id"`
-	RoleARN   string     `json:"role_arn"`
-	State     RoleStatus `json:"state"`
-}
+type AccountState = apiv1.AccountState
 
 // CustomerStatus is a customer's provisioning status.
-type CustomerStatus struct {
-	Name              string                  `json:"name"`
-	DiagAccount       string                  `json:"diag_account"`
-	DiagAccountID     string                  `json:"diag_account_id"`
-	DiagAccountStatus DiagAccountAvailability `json:"diag_account_status"`
-	RoleStatus        RoleStatus              `json:"role_status"`
-	Accounts          []AccountState          `json:"accounts"`
-}
+type CustomerStatus = apiv1.CustomerStatus
 
 // CustomerPutOptions is the whole of a customer's settable state: Put replaces it, and an omitted
-// (zero) field takes the server's default.
+// (zero) field takes the server's default. It is the request's body too, kept here rather than in
+// apiv1 because callers set the conditional headers in the same literal, and the server reads the
+// body into pointers to tell an omitted aws_region (the default) from an empty one (refused).
 type CustomerPutOptions struct {
 	DiagAccount    string   `json:"diag_account,omitempty"` // a diagnostic account's name; empty for none
 	AWSRegion      string   `json:"aws_region,omitempty"`   // default us-east-1
@@ -119,9 +83,7 @@ func customerPath(name string) (string, error) {
 }
 
 func (s *customers) List(ctx context.Context) ([]CustomerSummary, error) {
-	var out struct {
-		Customers []CustomerSummary `json:"customers"`
-	}
+	var out apiv1.CustomerList
 	if _, err := s.c.do(ctx, http.MethodGet, "/v1/customers", nil, &out, nil); err != nil {
 		return nil, err
 	}

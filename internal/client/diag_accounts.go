@@ -7,7 +7,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // DiagAccounts are the platform's AWS accounts that run diagnostics and assume customers' roles.
@@ -19,26 +20,18 @@ type DiagAccounts interface {
 }
 
 // DiagAccountStatus is whether a diagnostic account can take customers.
-type DiagAccountStatus string
+type DiagAccountStatus = apiv1.DiagAccountStatus
 
 // The diagnostic account states.
 const (
-	DiagAccountReadyForUse  DiagAccountStatus = "ready-for-use"
-	DiagAccountProvisioning DiagAccountStatus = "provisioning"
-	DiagAccountUnavailable  DiagAccountStatus = "unavailable"
+	DiagAccountReadyForUse  = apiv1.DiagAccountReadyForUse
+	DiagAccountProvisioning = apiv1.DiagAccountProvisioning
+	DiagAccountUnavailable  = apiv1.DiagAccountUnavailable
 )
 
-// DiagAccount is one diagnostic account.
-type DiagAccount struct {
-	Name      string `json:"name"`
-	AccountID string `json:"account_id"`
-	// PrincipalARN is the IAM principal that assumes customers' roles (the account root by default).
-	PrincipalARN string            `json:"principal_arn"`
-	Region       string            `json:"region"`
-	Status       DiagAccountStatus `json:"status"`
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
-}
+// DiagAccount is one diagnostic account; its PrincipalARN assumes customers' roles (the account
+// root by default).
+type DiagAccount = apiv1.DiagAccount
 
 // ListDiagAccountsOptions filters DiagAccounts.List.
 type ListDiagAccountsOptions struct {
@@ -46,14 +39,9 @@ type ListDiagAccountsOptions struct {
 	Status DiagAccountStatus
 }
 
-// DiagAccountPutOptions is the whole of a diagnostic account's settable state; omitted optional
-// fields take the server's defaults.
-type DiagAccountPutOptions struct {
-	AccountID    string            `json:"account_id"`
-	Region       string            `json:"region,omitempty"`
-	Status       DiagAccountStatus `json:"status,omitempty"`
-	PrincipalARN string            `json:"principal_arn,omitempty"`
-}
+// DiagAccountPutOptions is the whole of a diagnostic account's settable state, the body of Put;
+// omitted optional fields take the server's defaults.
+type DiagAccountPutOptions = apiv1.DiagAccountInput
 
 type diagAccounts struct{ c *Client }
 
@@ -62,9 +50,7 @@ func (s *diagAccounts) List(ctx context.Context, opts ListDiagAccountsOptions) (
 	if opts.Status != "" {
 		q = url.Values{"status": {string(opts.Status)}}
 	}
-	var out struct {
-		DiagAccounts []DiagAccount `json:"diag_accounts"`
-	}
+	var out apiv1.DiagAccountList
 	if _, err := s.c.do(ctx, http.MethodGet, "/v1/diag-accounts", nil, &out, &requestOptions{query: q}); err != nil {
 		return nil, err
 	}

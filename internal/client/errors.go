@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // Errors to test with errors.Is. An *APIError matches the one for its status; ErrRateLimited and
@@ -134,13 +136,7 @@ const snippetBytes = 200
 
 func (c *Client) apiError(method, path string, resp *http.Response, body []byte) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path}
-	var shape struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Field   string `json:"field"`
-		} `json:"error"`
-	}
+	var shape apiv1.ErrorBody
 	switch {
 	case json.Unmarshal(body, &shape) == nil && shape.Error.Code != "":
 		e.Code, e.Message, e.Field = shape.Error.Code, shape.Error.Message, shape.Error.Field

@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // Users are a customer's users, each with one API key.
@@ -27,20 +28,13 @@ type Users interface {
 	Rotate(ctx context.Context, customer, name string) (*User, error)
 }
 
-// User is one user of a customer, with its API key.
+// User is one user of a customer, with its API key: apiv1's fields (KeyName is
+// user@customer-API-Key; UpdatedAt changes when the token is rotated) under a type of the
+// client's own, for the methods that keep the token out of what fmt prints.
 //
 // Token is a secret. Printing a User with fmt (any verb: %v, %+v, %#v, %s) shows it redacted;
 // use the field itself where the token is needed.
-type User struct {
-	Name     string `json:"name"`
-	Customer string `json:"customer"`
-	KeyID    string `json:"key_id"`
-	KeyName  string `json:"key_name"` // user@customer-API-Key
-	Token    string `json:"token"`
-	// CreatedAt is when the user was provisioned; UpdatedAt changes when the token is rotated.
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
+type User apiv1.User
 
 // Format prints u with fmt as a struct would print, the token redacted.
 func (u User) Format(f fmt.State, verb rune) {
@@ -73,13 +67,15 @@ func (s *users) List(ctx context.Context, customer string) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Users []User `json:"users"`
-	}
+	var out apiv1.UserList
 	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
 		return nil, err
 	}
-	return out.Users, nil
+	list := make([]User, len(out.Users))
+	for i, u := range out.Users {
+		list[i] = User(u)
+	}
+	return list, nil
 }
 
 func (s *users) Get(ctx context.Context, customer, name string) (*User, error) {

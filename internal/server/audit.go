@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -53,20 +54,6 @@ func (s *Server) recordRefusal(ctx context.Context, e *store.AuditEntry, ae *api
 	}
 }
 
-type auditEntryJSON struct {
-	ID       int64     `json:"id"`
-	At       time.Time `json:"at"`
-	KeyKind  string    `json:"key_kind"`
-	KeyID    string    `json:"key_id"`
-	Actor    string    `json:"actor"`
-	Action   string    `json:"action"`
-	Request  string    `json:"request"`
-	Customer string    `json:"customer"`
-	Target   string    `json:"target"`
-	Outcome  string    `json:"outcome"`
-	Detail   string    `json:"detail"`
-}
-
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p principal) error {
 	if err := p.requireOps("reading the audit trail"); err != nil {
 		return err
@@ -98,17 +85,13 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p principal) 
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Entries     []auditEntryJSON `json:"entries"`
-		NextAfterID int64            `json:"next_after_id"`
-	}{Entries: []auditEntryJSON{}}
+	out := apiv1.AuditPage{Entries: []apiv1.AuditEntry{}}
 	if len(entries) > int(limit) {
 		entries = entries[:limit]
 		out.NextAfterID = entries[len(entries)-1].ID
 	}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, auditEntryJSON{ID: e.ID, At: e.At, KeyKind: e.KeyKind, KeyID: e.KeyID, Actor: e.Actor,
-			Action: e.Action, Request: e.Request, Customer: e.Customer, Target: e.Target, Outcome: e.Outcome, Detail: e.Detail})
+		out.Entries = append(out.Entries, auditEntryView(e))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -6,6 +6,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -30,11 +31,11 @@ func (s *Server) listAWSAccounts(w http.ResponseWriter, r *http.Request, p princ
 	if err != nil {
 		return err
 	}
-	out := make([]awsAccountJSON, 0, len(list))
+	out := apiv1.AWSAccountList{AWSAccounts: make([]apiv1.AWSAccount, 0, len(list))}
 	for _, a := range list {
-		out = append(out, awsAccountView(a))
+		out.AWSAccounts = append(out.AWSAccounts, awsAccountView(a))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"aws_accounts": out})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -51,12 +52,6 @@ func (s *Server) getAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	return nil
 }
 
-type awsAccountInput struct {
-	RoleARN string   `json:"role_arn"`
-	Regions []string `json:"regions"`
-	State   string   `json:"state"`
-}
-
 func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p principal) error {
 	if err := p.requireAccountWrite(r.PathValue("customer")); err != nil {
 		return err
@@ -65,28 +60,29 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	if err != nil {
 		return err
 	}
-	var in awsAccountInput
+	var in apiv1.AWSAccountInput
 	if err := decode(r, &in, false); err != nil {
 		return err
 	}
-	if in.State == "" {
-		in.State = store.StatePending
+	state := string(in.State)
+	if state == "" {
+		state = store.StatePending
 	}
-	if err := validState(in.State); err != nil {
+	if err := validState(state); err != nil {
 		return err
 	}
 	if in.RoleARN != "" {
 		if err := validRoleARN(in.RoleARN, accountID); err != nil {
 			return err
 		}
-	} else if in.State == store.StateDone {
+	} else if state == store.StateDone {
 		return invalid("role_arn", "state done needs role_arn: the ARN of the role the platform assumes")
 	}
 	if err := validRegions("regions", in.Regions); err != nil {
 		return err
 	}
 	a, created, err := s.store.PutAWSAccount(r.Context(), store.AWSAccount{
-		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: in.State})
+		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -56,17 +57,19 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, p princip
 	if err != nil {
 		return err
 	}
-	out := []customerSummaryJSON{}
+	out := apiv1.CustomerList{Customers: []apiv1.CustomerSummary{}}
 	for _, c := range list {
 		if p.kind == kindUser && c.Name != p.customer {
 			continue
 		}
-		out = append(out, customerSummaryJSON{Name: c.Name, DiagAccount: c.DiagAccount, DiagAccountStatus: c.DiagStatus, RoleStatus: c.RoleStatus})
+		out.Customers = append(out.Customers, customerSummaryView(c))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": out})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
+// customerInput is the body of PUT /v1/customers/{customer}. It is not apiv1's: its pointers tell
+// an omitted aws_region, which takes the default, from an empty one, which is refused.
 type customerInput struct {
 	DiagAccount    *string  `json:"diag_account"`
 	AWSRegion      *string  `json:"aws_region"`
@@ -114,11 +117,12 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c))
+	v := customerView(c)
+	w.Header().Set("ETag", v.ETag)
 	if created {
 		w.Header().Set("Location", "/v1/customers/"+name)
 	}
-	writeJSON(w, createdOrOK(created), customerView(c))
+	writeJSON(w, createdOrOK(created), v)
 	return nil
 }
 
@@ -136,8 +140,9 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p principal
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", etag(c))
-	writeJSON(w, http.StatusOK, customerView(c))
+	v := customerView(c)
+	w.Header().Set("ETag", v.ETag)
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -146,9 +151,7 @@ func (s *Server) getCustomerStatus(w http.ResponseWriter, r *http.Request, p pri
 	if err != nil {
 		return err
 	}
-	v := customerView(c)
-	writeJSON(w, http.StatusOK, customerStatusJSON{Name: v.Name, DiagAccount: v.DiagAccount, DiagAccountID: v.DiagAccountID,
-		DiagAccountStatus: v.DiagAccountStatus, RoleStatus: v.RoleStatus, Accounts: v.Accounts})
+	writeJSON(w, http.StatusOK, customerStatusView(customerView(c)))
 	return nil
 }
 

@@ -6,6 +6,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -24,28 +25,23 @@ func (s *Server) listDiagAccounts(w http.ResponseWriter, r *http.Request, p prin
 	if err != nil {
 		return err
 	}
-	out := []diagAccountJSON{}
+	out := apiv1.DiagAccountList{DiagAccounts: []apiv1.DiagAccount{}}
 	for _, d := range list {
 		if status == "" || d.Status == status {
-			out = append(out, diagView(d))
+			out.DiagAccounts = append(out.DiagAccounts, diagView(d))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"diag_accounts": out})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// DiagAccountInput is the body of PUT /v1/diag-accounts/{name}; the --diag-accounts file holds
-// the same with a name.
-type DiagAccountInput struct {
-	AccountID    string `json:"account_id"`
-	Region       string `json:"region,omitempty"`
-	Status       string `json:"status,omitempty"`
-	PrincipalARN string `json:"principal_arn,omitempty"`
-}
+// DiagAccountInput is the body of PUT /v1/diag-accounts/{name}, apiv1's, with the server's checks
+// and defaults; the --diag-accounts file holds the same with a name.
+type DiagAccountInput apiv1.DiagAccountInput
 
 // DiagAccount checks the input and gives it its defaults.
 func (in DiagAccountInput) DiagAccount(name string) (store.DiagAccount, error) {
-	d := store.DiagAccount{Name: name, AccountID: in.AccountID, Region: in.Region, Status: in.Status, PrincipalARN: in.PrincipalARN}
+	d := store.DiagAccount{Name: name, AccountID: in.AccountID, Region: in.Region, Status: string(in.Status), PrincipalARN: in.PrincipalARN}
 	if d.Region == "" {
 		d.Region = store.DefaultAWSRegion
 	}
@@ -103,6 +99,6 @@ func (s *Server) getMasterToken(w http.ResponseWriter, _ *http.Request, p princi
 	if err := p.requireOps("reading the master token"); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"master_token": s.masterToken})
+	writeJSON(w, http.StatusOK, apiv1.MasterToken{MasterToken: s.masterToken})
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -83,9 +84,5 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if e.status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
-	body := map[string]string{"code": e.code, "message": e.message}
-	if e.field != "" {
-		body["field"] = e.field
-	}
-	writeJSON(w, e.status, map[string]any{"error": body})
+	writeJSON(w, e.status, apiv1.ErrorBody{Error: apiv1.ErrorDetail{Code: e.code, Field: e.field, Message: e.message}})
 }

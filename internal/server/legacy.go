@@ -63,7 +63,7 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 			writeJSON(w, http.StatusOK, v)
 		case "cstatus":
 			writeJSON(w, http.StatusOK, map[string]string{"name": v.DiagAccount, "account": v.DiagAccountID,
-				"cross_account_role_creation_status": v.RoleStatus})
+				"cross_account_role_creation_status": string(v.RoleStatus)})
 		default:
 			users, err := s.store.ListUsers(ctx, c.Name)
 			if err != nil {

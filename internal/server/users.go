@@ -6,6 +6,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 )
 
@@ -33,11 +34,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) 
 	if err != nil {
 		return err
 	}
-	out := make([]userJSON, 0, len(users))
+	out := apiv1.UserList{Users: make([]apiv1.User, 0, len(users))}
 	for _, u := range users {
-		out = append(out, userView(u))
+		out.Users = append(out.Users, userView(u))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

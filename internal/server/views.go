@@ -4,22 +4,12 @@
 package server
 
 import (
-	"time"
-
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
-// The JSON the API returns (api/openapi.yaml), built from store values.
-
-type diagAccountJSON struct {
-	Name         string    `json:"name"`
-	AccountID    string    `json:"account_id"`
-	PrincipalARN string    `json:"principal_arn"`
-	Region       string    `json:"region"`
-	Status       string    `json:"status"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-}
+// The JSON the API returns, built from store values. A list is never nil: the spec wants [] for
+// none, and a nil slice encodes as null.
 
 // principalARN is who the diag account assumes roles as: the configured principal, or else the
 // account's root (any principal of the account that its own IAM allows).
@@ -30,46 +20,24 @@ func principalARN(d store.DiagAccount) string {
 	return "arn:aws:iam::" + d.AccountID + ":root"
 }
 
-func diagView(d store.DiagAccount) diagAccountJSON {
-	return diagAccountJSON{Name: d.Name, AccountID: d.AccountID, PrincipalARN: principalARN(d), Region: d.Region,
-		Status: d.Status, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+func diagView(d store.DiagAccount) apiv1.DiagAccount {
+	return apiv1.DiagAccount{Name: d.Name, AccountID: d.AccountID, PrincipalARN: principalARN(d), Region: d.Region,
+		Status: apiv1.DiagAccountStatus(d.Status), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
-type accountStateJSON struct {
-	AccountID string `json:"account_id"`
-	RoleARN   string `json:"role_arn"`
-	State     string `json:"state"`
-}
-
-type customerJSON struct {
-	Name                    string             `json:"name"`
-	DiagAccount             string             `json:"diag_account"`
-	DiagAccountID           string             `json:"diag_account_id"`
-	DiagAccountPrincipalARN string             `json:"diag_account_principal_arn"`
-	DiagAccountStatus       string             `json:"diag_account_status"`
-	ExternalID              string             `json:"external_id"`
-	AWSRegion               string             `json:"aws_region"`
-	Regions                 []string           `json:"regions"`
-	AutoRunFinders          bool               `json:"auto_run_finders"`
-	RoleStatus              string             `json:"role_status"`
-	Accounts                []accountStateJSON `json:"accounts"`
-	Users                   []string           `json:"users"`
-	CreatedAt               time.Time          `json:"created_at"`
-	UpdatedAt               time.Time          `json:"updated_at"`
-}
-
-func accountStates(accounts []store.AWSAccount) []accountStateJSON {
-	out := make([]accountStateJSON, 0, len(accounts))
+func accountStates(accounts []store.AWSAccount) []apiv1.AccountState {
+	out := make([]apiv1.AccountState, 0, len(accounts))
 	for _, a := range accounts {
-		out = append(out, accountStateJSON{AccountID: a.AccountID, RoleARN: a.RoleARN, State: a.State})
+		out = append(out, apiv1.AccountState{AccountID: a.AccountID, RoleARN: a.RoleARN, State: apiv1.RoleStatus(a.State)})
 	}
 	return out
 }
 
-func customerView(c store.Customer) customerJSON {
-	v := customerJSON{Name: c.Name, DiagAccount: c.DiagAccount, DiagAccountStatus: c.DiagStatus(), ExternalID: c.ExternalID,
-		AWSRegion: c.AWSRegion, Regions: c.Regions, AutoRunFinders: c.AutoRunFinders, RoleStatus: c.RoleStatus(),
-		Accounts: accountStates(c.Accounts), Users: c.Users, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+func customerView(c store.Customer) apiv1.Customer {
+	v := apiv1.Customer{Name: c.Name, DiagAccount: c.DiagAccount, DiagAccountStatus: apiv1.DiagAccountAvailability(c.DiagStatus()),
+		ExternalID: c.ExternalID, AWSRegion: c.AWSRegion, Regions: c.Regions, AutoRunFinders: c.AutoRunFinders,
+		RoleStatus: apiv1.RoleStatus(c.RoleStatus()), Accounts: accountStates(c.Accounts), Users: c.Users,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ETag: etag(c)}
 	if c.Diag != nil {
 		v.DiagAccountID, v.DiagAccountPrincipalARN = c.Diag.AccountID, principalARN(*c.Diag)
 	}
@@ -82,51 +50,30 @@ func customerView(c store.Customer) customerJSON {
 	return v
 }
 
-type customerSummaryJSON struct {
-	Name              string `json:"name"`
-	DiagAccount       string `json:"diag_account"`
-	DiagAccountStatus string `json:"diag_account_status"`
-	RoleStatus        string `json:"role_status"`
+func customerSummaryView(c store.CustomerSummary) apiv1.CustomerSummary {
+	return apiv1.CustomerSummary{Name: c.Name, DiagAccount: c.DiagAccount,
+		DiagAccountStatus: apiv1.DiagAccountAvailability(c.DiagStatus), RoleStatus: apiv1.RoleStatus(c.RoleStatus)}
 }
 
-type customerStatusJSON struct {
-	Name              string             `json:"name"`
-	DiagAccount       string             `json:"diag_account"`
-	DiagAccountID     string             `json:"diag_account_id"`
-	DiagAccountStatus string             `json:"diag_account_status"`
-	RoleStatus        string             `json:"role_status"`
-	Accounts          []accountStateJSON `json:"accounts"`
+func customerStatusView(v apiv1.Customer) apiv1.CustomerStatus {
+	return apiv1.CustomerStatus{Name: v.Name, DiagAccount: v.DiagAccount, DiagAccountID: v.DiagAccountID,
+		DiagAccountStatus: v.DiagAccountStatus, RoleStatus: v.RoleStatus, Accounts: v.Accounts}
 }
 
-type userJSON struct {
-	Name      string    `json:"name"`
-	Customer  string    `json:"customer"`
-	KeyID     string    `json:"key_id"`
-	KeyName   string    `json:"key_name"`
-	Token     string    `json:"token"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func userView(u store.User) userJSON {
-	return userJSON{Name: u.Name, Customer: u.Customer, KeyID: u.KeyID, KeyName: u.KeyName(), Token: u.Token,
+func userView(u store.User) apiv1.User {
+	return apiv1.User{Name: u.Name, Customer: u.Customer, KeyID: u.KeyID, KeyName: u.KeyName(), Token: u.Token,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
-type awsAccountJSON struct {
-	Customer  string    `json:"customer"`
-	AccountID string    `json:"account_id"`
-	RoleARN   string    `json:"role_arn"`
-	Regions   []string  `json:"regions"`
-	State     string    `json:"state"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func awsAccountView(a store.AWSAccount) awsAccountJSON {
+func awsAccountView(a store.AWSAccount) apiv1.AWSAccount {
 	if a.Regions == nil {
 		a.Regions = []string{}
 	}
-	return awsAccountJSON{Customer: a.Customer, AccountID: a.AccountID, RoleARN: a.RoleARN, Regions: a.Regions,
-		State: a.State, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	return apiv1.AWSAccount{Customer: a.Customer, AccountID: a.AccountID, RoleARN: a.RoleARN, Regions: a.Regions,
+		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+func auditEntryView(e store.AuditEntry) apiv1.AuditEntry {
+	return apiv1.AuditEntry{ID: e.ID, At: e.At, KeyKind: e.KeyKind, KeyID: e.KeyID, Actor: e.Actor, Action: e.Action,
+		Request: e.Request, Customer: e.Customer, Target: e.Target, Outcome: e.Outcome, Detail: e.Detail}
 }

@@ -1,0 +1,28 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package apiv1
+
+import "time"
+
+// User is one user of a customer, with its API key. Token is a secret.
+type User struct {
+	Name     string `json:"name"`
+	Customer string `json:"customer"`
+	KeyID    string `json:"key_id"`
+	KeyName  string `json:"key_name"` // user@customer-API-Key
+	Token    string `json:"token"`
+	// CreatedAt is when the user was provisioned; UpdatedAt changes when the token is rotated.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// UserList is the body of GET /v1/customers/{customer}/users.
+type UserList struct {
+	Users []User `json:"users"`
+}
+
+// MasterToken is the body of GET /v1/master-token.
+type MasterToken struct {
+	MasterToken string `json:"master_token"`
+}
