@@ -222,6 +222,7 @@ func decode(r *http.Request, v any, emptyOK bool) error {
 		case errors.As(err, &typ):
 			return invalid(typ.Field, "field %q must be %s, not %s", typ.Field, jsonType(typ.Type.Kind().String()), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			// encoding/json has no error type for an unknown field: its message is all it gives.
 			quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
 			field, _ := strconv.Unquote(quoted)
 			return invalid(field, "unknown field %s in the request body", quoted)
