@@ -157,13 +157,22 @@ func (r *awsRoleResource) addGrantError(diags *diag.Diagnostics, err error) bool
 // that the state does not record.
 func (r *awsRoleResource) addGrantFailure(ctx context.Context, plan *awsRoleResourceModel, err error, resp *resource.CreateResponse) {
 	customer, accountID, roleName := plan.Customer.ValueString(), plan.AccountID.ValueString(), plan.RoleName.ValueString()
+	var notCreated *rolegrant.NotCreatedError
 	var rolledBack *rolegrant.RolledBackError
 	var leftBehind *rolegrant.LeftBehindError
-	switch {
-	case errors.As(err, &rolledBack):
-		if rolledBack.RestoreErr != nil {
-			tflog.Warn(ctx, "could not restore the platform's record of the account", map[string]any{"error": rolledBack.RestoreErr.Error()})
+	notRestored := func(restoreErr error) {
+		if restoreErr != nil {
+			tflog.Warn(ctx, "could not restore the platform's record of the account", map[string]any{"error": restoreErr.Error()})
 		}
+	}
+	if errors.As(err, &notCreated) {
+		notRestored(notCreated.RestoreErr)
+	}
+	if errors.As(err, &rolledBack) {
+		notRestored(rolledBack.RestoreErr)
+	}
+	switch {
+	case rolledBack != nil:
 		summary, detail := r.failedAfterCreate(roleName, rolledBack.Cause)
 		resp.Diagnostics.AddError(summary, detail+"\n\nThe IAM role was deleted again, so nothing is left behind. "+
 			"Correct the cause and apply again.")

@@ -66,6 +66,19 @@ func (e *RegisteredElsewhereError) Error() string {
 	return fmt.Sprintf("AWS account %s of customer %q is already registered with role %s", e.AccountID, e.Customer, e.RoleARN)
 }
 
+// NotCreatedError is Grant's error when CreateRole made nothing (Err: awsrole.ErrRoleExists for a
+// role someone else has, or any other IAM error), after the platform's record was put back as it
+// was. RestoreErr, when not nil, says that the record could not be put back (it is then
+// in-progress, which a later grant or revoke overwrites).
+type NotCreatedError struct {
+	Err        error
+	RestoreErr error
+}
+
+func (e *NotCreatedError) Error() string { return e.Err.Error() }
+
+func (e *NotCreatedError) Unwrap() error { return e.Err }
+
 // RolledBackError is Grant's error when a step after CreateRole failed (Cause) and the role was
 // deleted again: nothing is left in AWS. RestoreErr, when not nil, says that the platform's record
 // could not be put back as it was (it is then in-progress, which a later grant or revoke

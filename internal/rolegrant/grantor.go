@@ -98,10 +98,7 @@ func (g *Grantor) Grant(ctx context.Context, customer, accountID string, spec aw
 		if errors.As(err, &partial) {
 			return nil, g.rollBack(ctx, t, prev, partial.RoleARN, err)
 		}
-		if rerr := g.restore(ctx, t, prev); rerr != nil {
-			return nil, errors.Join(err, rerr)
-		}
-		return nil, err
+		return nil, &NotCreatedError{Err: err, RestoreErr: g.restore(ctx, t, prev)}
 	}
 
 	rec, _, err := g.platform.AWSAccounts.Put(ctx, customer, accountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone})

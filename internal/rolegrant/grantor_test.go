@@ -256,7 +256,9 @@ func TestGrantCreateRoleFails(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.grantor.Grant(ctx, customer, "", w.spec("taken")); !errors.Is(err, awsrole.ErrRoleExists) {
+	var notCreated *rolegrant.NotCreatedError
+	if _, err := w.grantor.Grant(ctx, customer, "", w.spec("taken")); !errors.Is(err, awsrole.ErrRoleExists) ||
+		!errors.As(err, &notCreated) || notCreated.RestoreErr != nil {
 		t.Errorf("existing role: %v", err)
 	}
 	if r, _ := w.aws.Emulator.Role(account, "taken"); len(r.InlinePolicies) != 0 {
@@ -272,11 +274,20 @@ func TestGrantCreateRoleFails(t *testing.T) {
 	_, err := w.grantor.Grant(ctx, customer, "", w.spec("reader"))
 	var rolledBack *rolegrant.RolledBackError
 	var leftBehind *rolegrant.LeftBehindError
-	if err == nil || errors.As(err, &rolledBack) || errors.As(err, &leftBehind) || !strings.Contains(err.Error(), "creating IAM role reader") {
+	if !errors.As(err, &notCreated) || notCreated.RestoreErr != nil || errors.As(err, &rolledBack) || errors.As(err, &leftBehind) ||
+		!strings.Contains(err.Error(), "creating IAM role reader") {
 		t.Errorf("CreateRole failing: %v", err)
 	}
 	w.wantRole("reader", false)
 	w.wantRecord(client.RolePurge, "")
+
+	// and the record cannot be put back: the error says so
+	w.proxy.Fail(http.MethodPut, string(client.RolePurge))
+	if _, err := w.grantor.Grant(ctx, customer, "", w.spec("reader")); !errors.As(err, &notCreated) || notCreated.RestoreErr == nil {
+		t.Errorf("record not restored: %v", err)
+	}
+	w.wantRole("reader", false)
+	w.wantRecord(client.RoleInProgress, "")
 }
 
 // A failure after CreateRole deletes the role again and restores the record.
