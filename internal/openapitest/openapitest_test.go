@@ -4,7 +4,6 @@
 package openapitest
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -29,7 +28,7 @@ func TestSpec(t *testing.T) {
 	if err != nil || ex.Operation.OperationID != "healthz" {
 		t.Fatalf("healthz: %v %v", ex, err)
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	if err := ex.ValidateRequest(ctx); err != nil {
 		t.Errorf("request: %v", err)
 	}

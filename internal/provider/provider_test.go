@@ -432,7 +432,7 @@ data "virtco_diag_accounts" "all" {}
 // description for the docs.
 func TestSchemas(t *testing.T) {
 	server := providerserver.NewProtocol6(&virtcoProvider{version: "test", env: testEnv(nil)})()
-	resp, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	resp, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,10 +77,10 @@ func checkContract(t testing.TB, req *http.Request, reqBody []byte, resp *http.R
 	contract.hit[ex.Operation.OperationID] = true
 	contract.mu.Unlock()
 
-	if reqErr := ex.ValidateRequest(context.Background()); reqErr != nil && (resp.StatusCode < 400 || resp.StatusCode >= 500) {
+	if reqErr := ex.ValidateRequest(t.Context()); reqErr != nil && (resp.StatusCode < 400 || resp.StatusCode >= 500) {
 		t.Errorf("%s %s: the spec refuses this request (%v) but the server answered %d", req.Method, req.URL.Path, reqErr, resp.StatusCode)
 	}
-	if err := ex.ValidateResponse(context.Background(), resp.StatusCode, resp.Header, respBody); err != nil {
+	if err := ex.ValidateResponse(t.Context(), resp.StatusCode, resp.Header, respBody); err != nil {
 		t.Errorf("%s %s: the answer %d does not match api/openapi.yaml: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, respBody)
 	}
 }
@@ -144,7 +144,7 @@ func newEnv(t testing.TB) *env {
 // serve starts one more server with the env's keys on db and returns its URL and store.
 func (e *env) serve(db string, log *slog.Logger) (string, store.Store) {
 	e.t.Helper()
-	st, err := store.Open(context.Background(), db)
+	st, err := store.Open(e.t.Context(), db)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func (e *env) seed() (joe, ann string) {
 // snapshot is everything the store holds, to show that a refused request changed nothing.
 func (e *env) snapshot() string {
 	e.t.Helper()
-	ctx := context.Background()
+	ctx := e.t.Context()
 	var all []any
 	diags, _ := e.store.ListDiagAccounts(ctx)
 	customers, _ := e.store.ListCustomers(ctx)
