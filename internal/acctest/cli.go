@@ -17,6 +17,14 @@ import (
 // The Terraform CLI as a person runs it: a subprocess, with a provider binary built from this
 // module and found through a dev_overrides CLI configuration.
 
+// RequiredProviders is the terraform block a configuration run by the CLI needs.
+const RequiredProviders = `terraform {
+  required_providers {
+    virtco = { source = "virtasant/virtco" }
+  }
+}
+`
+
 // TerraformCLI is the terraform binary: TF_ACC_TERRAFORM_PATH, else the one on PATH.
 func TerraformCLI(t *testing.T) string {
 	t.Helper()

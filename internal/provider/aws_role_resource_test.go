@@ -863,31 +863,11 @@ resource "virtco_aws_role" "r" {
 // create, read (a plan's refresh) and destroy, and the time of an apply and a destroy of 20 roles.
 // It logs them (go test -v -run TestAccAWSRole_measure) and asserts nothing about time.
 func TestAccAWSRole_measure(t *testing.T) {
-	s := startServer(t)
+	s := startAWS(t, awsemu.Faults{})
 	tf := acctest.TerraformCLI(t)
-	emu := awsemu.NewServer(t, awsemu.Options{})
+	emu := s.aws
 	env := acctest.CLIEnv(acctest.DevOverrides(t))
-
-	provider := fmt.Sprintf(`
-terraform {
-  required_providers {
-    virtco = { source = "virtasant/virtco" }
-  }
-}
-
-provider "virtco" {
-  endpoint = %q
-  api_key  = %q
-  aws {
-    access_key = %q
-    secret_key = "emulator-secret"
-    endpoints {
-      iam = %q
-      sts = %q
-    }
-  }
-}
-`, s.URL, s.OpsKey, acctest.Account, emu.URL, emu.URL)
+	provider := acctest.RequiredProviders + s.config("", acctest.Account)
 
 	run := func(dir string, args ...string) time.Duration {
 		t.Helper()

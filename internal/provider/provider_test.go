@@ -547,7 +547,7 @@ func TestAccExamples(t *testing.T) {
 			}
 		}
 		if filepath.Base(dir) != "provider" {
-			versions := "terraform {\n  required_providers {\n    virtco = { source = \"virtasant/virtco\" }\n  }\n}\n"
+			versions := acctest.RequiredProviders
 			if err := os.WriteFile(filepath.Join(work, "versions.tf"), []byte(versions), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -579,13 +579,7 @@ func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
 	work := t.TempDir()
 	cliConfig := acctest.DevOverrides(t)
 	keyFile := acctest.WriteFile(t, "apikey.txt", s.OpsKey+"\n", 0o600)
-	config := fmt.Sprintf(`
-terraform {
-  required_providers {
-    virtco = { source = "virtasant/virtco" }
-  }
-}
-
+	config := acctest.RequiredProviders + fmt.Sprintf(`
 provider "virtco" {
   endpoint     = %q
   api_key_file = %q
