@@ -4,6 +4,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -150,7 +152,7 @@ func (e *Emulator) listInstanceProfiles(req *request) (any, *apiError) {
 		return nil, err
 	}
 	var list []*instanceProfile
-	for _, k := range sortedKeys(req.acct.profiles) {
+	for _, k := range slices.Sorted(maps.Keys(req.acct.profiles)) {
 		if p := req.acct.profiles[k]; strings.HasPrefix(p.path, prefix) {
 			list = append(list, p)
 		}

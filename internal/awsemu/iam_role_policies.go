@@ -4,6 +4,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -97,7 +99,7 @@ func (e *Emulator) listRolePolicies(req *request) (any, *apiError) {
 		return nil, err
 	}
 	names := make([]string, 0, len(r.inline))
-	for _, k := range sortedKeys(r.inline) {
+	for _, k := range slices.Sorted(maps.Keys(r.inline)) {
 		names = append(names, r.inline[k].name)
 	}
 	out, pg, err := paginate(req.p, names, strings.ToLower)

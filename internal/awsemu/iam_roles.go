@@ -4,6 +4,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -192,7 +194,7 @@ func (e *Emulator) listRoles(req *request) (any, *apiError) {
 		return nil, err
 	}
 	var roles []*role
-	for _, k := range sortedKeys(req.acct.roles) {
+	for _, k := range slices.Sorted(maps.Keys(req.acct.roles)) {
 		r := req.acct.roles[k]
 		if !strings.HasPrefix(r.path, prefix) {
 			continue

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 	"unicode"
 )
@@ -408,14 +407,4 @@ func policySize(doc string) int {
 		}
 	}
 	return n
-}
-
-// sortedKeys returns a map's keys in order; for deterministic listings.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

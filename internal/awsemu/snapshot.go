@@ -4,6 +4,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,7 +61,7 @@ func (e *Emulator) Roles(account string) []RoleSnapshot {
 		return []RoleSnapshot{}
 	}
 	out := make([]RoleSnapshot, 0, len(a.roles))
-	for _, k := range sortedKeys(a.roles) {
+	for _, k := range slices.Sorted(maps.Keys(a.roles)) {
 		out = append(out, a.snapshot(a.roles[k]))
 	}
 	return out
@@ -69,7 +71,7 @@ func (e *Emulator) Roles(account string) []RoleSnapshot {
 func (e *Emulator) Accounts() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return sortedKeys(e.accounts)
+	return slices.Sorted(maps.Keys(e.accounts))
 }
 
 // Reset forgets all IAM state and sessions (not the fault settings or the

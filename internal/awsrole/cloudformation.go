@@ -6,6 +6,8 @@ package awsrole
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // CloudFormationLogicalID is the logical id of the role in the template.
@@ -77,7 +79,7 @@ func CloudFormationTemplate(spec RoleSpec) (string, error) {
 		AssumeRolePolicyDocument: trust,
 		Policies:                 []cfnPolicy{{PolicyName: spec.policyName(), PolicyDocument: perms}},
 	}
-	for _, k := range sortedKeys(spec.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
 		props.Tags = append(props.Tags, cfnTag{Key: k, Value: spec.Tags[k]})
 	}
 	return marshalPolicy(template{

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,24 +101,15 @@ func calls(t *testing.T, f *fixture, what string, fn func()) awsemu.CallStats {
 	fn()
 	c := f.emu.Calls()
 	var parts []string
-	for _, k := range sortedKeys(c.ByAction) {
+	for _, k := range slices.Sorted(maps.Keys(c.ByAction)) {
 		parts = append(parts, strings.TrimPrefix(k, "iam:")+"="+itoa(c.ByAction[k]))
 	}
 	var errs []string
-	for _, k := range sortedKeys(c.Errors) {
+	for _, k := range slices.Sorted(maps.Keys(c.Errors)) {
 		errs = append(errs, k+"="+itoa(c.Errors[k]))
 	}
 	t.Logf("IAM/STS calls for %s: %d total (%s); error answers: %s", what, c.Total, strings.Join(parts, " "), strings.Join(errs, " "))
 	return c
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

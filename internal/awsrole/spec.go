@@ -6,7 +6,9 @@ package awsrole
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -130,7 +132,7 @@ func ValidateTags(tags map[string]string) error {
 		return fmt.Errorf("a role can have at most %d tags, not %d", MaxTags, len(tags))
 	}
 	seen := map[string]string{}
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		v := tags[k]
 		if n := utf8.RuneCountInString(k); n < 1 || n > 128 || !tagRE.MatchString(k) {
 			return fmt.Errorf("invalid tag key %q: 1 to 128 letters, digits, spaces and _.:/=+-@", k)
@@ -297,7 +299,7 @@ func Diff(current *RoleState, desired RoleSpec) (*Changes, error) {
 
 	ours := desired.policyName()
 	c.PermissionsPolicy = true
-	for _, name := range sortedKeys(current.InlinePolicies) {
+	for _, name := range slices.Sorted(maps.Keys(current.InlinePolicies)) {
 		if name != ours {
 			// Includes a policy whose name differs from ours only in case:
 			// it goes, and ours is put under the right name.
@@ -321,7 +323,7 @@ func Diff(current *RoleState, desired RoleSpec) (*Changes, error) {
 	}
 	c.MaxSessionDuration = cur != desired.maxSession()
 
-	for _, k := range sortedKeys(current.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(current.Tags)) {
 		if _, ok := desired.Tags[k]; !ok {
 			c.TagsToRemove = append(c.TagsToRemove, k)
 		}
@@ -335,13 +337,4 @@ func Diff(current *RoleState, desired RoleSpec) (*Changes, error) {
 		}
 	}
 	return c, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
