@@ -62,3 +62,59 @@ func CLIEnv(cliConfig string) []string {
 	}
 	return append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
 }
+
+// Workspace is a directory the Terraform CLI runs in, as a person runs it: the provider built from
+// this module through a dev_overrides CLI configuration, and no VIRTCO_* or TF_* variable of the
+// test's environment.
+type Workspace struct {
+	Dir string
+	t   *testing.T
+	tf  string
+	env []string
+}
+
+// NewWorkspace is an empty workspace; extraEnv is NAME=value.
+func NewWorkspace(t *testing.T, extraEnv ...string) *Workspace {
+	t.Helper()
+	return &Workspace{Dir: t.TempDir(), t: t, tf: TerraformCLI(t), env: append(CLIEnv(DevOverrides(t)), extraEnv...)}
+}
+
+// Write puts config in the workspace's main.tf, after the terraform block.
+func (w *Workspace) Write(config string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.Dir, "main.tf"), []byte(RequiredProviders+config), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// Run runs terraform with args (and -no-color, and -input=false where it applies) and returns its
+// combined output.
+func (w *Workspace) Run(args ...string) (string, error) {
+	args = append(args, "-no-color")
+	switch args[0] {
+	case "plan", "apply", "destroy", "refresh", "import":
+		args = append(args, "-input=false")
+	}
+	cmd := exec.Command(w.tf, args...)
+	cmd.Dir, cmd.Env = w.Dir, w.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// MustRun is Run that fails the test when terraform fails.
+func (w *Workspace) MustRun(args ...string) string {
+	w.t.Helper()
+	out, err := w.Run(args...)
+	if err != nil {
+		w.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, Tail(out, 4000))
+	}
+	return out
+}
+
+// Tail is the end of s, at most n bytes, for failure messages.
+func Tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}

@@ -972,3 +972,28 @@ func errorCode(err error) string {
 	}
 	return ""
 }
+
+// RoleNames lists every role of the account, across pages, in one listing per page.
+func TestRoleNames(t *testing.T) {
+	f := newFixture(t, awsemu.Faults{})
+	ctx := t.Context()
+	if names, err := f.mgr.RoleNames(ctx); err != nil || len(names) != 0 {
+		t.Fatalf("empty account: %v %v", names, err)
+	}
+	s := spec(t)
+	if _, err := f.mgr.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	s.Name, s.Path = "Other-Role", "/"
+	if _, err := f.mgr.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.ResetCalls()
+	names, err := f.mgr.RoleNames(ctx)
+	if err != nil || strings.Join(slices.Sorted(slices.Values(names)), ",") != "Other-Role,"+roleName {
+		t.Errorf("RoleNames: %v %v", names, err)
+	}
+	if n := f.emu.Calls().Action("iam", "ListRoles"); n != 1 {
+		t.Errorf("%d ListRoles calls, want 1", n)
+	}
+}

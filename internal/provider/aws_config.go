@@ -283,6 +283,7 @@ type awsSession struct {
 	cfg     *awsconfig.Config
 	mgr     *awsrole.Manager
 	account string
+	roles   map[string]string // lower-cased name to name; nil until listed
 }
 
 // notKnown reports, as an error, that the aws block is not known yet.
@@ -347,6 +348,31 @@ func (s *awsSession) callerAccount(ctx context.Context) (string, diag.Diagnostic
 	}
 	s.account = acct
 	return acct, diags
+}
+
+// existingRole is the name of the account's role that name would collide with (IAM role names are
+// unique without regard to case), or "". The account's roles are listed once per provider
+// process, so that a plan of many roles costs one listing.
+func (s *awsSession) existingRole(ctx context.Context, name string) (string, diag.Diagnostics) {
+	mgr, diags := s.manager(ctx)
+	if diags.HasError() {
+		return "", diags
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.roles == nil {
+		names, err := mgr.RoleNames(ctx)
+		if err != nil {
+			diags.AddError("Cannot list the account's IAM roles",
+				fmt.Sprintf("The plan checks that no role of the planned name exists already: %s.\n\n%s", err, awsCredentialsHelp))
+			return "", diags
+		}
+		s.roles = make(map[string]string, len(names))
+		for _, n := range names {
+			s.roles[strings.ToLower(n)] = n
+		}
+	}
+	return s.roles[strings.ToLower(name)], diags
 }
 
 const awsCredentialsHelp = "Check the provider's aws block (profile, shared_config_files, shared_credentials_files, " +

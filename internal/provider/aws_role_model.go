@@ -49,14 +49,19 @@ type awsRoleResourceModel struct {
 	ManagedPolicyARNs   types.Set    `tfsdk:"managed_policy_arns"`
 	ExtraInlinePolicies types.Map    `tfsdk:"extra_inline_policies"`
 	State               types.String `tfsdk:"state"`
+	Stranded            types.Bool   `tfsdk:"stranded"`
 }
 
 // awsRoleFields maps the fields of the API's 400 errors to the resource's attributes.
 var awsRoleFields = fields{"customer": "customer", "account_id": "account_id"}
 
-// privateImportedRole marks a role just imported: if it does not exist, the import fails
-// rather than leaving a role to re-create.
-const privateImportedRole = "imported"
+// Private state keys. privateImportedRole marks a role just imported: if it does not exist, the
+// import fails rather than leaving a role to re-create. privateStranded keeps why the role is
+// stranded, which the plan's warning says.
+const (
+	privateImportedRole = "imported"
+	privateStranded     = "stranded"
+)
 
 // target is the grant the state (or plan) is about.
 func (m *awsRoleResourceModel) target() rolegrant.Target {
@@ -104,6 +109,7 @@ func (m *awsRoleResourceModel) fromGrant(trust *rolegrant.Trust, g *rolegrant.Gr
 	}
 	m.fromRole(g.Role)
 	m.State = types.StringValue(string(g.Record.State))
+	m.Stranded = types.BoolValue(false)
 	m.ID = types.StringValue(roleID(m.Customer.ValueString(), m.AccountID.ValueString(), m.RoleName.ValueString()))
 }
 
@@ -143,6 +149,9 @@ func (m *awsRoleResourceModel) nullUnknowns() {
 	}
 	if m.MaxSessionDuration.IsUnknown() {
 		m.MaxSessionDuration = types.Int64Null()
+	}
+	if m.Stranded.IsUnknown() {
+		m.Stranded = types.BoolValue(false)
 	}
 }
 

@@ -65,7 +65,9 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"outside Terraform (trust policy, permissions, attached managed policies, extra inline policies, boundary, " +
 			"tags, session duration, the platform's record) shows in the next plan, and apply puts it back. Destroy " +
 			"marks the account `purge`, deletes the role and everything attached to it, and removes the account from " +
-			"the platform.\n\n" +
+			"the platform. The role is deleted whatever the platform answers (unreachable, a revoked key, a customer " +
+			"gone): revoking never waits for the platform, and a step the platform could not take is a warning that " +
+			"says what is left on its side and how to finish it.\n\n" +
 			"It works with the ops key or a user token of the customer (the customer's engineer, with its own AWS " +
 			"credentials). Keep one `virtco_aws_role` per customer and AWS account: the platform registers one role per " +
 			"account, so a second one (or `create_before_destroy`) is refused rather than registered over the first.\n\n" +
@@ -203,6 +205,14 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"`in-progress` or `purge` when a create or destroy did not finish. Anything but `done` shows in the " +
 					"plan and apply registers the role again.",
 			},
+			"stranded": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "True when the platform can no longer use the role: it no longer has the customer (it was " +
+					"unprovisioned) or it refuses the provider's API key (revoked or rotated). The role is still in the AWS " +
+					"account, and its trust still admits the diagnostic account. The plan then warns rather than planning " +
+					"a change that would fail, and refuses any change but the role's removal: destroying the resource, or " +
+					"removing it from the configuration, deletes the role with the AWS credentials alone.",
+			},
 		},
 	}
 }
@@ -239,11 +249,16 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	creating := state == nil
+	if state != nil && state.Stranded.ValueBool() {
+		r.planStranded(ctx, req, resp, state, &plan)
+		return
+	}
 
 	// What the role must look like, whatever it looks like now.
 	plan.ManagedPolicyARNs = types.SetValueMust(types.StringType, []attr.Value{})
 	plan.ExtraInlinePolicies = types.MapValueMust(types.StringType, map[string]attr.Value{})
 	plan.State = types.StringValue(string(client.RoleDone))
+	plan.Stranded = types.BoolValue(false)
 
 	plan.PolicyJSON = types.StringUnknown()
 	if !plan.DataSources.IsUnknown() && !plan.CURBucket.IsUnknown() {
@@ -282,6 +297,12 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			tflog.Debug(ctx, "customer does not exist yet; the trust policy is known after apply", map[string]any{"customer": name})
+		case state != nil && (errors.Is(err, client.ErrUnreachable) || errors.Is(err, client.ErrServer) || errors.Is(err, client.ErrRateLimited)):
+			// The platform cannot say now: an existing role's trust is planned as it is, so that a plan,
+			// and the refresh of a destroy, go on without it.
+			plan.ExternalID, plan.TrustedPrincipal, plan.TrustPolicyJSON = state.ExternalID, state.TrustedPrincipal, state.TrustPolicyJSON
+			resp.Diagnostics.AddWarning("VIRT-CO API not reached",
+				fmt.Sprintf("Customer %q could not be read (%s), so the role's trust policy is planned as it is.", name, err))
 		case err != nil:
 			addTrustError(r.data, &resp.Diagnostics, name, err)
 			return
@@ -304,6 +325,9 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		if config.AccountID.IsNull() {
 			plan.AccountID = types.StringValue(acct)
 		} else if r.addGrantError(&resp.Diagnostics, rolegrant.CheckAccount(config.AccountID.ValueString(), acct, "create")) {
+			return
+		}
+		if r.refuseExistingRole(ctx, &plan, acct, &resp.Diagnostics) {
 			return
 		}
 	}
@@ -364,7 +388,8 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	fields := map[string]any{"role": t.RoleName, "account": t.AccountID}
 	switch {
-	case seen.Role == nil && (seen.Record == nil || len(imported) > 0):
+	case seen.Role == nil && (seen.Standing != rolegrant.Known || seen.Record == nil || len(imported) > 0):
+		// Nothing is left in AWS; a record the platform may still have is not access.
 		tflog.Warn(ctx, "IAM role no longer exists; removing it from the state", fields)
 		resp.State.RemoveResource(ctx)
 		return
@@ -378,8 +403,24 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	state.fromRole(seen.Role)
-	state.State = stringOrNull(string(seen.State()))
 	state.ID = types.StringValue(roleID(t.Customer, t.AccountID, state.RoleName.ValueString()))
+	reason := ""
+	switch {
+	case seen.Standing == rolegrant.Known:
+		state.State = stringOrNull(string(seen.State()))
+	case seen.Stranded():
+		state.State = types.StringNull()
+		reason = strandedReason(t, seen)
+	default:
+		// The platform did not answer: what IAM has is read; its record is kept as it was.
+		resp.Diagnostics.AddWarning("VIRT-CO API not reached",
+			fmt.Sprintf("The platform's record of AWS account %s of customer %q could not be read (%s), so it was not "+
+				"checked; IAM role %q was read from AWS.", t.AccountID, t.Customer, seen.PlatformErr, t.RoleName))
+	}
+	if seen.Standing != rolegrant.Unreachable {
+		state.Stranded = types.BoolValue(reason != "")
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateStranded, privateText(reason))...)
+	}
 
 	if len(imported) > 0 {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImportedRole, nil)...)
@@ -435,10 +476,23 @@ func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if op == nil {
 		return
 	}
-	if err := op.grantor.Revoke(op.ctx, t, state.RoleARN.ValueString()); err != nil && !r.addGrantError(&resp.Diagnostics, err) {
-		resp.Diagnostics.AddError("Error deleting the AWS role",
-			fmt.Sprintf("Deleting IAM role %q in AWS account %s failed: %s.\n\nThe platform's record of the account is "+
-				"left in state purge; run terraform destroy again once the cause is fixed.", t.RoleName, t.AccountID, err))
+	left, err := op.grantor.Revoke(op.ctx, t, state.RoleARN.ValueString())
+	if err != nil {
+		if !r.addGrantError(&resp.Diagnostics, err) {
+			resp.Diagnostics.AddError("Error deleting the AWS role",
+				fmt.Sprintf("Deleting IAM role %q in AWS account %s failed: %s.\n\nThe role still exists. The platform's "+
+					"record of the account is marked purge when the platform could be told; run terraform destroy again "+
+					"once the cause is fixed.", t.RoleName, t.AccountID, err))
+		}
+		return
+	}
+	if left != nil {
+		resp.Diagnostics.AddWarning("AWS role revoked; the platform's record is left",
+			fmt.Sprintf("IAM role %q was deleted from AWS account %s: the diagnostic account can no longer assume it. "+
+				"But %s.\n\nThat record is bookkeeping, not access. Remove it with the ops key when the platform "+
+				"answers again: curl -X DELETE -H \"x-api-key: $VIRTCO_OPS_KEY\" %s/v1/customers/%s/aws-accounts/%s "+
+				"(a virtco_aws_role created later for that account replaces it too).",
+				t.RoleName, t.AccountID, left, r.data.endpoint, t.Customer, t.AccountID))
 	}
 }
 

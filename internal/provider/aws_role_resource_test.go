@@ -7,9 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -864,22 +861,13 @@ resource "virtco_aws_role" "r" {
 // It logs them (go test -v -run TestAccAWSRole_measure) and asserts nothing about time.
 func TestAccAWSRole_measure(t *testing.T) {
 	s := startAWS(t, awsemu.Faults{})
-	tf := acctest.TerraformCLI(t)
 	emu := s.aws
-	env := acctest.CLIEnv(acctest.DevOverrides(t))
-	provider := acctest.RequiredProviders + s.config("", acctest.Account)
-
-	run := func(dir string, args ...string) time.Duration {
+	provider := s.config("", acctest.Account)
+	run := func(ws *acctest.Workspace, args ...string) time.Duration {
 		t.Helper()
-		cmd := exec.Command(tf, append(args, "-no-color", "-input=false")...)
-		cmd.Dir, cmd.Env = dir, env
 		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		d := time.Since(start)
-		if err != nil {
-			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return d
+		ws.MustRun(args...)
+		return time.Since(start)
 	}
 	// calls returns the IAM and STS calls since the last call of calls, as "n (Action n, ...)".
 	calls := func() (int, string) {
@@ -892,17 +880,11 @@ func TestAccAWSRole_measure(t *testing.T) {
 		sort.Strings(parts)
 		return c.ByService["iam"], strings.Join(parts, ", ")
 	}
-	write := func(dir, config string) {
-		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	// One role.
-	one := t.TempDir()
+	one := acctest.NewWorkspace(t)
 	s.Provision("one.example.com", "Diag3")
-	write(one, provider+`
+	one.Write(provider + `
 resource "virtco_aws_role" "r" {
   customer = "one.example.com"
 }
@@ -922,7 +904,7 @@ resource "virtco_aws_role" "r" {
 	// Twenty roles, one per customer (the platform registers one role per customer and account),
 	// with Terraform's default parallelism (10).
 	const n = 20
-	many := t.TempDir()
+	many := acctest.NewWorkspace(t)
 	var b strings.Builder
 	b.WriteString(provider)
 	for i := range n {
@@ -930,7 +912,7 @@ resource "virtco_aws_role" "r" {
 		s.Provision(c, "Diag3")
 		fmt.Fprintf(&b, "\nresource \"virtco_aws_role\" \"r%02d\" {\n  customer  = %q\n  role_name = \"virtco-diag-%02d\"\n}\n", i, c, i)
 	}
-	write(many, b.String())
+	many.Write(b.String())
 	emu.Emulator.ResetCalls()
 	applyTime := run(many, "apply", "-auto-approve")
 	applyN, _ := calls()
@@ -950,5 +932,110 @@ resource "virtco_aws_role" "r" {
 		if list, err := s.Ops.AWSAccounts.List(t.Context(), fmt.Sprintf("c%02d.example.com", i)); err != nil || len(list) != 0 {
 			t.Errorf("customer %d: accounts %v (%v) after destroy", i, list, err)
 		}
+	}
+}
+
+// Revoking never waits for the platform: with virtco-server stopped, destroy still deletes the
+// role, and says what is left on the platform's side and how to finish it.
+func TestAccAWSRole_revokedWhileThePlatformIsDown(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("down.example.com", "Diag3")
+	ws := acctest.NewWorkspace(t)
+	ws.Write(a.config("", acctest.Account, "  max_retries = 1", `  timeout     = "5s"`) + `
+resource "virtco_aws_role" "r" {
+  customer = "down.example.com"
+}
+`)
+	ws.MustRun("apply", "-auto-approve")
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	if err := a.Account("down.example.com", acctest.Account, client.RoleDone, arn); err != nil {
+		t.Fatal(err)
+	}
+
+	a.Kill()
+	// a plan goes on without the platform, saying what it could not check
+	if out := ws.MustRun("plan", "-detailed-exitcode"); !acctest.Words("Warning: VIRT-CO API not reached").MatchString(out) {
+		t.Errorf("the plan with the platform down does not say so:\n%s", out)
+	}
+	out := ws.MustRun("destroy", "-auto-approve")
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Errorf("after destroy with the platform down: %v", err)
+	}
+	for _, want := range []string{
+		`Warning: AWS role revoked; the platform's record is left`,
+		`IAM role "virtco-diagnostics-readonly" was deleted from AWS account 123456789012`,
+		`the platform may still have its record of AWS account 123456789012 of customer "down.example.com"`,
+		`/v1/customers/down.example.com/aws-accounts/123456789012`,
+		`Destroy complete! Resources: 1 destroyed.`,
+	} {
+		if !acctest.Words(want).MatchString(out) {
+			t.Errorf("the destroy's output does not say %q:\n%s", want, out)
+		}
+	}
+
+	// What the warning named is what is left, and the ops key removes it as it says.
+	a.Restart()
+	ops := acctest.NewClient(t, a.URL, a.OpsKey)
+	rec, err := ops.AWSAccounts.Get(t.Context(), "down.example.com", acctest.Account)
+	if err != nil || rec.State != client.RoleDone || rec.RoleARN != arn {
+		t.Errorf("the platform's record after the restart: %+v %v", rec, err)
+	}
+	if err := ops.AWSAccounts.Delete(t.Context(), "down.example.com", acctest.Account); err != nil {
+		t.Error(err)
+	}
+}
+
+// A role whose customer was unprovisioned by ops is stranded: the engineer's plan says so with a
+// warning, not a failing update; a change is refused at plan time; destroy removes the role with
+// the engineer's revoked token still configured, with the AWS credentials alone.
+func TestAccAWSRole_stranded(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	joe := a.Provision("strand.example.com", "Diag3", "joe")["joe"]
+	ws := acctest.NewWorkspace(t)
+	role := func(extra string) string {
+		return a.config(joe, acctest.Account) + `
+resource "virtco_aws_role" "r" {
+  customer = "strand.example.com"
+` + extra + `}
+`
+	}
+	ws.Write(role(""))
+	ws.MustRun("apply", "-auto-approve")
+	if out := ws.MustRun("plan", "-detailed-exitcode"); strings.Contains(out, "stranded") {
+		t.Errorf("a plan before anything happened warns:\n%s", out)
+	}
+
+	// ops unprovision the customer, as destroying it in their own configuration does
+	if err := a.Ops.Customers.Delete(t.Context(), "strand.example.com", client.CustomerDeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := ws.MustRun("plan", "-detailed-exitcode") // exit status 0: no change planned
+	for _, want := range []string{
+		`Warning: AWS role stranded`,
+		`IAM role "virtco-diagnostics-readonly" in AWS account 123456789012 is stranded: the platform refuses the provider's API key for customer "strand.example.com"`,
+		`terraform destroy, or remove the resource from the configuration and apply`,
+		`No changes.`,
+	} {
+		if !acctest.Words(want).MatchString(out) {
+			t.Errorf("the plan does not say %q:\n%s", want, out)
+		}
+	}
+	ws.MustRun("apply", "-refresh-only", "-auto-approve")
+	if !acctest.Words("stranded = true").MatchString(ws.MustRun("state", "show", "virtco_aws_role.r")) {
+		t.Error("the state does not record the role as stranded")
+	}
+
+	ws.Write(role("  tags = { team = \"finops\" }\n"))
+	if out, err := ws.Run("plan"); err == nil || !acctest.Words(`It can only be revoked, not changed`).MatchString(out) {
+		t.Errorf("a change of a stranded role was not refused at plan time (%v):\n%s", err, out)
+	}
+	if r, _ := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); len(r.Tags) != 0 {
+		t.Errorf("the refused plan changed the role: %+v", r.Tags)
+	}
+
+	ws.Write(role(""))
+	ws.MustRun("destroy", "-auto-approve")
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Error(err)
 	}
 }

@@ -567,7 +567,7 @@ func TestAccExamples(t *testing.T) {
 // through an ephemeral resource into another provider's configuration.
 func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
 	s := startServer(t)
-	tf := acctest.TerraformCLI(t)
+	ws := acctest.NewWorkspace(t, "TF_LOG=trace")
 	emu := awsemu.NewServer(t, awsemu.Options{})
 	const awsSecret, awsToken = "aws-secret-key-never-logged-7f3a", "aws-session-token-never-logged-9c1d"
 	pre := s.Provision("pre.example.com", "Diag3", "pat")
@@ -576,10 +576,8 @@ func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	work := t.TempDir()
-	cliConfig := acctest.DevOverrides(t)
 	keyFile := acctest.WriteFile(t, "apikey.txt", s.OpsKey+"\n", 0o600)
-	config := acctest.RequiredProviders + fmt.Sprintf(`
+	ws.Write(fmt.Sprintf(`
 provider "virtco" {
   endpoint     = %q
   api_key_file = %q
@@ -648,25 +646,10 @@ output "master_token" {
   value     = data.virtco_master_token.m.master_token
   sensitive = true
 }
-`, s.URL, keyFile, awsSecret, awsToken, emu.URL, emu.URL, s.URL, s.URL)
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	env := append(acctest.CLIEnv(cliConfig), "TF_LOG=trace")
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tf, args...)
-		cmd.Dir, cmd.Env = work, env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 4000))
-		}
-		return string(out)
-	}
+`, s.URL, keyFile, awsSecret, awsToken, emu.URL, emu.URL, s.URL, s.URL))
 
 	logs := map[string]string{}
-	logs["apply"] = run("apply", "-auto-approve", "-no-color")
+	logs["apply"] = ws.MustRun("apply", "-auto-approve")
 	// the secrets that exist now: the users' tokens, read back from the server before destroy
 	secrets := map[string]string{"the ops key": s.OpsKey, "the master token": master, "pat's token": pre["pat"],
 		"the AWS secret key": awsSecret, "the AWS session token": awsToken}
@@ -680,8 +663,8 @@ output "master_token" {
 	for _, u := range users {
 		secrets[u.Name+"'s token"] = u.Token
 	}
-	logs["plan"] = run("plan", "-no-color", "-detailed-exitcode")
-	logs["destroy"] = run("destroy", "-auto-approve", "-no-color")
+	logs["plan"] = ws.MustRun("plan", "-detailed-exitcode")
+	logs["destroy"] = ws.MustRun("destroy", "-auto-approve")
 
 	for phase, out := range logs {
 		// non-trivial: the trace log of Terraform, the provider's own log lines and its API calls
@@ -712,13 +695,6 @@ output "master_token" {
 	if roles := emu.Emulator.Roles("123456789012"); len(roles) != 0 {
 		t.Error("the role is still in the emulator after destroy")
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }
 
 // around is what comes before a secret found at i, to say where it was.

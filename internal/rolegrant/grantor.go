@@ -152,12 +152,32 @@ func (g *Grantor) record(ctx context.Context, t Target) (*client.AWSAccount, err
 	return rec, nil
 }
 
+// Standing is where a grant stands with the platform, as far as an Observe could tell.
+type Standing int
+
+const (
+	// Known: the platform answered; Observed.Record is its record of the account, or nil for none.
+	Known Standing = iota
+	// CustomerGone: the platform no longer has the customer (unprovisioned): its records went with it.
+	CustomerGone
+	// KeyRefused: the platform refuses the key (revoked, rotated, or not this customer's).
+	KeyRefused
+	// Unreachable: the platform did not answer; Observed.PlatformErr says how.
+	Unreachable
+)
+
 // Observed is a grant as it is now: the role (nil when IAM has none) and the platform's record of
-// the account (nil when it has none).
+// the account (nil when it has none, or could not say).
 type Observed struct {
-	Role   *awsrole.RoleState
-	Record *client.AWSAccount
+	Role        *awsrole.RoleState
+	Record      *client.AWSAccount
+	Standing    Standing
+	PlatformErr error // the platform's answer when Standing is not Known
 }
+
+// Stranded reports a role the platform cannot use any more: it no longer knows the customer, or
+// refuses the key. Only its revocation is left to do, which needs AWS alone.
+func (o *Observed) Stranded() bool { return o.Standing == CustomerGone || o.Standing == KeyRefused }
 
 // State is the platform's state of this role: the record's state when the record registers this
 // role, else "" (the account is not registered, or with another role).
@@ -168,24 +188,45 @@ func (o *Observed) State() client.RoleStatus {
 	return o.Record.State
 }
 
-// Observe reads the role and the platform's record. A role that does not exist is not an error
-// (Observed.Role is nil); IAM's other errors are returned as awsrole returns them.
+// Observe reads the role and the platform's record. What IAM has is the point: a platform that
+// does not answer, refuses the key or no longer knows the customer is a Standing, not an error,
+// so that a role can always be seen, and so revoked. A role that does not exist is not an error
+// either (Observed.Role is nil); IAM's other errors are returned as awsrole returns them.
 func (g *Grantor) Observe(ctx context.Context, t Target) (*Observed, error) {
 	if err := CheckAccount(t.AccountID, g.account, "read"); err != nil {
 		return nil, err
 	}
-	rec, err := g.record(ctx, t)
-	if err != nil {
-		return nil, err
-	}
+	o := &Observed{}
+	o.Record, o.Standing, o.PlatformErr = g.standing(ctx, t)
 	st, err := g.roles.Read(ctx, t.RoleName)
 	switch {
 	case errors.Is(err, awsrole.ErrRoleNotFound):
-		return &Observed{Record: rec}, nil
 	case err != nil:
 		return nil, err
+	default:
+		o.Role = st
 	}
-	return &Observed{Role: st, Record: rec}, nil
+	return o, nil
+}
+
+// standing reads the platform's record of the target's account and says what the answer means.
+// A 404 may be an account never registered or a customer gone; the customer tells which.
+func (g *Grantor) standing(ctx context.Context, t Target) (*client.AWSAccount, Standing, error) {
+	rec, err := g.platform.AWSAccounts.Get(ctx, t.Customer, t.AccountID)
+	if errors.Is(err, client.ErrNotFound) {
+		if _, err = g.platform.Customers.Get(ctx, t.Customer); err == nil {
+			return nil, Known, nil
+		}
+	}
+	switch {
+	case err == nil:
+		return rec, Known, nil
+	case errors.Is(err, client.ErrNotFound):
+		return nil, CustomerGone, err
+	case errors.Is(err, client.ErrUnauthenticated), errors.Is(err, client.ErrPermissionDenied):
+		return nil, KeyRefused, err
+	}
+	return nil, Unreachable, err
 }
 
 // Update puts every difference between the role and spec right, and registers the role done
@@ -215,33 +256,61 @@ func (g *Grantor) Update(ctx context.Context, t Target, spec awsrole.RoleSpec) (
 	return &Granted{Role: st, Record: rec}, nil
 }
 
-// Revoke takes the grant away: it marks the platform's record purge (with roleARN when that is
-// the target's role), deletes the role and everything attached to it (a role already gone is
-// fine), and removes the record. A customer the platform no longer has took its accounts with it.
-// IAM's errors are returned as awsrole returns them; the record is then left purge.
-func (g *Grantor) Revoke(ctx context.Context, t Target, roleARN string) error {
+// PlatformStepTimeout bounds each of the platform's steps of a revocation, retries included:
+// revoking never waits long for the platform.
+const PlatformStepTimeout = 20 * time.Second
+
+// Leftover is what a revocation left on the platform's side once the role itself was deleted:
+// the platform's record of the account, which the ops key can remove (DELETE
+// /v1/customers/{customer}/aws-accounts/{account_id}). The role is gone either way, so this is
+// bookkeeping, not access.
+type Leftover struct {
+	Customer  string
+	AccountID string
+	Purged    bool  // the record was marked purge, so the platform stops using the role
+	Err       error // why the record could not be removed
+}
+
+func (l *Leftover) Error() string {
+	state := "as it was"
+	if l.Purged {
+		state = "marked purge"
+	}
+	return fmt.Sprintf("the platform may still have its record of AWS account %s of customer %q (%s): %v", l.AccountID, l.Customer, state, l.Err)
+}
+
+// Revoke takes the grant away. It marks the platform's record purge (with roleARN when that is the
+// target's role), deletes the role and everything attached to it (a role already gone is fine),
+// and removes the record. The role is deleted whatever the platform answers: unreachable, a
+// refused key, a customer gone; deleting access is always the safe direction. Each platform step
+// is bounded by PlatformStepTimeout; what it could not finish comes back as a *Leftover, with a
+// nil error. IAM's errors are returned as awsrole returns them: the role is still there.
+func (g *Grantor) Revoke(ctx context.Context, t Target, roleARN string) (*Leftover, error) {
 	if err := CheckAccount(t.AccountID, g.account, "delete"); err != nil {
-		return err
+		return nil, err
 	}
 	opts := client.AWSAccountPutOptions{State: client.RolePurge}
 	if t.owns(roleARN) {
 		opts.RoleARN = roleARN
 	}
-	customerGone := false
-	if _, _, err := g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, opts); err != nil {
-		if !errors.Is(err, client.ErrNotFound) {
-			return platformError(err, "marking AWS account %s of customer %q for purge", t.AccountID, t.Customer)
-		}
-		customerGone = true
+	pctx, cancel := context.WithTimeout(ctx, PlatformStepTimeout)
+	_, _, purgeErr := g.platform.AWSAccounts.Put(pctx, t.Customer, t.AccountID, opts)
+	cancel()
+	if errors.Is(purgeErr, client.ErrNotFound) {
+		// The customer was unprovisioned: its accounts went with it.
+		return nil, g.roles.Delete(ctx, t.RoleName)
 	}
+
 	if err := g.roles.Delete(ctx, t.RoleName); err != nil {
-		return err
+		return nil, err
 	}
-	if customerGone {
-		return nil
+
+	rctx, cancel := context.WithTimeout(ctx, PlatformStepTimeout)
+	defer cancel()
+	err := g.platform.AWSAccounts.Delete(rctx, t.Customer, t.AccountID)
+	if err == nil || errors.Is(err, client.ErrNotFound) {
+		return nil, nil
 	}
-	if err := g.platform.AWSAccounts.Delete(ctx, t.Customer, t.AccountID); err != nil && !errors.Is(err, client.ErrNotFound) {
-		return platformError(err, "removing AWS account %s of customer %q", t.AccountID, t.Customer)
-	}
-	return nil
+	return &Leftover{Customer: t.Customer, AccountID: t.AccountID, Purged: purgeErr == nil,
+		Err: platformError(err, "removing AWS account %s of customer %q", t.AccountID, t.Customer)}, nil
 }

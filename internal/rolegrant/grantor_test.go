@@ -165,14 +165,14 @@ func TestGrantObserveUpdateRevoke(t *testing.T) {
 	}
 	w.wantRecord(client.RoleDone, arn("reader"))
 
-	if err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err != nil {
-		t.Fatal(err)
+	if left, err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err != nil || left != nil {
+		t.Fatal(left, err)
 	}
 	w.wantRole("reader", false)
 	w.wantRecord("", "")
 	// revoking what is gone already is fine
-	if err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err != nil {
-		t.Errorf("second revoke: %v", err)
+	if left, err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err != nil || left != nil {
+		t.Errorf("second revoke: %v %v", left, err)
 	}
 }
 
@@ -195,7 +195,8 @@ func TestWrongAccount(t *testing.T) {
 	check("read", err)
 	_, err = w.grantor.Update(ctx, other, w.spec("reader"))
 	check("update", err)
-	check("delete", w.grantor.Revoke(ctx, other, ""))
+	_, err = w.grantor.Revoke(ctx, other, "")
+	check("delete", err)
 	if calls := w.aws.Emulator.Calls(); calls.ByService["iam"] != 0 {
 		t.Errorf("IAM calls: %v", calls.ByAction)
 	}
@@ -365,7 +366,8 @@ func TestGrantLeavesBehind(t *testing.T) {
 func TestObserve(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	if o, err := w.grantor.Observe(ctx, target("reader")); err != nil || o.Role != nil || o.Record != nil || o.State() != "" {
+	if o, err := w.grantor.Observe(ctx, target("reader")); err != nil || o.Role != nil || o.Record != nil || o.State() != "" ||
+		o.Standing != rolegrant.Known {
 		t.Errorf("nothing granted: %+v %v", o, err)
 	}
 	if _, err := w.grantor.Grant(ctx, customer, account, w.spec("reader")); err != nil {
@@ -377,17 +379,55 @@ func TestObserve(t *testing.T) {
 		t.Errorf("role deleted outside: %+v %v", o, err)
 	}
 
-	w.proxy.Fail(http.MethodGet, "")
-	var pe *rolegrant.PlatformError
-	if _, err := w.grantor.Observe(ctx, target("reader")); !errors.As(err, &pe) {
-		t.Errorf("record unreadable: %v", err)
-	}
-	w.proxy.Heal()
-
 	w.faults(map[string]int{"GetRole": -1})
+	var pe *rolegrant.PlatformError
 	if _, err := w.grantor.Observe(ctx, target("reader")); err == nil || errors.Is(err, awsrole.ErrRoleNotFound) || errors.As(err, &pe) {
 		t.Errorf("IAM failing: %v", err)
 	}
+}
+
+// What IAM has is always seen, whatever the platform answers; the answer is a standing.
+func TestObservePlatformStanding(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	joe := w.Provision(customer, "Diag3", "joe")["joe"]
+	if _, err := w.grantor.Grant(ctx, customer, "", w.spec("reader")); err != nil {
+		t.Fatal(err)
+	}
+	seen := func(what string, g *rolegrant.Grantor, want rolegrant.Standing) {
+		t.Helper()
+		o, err := g.Observe(ctx, target("reader"))
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", what, err)
+		case o.Role == nil || o.Role.ARN != arn("reader"):
+			t.Errorf("%s: the role was not seen: %+v", what, o)
+		case o.Standing != want || (want != rolegrant.Known) != (o.PlatformErr != nil) || o.Record != nil && want != rolegrant.Known:
+			t.Errorf("%s: standing %v (%v), record %+v; want %v", what, o.Standing, o.PlatformErr, o.Record, want)
+		case o.Stranded() != (want == rolegrant.CustomerGone || want == rolegrant.KeyRefused):
+			t.Errorf("%s: stranded %v", what, o.Stranded())
+		}
+	}
+	seen("the platform has it", w.grantor, rolegrant.Known)
+
+	w.proxy.Fail(http.MethodGet, "")
+	seen("the platform failing", w.grantor, rolegrant.Unreachable)
+	w.proxy.Heal()
+
+	joes := w.grantorWith(acctest.NewClient(t, w.URL, joe))
+	seen("joe's token", joes, rolegrant.Known)
+	if err := w.Ops.Users.Delete(ctx, customer, "joe"); err != nil {
+		t.Fatal(err)
+	}
+	seen("joe's revoked token", joes, rolegrant.KeyRefused)
+
+	if err := w.Ops.Customers.Delete(ctx, customer, client.CustomerDeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	seen("the customer unprovisioned", w.grantor, rolegrant.CustomerGone)
+
+	w.Kill()
+	seen("the platform down", w.grantor, rolegrant.Unreachable)
 }
 
 func TestUpdateFails(t *testing.T) {
@@ -421,30 +461,75 @@ func TestRevokeFails(t *testing.T) {
 	}
 	var pe *rolegrant.PlatformError
 
-	// the platform cannot be told: nothing is deleted
-	w.proxy.Fail(http.MethodPut, string(client.RolePurge))
-	if err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); !errors.As(err, &pe) || !strings.HasPrefix(pe.Doing, "marking AWS account") {
-		t.Errorf("purge refused: %v", err)
-	}
-	w.wantRole("reader", true)
-	w.proxy.Heal()
-
-	// IAM cannot delete the role: the record is left purge
+	// IAM cannot delete the role: the error says so, and the record is left purge
 	w.faults(map[string]int{"DeleteRole": -1})
-	if err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err == nil || errors.As(err, &pe) {
-		t.Errorf("DeleteRole failing: %v", err)
+	if left, err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err == nil || errors.As(err, &pe) || left != nil {
+		t.Errorf("DeleteRole failing: %v %v", left, err)
 	}
 	w.wantRole("reader", true)
 	w.wantRecord(client.RolePurge, arn("reader"))
 	w.faults(nil)
 
-	// the record cannot be removed: the role is gone all the same
+	// the record cannot be removed: the role is gone all the same, and what is left is said
 	w.proxy.Fail(http.MethodDelete, "")
-	if err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); !errors.As(err, &pe) || !strings.HasPrefix(pe.Doing, "removing AWS account") {
-		t.Errorf("record not removable: %v", err)
+	left, err := w.grantor.Revoke(ctx, target("reader"), arn("reader"))
+	if err != nil || left == nil || !left.Purged || !errors.As(left.Err, &pe) || left.AccountID != account || left.Customer != customer {
+		t.Errorf("record not removable: %+v %v", left, err)
 	}
 	w.wantRole("reader", false)
 	w.wantRecord(client.RolePurge, arn("reader"))
+}
+
+// Revoking never waits for the platform: the role is deleted whatever the platform answers.
+func TestRevokeWhateverThePlatformSays(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		breakIt  func(w *world) *rolegrant.Grantor
+		leftover bool // the platform may still have a record
+		purged   bool
+	}{
+		{"purge refused", func(w *world) *rolegrant.Grantor {
+			w.proxy.Fail(http.MethodPut, string(client.RolePurge))
+			return w.grantor
+		}, false, false},
+		{"the platform down", func(w *world) *rolegrant.Grantor { w.Kill(); return w.grantor }, true, false},
+		{"a revoked key", func(w *world) *rolegrant.Grantor {
+			joe := w.Provision(customer, "Diag3", "joe")["joe"]
+			g := w.grantorWith(acctest.NewClient(w.t, w.URL, joe))
+			if err := w.Ops.Users.Delete(w.t.Context(), customer, "joe"); err != nil {
+				w.t.Fatal(err)
+			}
+			return g
+		}, true, false},
+		{"the customer gone", func(w *world) *rolegrant.Grantor {
+			if err := w.Ops.Customers.Delete(w.t.Context(), customer, client.CustomerDeleteOptions{}); err != nil {
+				w.t.Fatal(err)
+			}
+			return w.grantor
+		}, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			if _, err := w.grantor.Grant(t.Context(), customer, "", w.spec("reader")); err != nil {
+				t.Fatal(err)
+			}
+			g := c.breakIt(w)
+			left, err := g.Revoke(t.Context(), target("reader"), arn("reader"))
+			if err != nil || (left != nil) != c.leftover || left != nil && (left.Purged != c.purged || left.Err == nil) {
+				t.Errorf("revoke: %+v %v", left, err)
+			}
+			w.wantRole("reader", false)
+			if c.leftover && !strings.Contains(left.Error(), "may still have its record of AWS account 123456789012") {
+				t.Errorf("leftover: %v", left)
+			}
+			switch {
+			case c.leftover && w.Running():
+				w.wantRecord(client.RoleDone, arn("reader")) // what the warning names
+			case w.Running():
+				w.wantRecord("", "")
+			}
+		})
+	}
 }
 
 // A customer unprovisioned meanwhile took its accounts with it: the role is still revoked.
@@ -457,8 +542,8 @@ func TestRevokeAfterTheCustomerIsGone(t *testing.T) {
 	if err := w.Ops.Customers.Delete(ctx, customer, client.CustomerDeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err != nil {
-		t.Fatal(err)
+	if left, err := w.grantor.Revoke(ctx, target("reader"), arn("reader")); err != nil || left != nil {
+		t.Fatal(left, err)
 	}
 	w.wantRole("reader", false)
 }
