@@ -165,9 +165,12 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				MarkdownDescription: "ARN of the role, as registered with the platform.",
 			},
 			"external_id": schema.StringAttribute{
+				Optional: true,
 				Computed: true,
-				MarkdownDescription: "The customer's external id: the `sts:ExternalId` the trust policy requires (from the " +
-					"customer on the platform).",
+				MarkdownDescription: "The customer's external id: the `sts:ExternalId` the trust policy requires, read from the " +
+					"customer on the platform. When the customer is in the same configuration, set it to " +
+					"`virtco_customer.<name>.external_id`: replacing the customer then updates the role's trust to the new " +
+					"customer's id in the same apply. When set, it must be the customer's.",
 			},
 			"trusted_principal": schema.StringAttribute{
 				Computed: true,
@@ -289,9 +292,10 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 
 	// The trust policy, from the customer as the platform has it now. A customer that does not
-	// exist yet (created in the same apply) leaves it to apply.
+	// exist yet (created in the same apply), or that is being replaced (the external_id the
+	// configuration gives is not known yet), leaves it to apply.
 	plan.ExternalID, plan.TrustedPrincipal, plan.TrustPolicyJSON = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-	if c := r.data.apiOrNil(); c != nil && !plan.Customer.IsUnknown() {
+	if c := r.data.apiOrNil(); c != nil && !plan.Customer.IsUnknown() && !config.ExternalID.IsUnknown() {
 		name := plan.Customer.ValueString()
 		trust, err := rolegrant.ReadTrust(r.data.logContext(ctx), c, name)
 		switch {
@@ -305,6 +309,12 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 				fmt.Sprintf("Customer %q could not be read (%s), so the role's trust policy is planned as it is.", name, err))
 		case err != nil:
 			addTrustError(r.data, &resp.Diagnostics, name, err)
+			return
+		case !config.ExternalID.IsNull() && config.ExternalID.ValueString() != trust.ExternalID:
+			resp.Diagnostics.AddAttributeError(path.Root("external_id"), "Not the customer's external id",
+				fmt.Sprintf("external_id is %q, but customer %q's external id is %q. Set it to the customer's "+
+					"(virtco_customer.<name>.external_id), or leave it out to have it read from the customer.",
+					config.ExternalID.ValueString(), name, trust.ExternalID))
 			return
 		default:
 			plan.ExternalID, plan.TrustedPrincipal = types.StringValue(trust.ExternalID), types.StringValue(trust.Principal)

@@ -78,7 +78,13 @@ func (r *customerResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 		MarkdownDescription: "A customer of the VIRT-CO platform: one per DNS domain, with the diagnostic account that " +
 			"reads its cloud. Creating one needs the ops key. Destroying it unprovisions the customer on the platform: " +
 			"the customer, every key of its users (revoked at once) and its registered AWS accounts.\n\n" +
-			"Creating a customer that already exists on the platform is an error, never a silent adoption: import it instead.",
+			"Creating a customer that already exists on the platform is an error, never a silent adoption: import it instead.\n\n" +
+			"Replacing a customer (`terraform apply -replace`, a taint, a new `name`) unprovisions it with every key and " +
+			"AWS account of it, and creates it with a new `external_id`. So that its users and roles follow in the same " +
+			"apply, give each `virtco_user` of it `lifecycle { replace_triggered_by = [virtco_customer.<name>.external_id] }`, " +
+			"and each `virtco_aws_role` of it `external_id = virtco_customer.<name>.external_id` (its trust is then updated " +
+			"in place). `create_before_destroy` cannot apply to a customer whose `name` stays the same: the name is unique " +
+			"on the platform, so the new customer cannot exist before the old one is gone.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -228,7 +234,9 @@ func (r *customerResource) put(ctx context.Context, plan *customerResourceModel,
 	case errors.Is(err, client.ErrPreconditionFailed) && create:
 		addAlreadyExists(diags, "name", "Customer already exists",
 			fmt.Sprintf("Customer %q already exists on the platform, so Terraform will not create it (nor silently take it over).", name),
-			"virtco_customer", name, "name")
+			"virtco_customer", name, "name",
+			"If this replaces a virtco_customer that has create_before_destroy: a customer's name is unique on the platform, "+
+				"so its replacement cannot be created before the old one is gone; remove create_before_destroy from it.")
 	case errors.Is(err, client.ErrPreconditionFailed):
 		diags.AddError("Customer no longer exists",
 			fmt.Sprintf("Customer %q was unprovisioned on the platform after Terraform last read it, so it was not "+

@@ -5,7 +5,10 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,6 +17,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
+	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
+	"github.com/virtasant/terraform-provider-virtco/internal/buildtest"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
 )
 
@@ -370,4 +377,123 @@ resource "virtco_customer" "bad" {
 	if list, err := s.Ops.Customers.List(t.Context()); err != nil || len(list) != 0 {
 		t.Errorf("customers on the server: %v, %v", list, err)
 	}
+}
+
+// Replacing a customer (-replace, taint) converges in one apply, as the examples show: its users
+// are replaced (replace_triggered_by on its external id) rather than holding revoked tokens, and
+// its role's trust is updated in place to the new external id (the role's external_id refers to
+// the customer's), registered again; the next plan is empty.
+func TestAccCustomerResource_replaceConverges(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	const customer = "replace.example.com"
+	config := a.config("", acctest.Account) + `
+resource "virtco_customer" "acme" {
+  name         = "replace.example.com"
+  diag_account = "Diag3"
+}
+
+resource "virtco_user" "ann" {
+  customer = virtco_customer.acme.name
+  name     = "ann"
+
+  lifecycle {
+    replace_triggered_by = [virtco_customer.acme.external_id]
+  }
+}
+
+resource "virtco_user" "bob" {
+  customer = virtco_customer.acme.name
+  name     = "bob"
+
+  lifecycle {
+    replace_triggered_by = [virtco_customer.acme.external_id]
+  }
+}
+
+resource "virtco_aws_role" "r" {
+  customer    = virtco_customer.acme.name
+  external_id = virtco_customer.acme.external_id
+}
+`
+	var ext1, ann1, bob1 string
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	roleHasTrustOf := func(ext *string) resource.TestCheckFunc {
+		return later(func() error {
+			return a.aws.CheckRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName,
+				Principal: acctest.Diag3Principal, ExternalID: *ext, Actions: acctest.DefaultActions()})
+		})
+	}
+	var ext2 string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             checkAll(a.checkCustomerGone(customer), a.checkNoRoles(acctest.Account)),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: checkAll(
+					capture("virtco_customer.acme", "external_id", &ext1),
+					capture("virtco_user.ann", "token", &ann1),
+					capture("virtco_user.bob", "token", &bob1),
+					roleHasTrustOf(&ext1),
+				),
+			},
+			{
+				Taint:  []string{"virtco_customer.acme"},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("virtco_customer.acme", plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction("virtco_user.ann", plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction("virtco_user.bob", plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectResourceAction("virtco_aws_role.r", plancheck.ResourceActionUpdate),
+				}},
+				Check: checkAll(
+					capture("virtco_customer.acme", "external_id", &ext2),
+					later(func() error {
+						if ext2 == ext1 {
+							return fmt.Errorf("the replaced customer kept external id %s", ext1)
+						}
+						return nil
+					}),
+					a.checkUserToken("virtco_user.ann", customer, "ann"),
+					a.checkUserToken("virtco_user.bob", customer, "bob"),
+					a.checkTokenRefused(&ann1),
+					a.checkTokenRefused(&bob1),
+					roleHasTrustOf(&ext2),
+					a.checkAccount(customer, acctest.Account, client.RoleDone, arn),
+				),
+			},
+		},
+	})
+}
+
+// The same through the CLI's -replace, which people type, with the demo's own configuration.
+func TestAccCustomerResource_replaceFlag(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	root, err := buildtest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, err := os.ReadFile(filepath.Join(root, "examples", "demo", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := acctest.NewWorkspace(t)
+	// the demo's configuration, with this test's provider settings in place of the environment's
+	_, resources, _ := strings.Cut(string(demo), `provider "virtco" {}`)
+	ws.Write(a.config("", acctest.Account) + resources)
+	ws.MustRun("apply", "-auto-approve")
+	before, err := a.Ops.Customers.Get(t.Context(), "acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.MustRun("apply", "-auto-approve", "-replace=virtco_customer.acme")
+	if out, err := ws.Run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the plan after -replace is not empty (%v):\n%s", err, out)
+	}
+	after, err := a.Ops.Customers.Get(t.Context(), "acme.com")
+	if err != nil || after.ExternalID == before.ExternalID || len(after.Users) != 2 || len(after.Accounts) != 1 ||
+		after.Accounts[0].State != client.RoleDone {
+		t.Errorf("after -replace: %+v %v", after, err)
+	}
+	ws.MustRun("destroy", "-auto-approve")
 }

@@ -61,13 +61,16 @@ func apiMessage(err error) string {
 
 // addAlreadyExists refuses a create whose object exists already: nothing is adopted silently.
 // what says what exists and what was (not) done; otherwise, when set, is the attribute to change
-// instead of importing.
-func addAlreadyExists(diags *diag.Diagnostics, attr, summary, what, resourceType, importID, otherwise string) {
+// instead of importing; notes are paragraphs after the advice.
+func addAlreadyExists(diags *diag.Diagnostics, attr, summary, what, resourceType, importID, otherwise string, notes ...string) {
 	detail := fmt.Sprintf("%s\n\nTo manage it with this configuration, import it: terraform import <address of this "+
 		"resource> %s (such as terraform import %s.example %s), or add an import block { to = <address>, id = %q }.",
 		what, importID, resourceType, importID, importID)
 	if otherwise != "" {
 		detail += " Otherwise choose another " + otherwise + "."
+	}
+	for _, n := range notes {
+		detail += "\n\n" + n
 	}
 	diags.AddAttributeError(path.Root(attr), summary, detail)
 }

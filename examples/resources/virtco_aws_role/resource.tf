@@ -14,6 +14,11 @@ resource "virtco_aws_role" "prod" {
   customer   = "acme.com"
   account_id = "123456789012"
 
+  # With the customer in the same configuration, refer to it, so that replacing the customer
+  # updates the role's trust to its new external id in the same apply:
+  #   customer    = virtco_customer.acme.name
+  #   external_id = virtco_customer.acme.external_id
+
   tags = {
     owner = "platform-team"
   }

@@ -12,6 +12,12 @@ resource "virtco_user" "joe" {
   rotate_token = {
     rotated = "2025-01"
   }
+
+  # Replacing the customer (terraform apply -replace, a taint) unprovisions it with every key of
+  # it: this provisions Joe again in the same apply, rather than leaving a revoked token in state.
+  lifecycle {
+    replace_triggered_by = [virtco_customer.acme.external_id]
+  }
 }
 
 output "joe_key_name" {
