@@ -16,7 +16,8 @@ type AWSAccounts interface {
 	List(ctx context.Context, customer string) ([]AWSAccount, error)
 	// Get returns one AWS account (ops, master, its own users).
 	Get(ctx context.Context, customer, accountID string) (*AWSAccount, error)
-	// Put registers an account or changes its state (ops, its own users); created says which.
+	// Put registers an account or changes its state (ops, its own users); created says which. A
+	// retry after a lost answer gets the first attempt's answer (the call's Idempotency-Key).
 	Put(ctx context.Context, customer, accountID string, opts AWSAccountPutOptions) (acct *AWSAccount, created bool, err error)
 	// Delete purges and removes an account (ops, its own users).
 	Delete(ctx context.Context, customer, accountID string) error
@@ -25,9 +26,19 @@ type AWSAccounts interface {
 // AWSAccount is one of a customer's AWS accounts.
 type AWSAccount = apiv1.AWSAccount
 
-// AWSAccountPutOptions is an AWS account's settable state, the body of Put: RoleARN is required
-// when State is RoleDone, and State defaults to pending.
-type AWSAccountPutOptions = apiv1.AWSAccountInput
+// AWSAccountPutOptions is an AWS account's settable state, the body of Put (apiv1's
+// AWSAccountInput), and the call's Idempotency-Key. It is the client's own type, not an alias, so
+// that the key can be given in the same literal.
+type AWSAccountPutOptions struct {
+	// RoleARN is the role's ARN, in this account; required when State is RoleDone.
+	RoleARN string
+	Regions []string
+	// State defaults to pending.
+	State RoleStatus
+	// IdempotencyKey is the call's Idempotency-Key (1-255 printable ASCII characters); empty for
+	// a new random one. See CustomerPutOptions.IdempotencyKey.
+	IdempotencyKey string
+}
 
 type awsAccounts struct{ c *Client }
 
@@ -64,8 +75,13 @@ func (s *awsAccounts) Put(ctx context.Context, customer, accountID string, opts 
 	if err != nil {
 		return nil, false, err
 	}
+	h, err := withIdempotencyKey(nil, opts.IdempotencyKey)
+	if err != nil {
+		return nil, false, err
+	}
+	in := apiv1.AWSAccountInput{RoleARN: opts.RoleARN, Regions: opts.Regions, State: opts.State}
 	var out AWSAccount
-	res, err := s.c.do(ctx, http.MethodPut, p, opts, &out, nil)
+	res, err := s.c.do(ctx, http.MethodPut, p, in, &out, &requestOptions{header: h})
 	if err != nil {
 		return nil, false, err
 	}

@@ -18,6 +18,8 @@ type apiCall struct {
 	method, path, query string            // what must be sent (path escaped)
 	header              map[string]string // extra request headers that must be sent
 	body                string            // JSON body that must be sent; "" for none
+	// keyed: the call must carry an Idempotency-Key, a new random one unless header names it.
+	keyed bool
 
 	status     int
 	respHeader map[string]string
@@ -81,20 +83,20 @@ func apiCalls() []apiCall {
 			want: &wantCustomer,
 		},
 		{
-			name: "Customers.Put update", operation: "putCustomer",
-			method: "PUT", path: "/v1/customers/acme.com", header: map[string]string{"If-Match": `"c0ffee-2"`},
+			name: "Customers.Put update", operation: "putCustomer", keyed: true,
+			method: "PUT", path: "/v1/customers/acme.com", header: map[string]string{"If-Match": `"c0ffee-2"`, "Idempotency-Key": "caller's own key"},
 			body:   `{"diag_account":"Diag3","aws_region":"us-east-1","regions":["us-east-1","eu-west-1"],"auto_run_finders":false}`,
 			status: 200, respHeader: map[string]string{"ETag": customerETag}, resp: customerJSON,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return putResult(c.Customers.Put(ctx, "acme.com", CustomerPutOptions{
 					DiagAccount: "Diag3", AWSRegion: "us-east-1", Regions: []string{"us-east-1", "eu-west-1"},
-					AutoRunFinders: Bool(false), IfMatch: `"c0ffee-2"`,
+					AutoRunFinders: Bool(false), IfMatch: `"c0ffee-2"`, IdempotencyKey: "caller's own key",
 				}))
 			},
 			want: put[*Customer]{&wantCustomer, false},
 		},
 		{
-			name: "Customers.Put create", operation: "putCustomer",
+			name: "Customers.Put create", operation: "putCustomer", keyed: true,
 			method: "PUT", path: "/v1/customers/acme.com", header: map[string]string{"If-None-Match": "*"},
 			body:   `{}`,
 			status: 201, respHeader: map[string]string{"ETag": customerETag}, resp: customerJSON,
@@ -133,7 +135,7 @@ func apiCalls() []apiCall {
 			want: &wantUser,
 		},
 		{
-			name: "Users.Put", operation: "putUser",
+			name: "Users.Put", operation: "putUser", keyed: true,
 			method: "PUT", path: "/v1/customers/acme.com/users/joe",
 			status: 201, resp: userJSON,
 			call: func(ctx context.Context, c *Client) (any, error) {
@@ -148,7 +150,7 @@ func apiCalls() []apiCall {
 			call:   func(ctx context.Context, c *Client) (any, error) { return nil, c.Users.Delete(ctx, "acme.com", "joe") },
 		},
 		{
-			name: "Users.Rotate", operation: "rotateUser",
+			name: "Users.Rotate", operation: "rotateUser", keyed: true,
 			method: "POST", path: "/v1/customers/acme.com/users/joe/rotate",
 			status: 200, resp: userJSON,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.Rotate(ctx, "acme.com", "joe") },
@@ -171,7 +173,7 @@ func apiCalls() []apiCall {
 			want: &wantAWSAccount,
 		},
 		{
-			name: "AWSAccounts.Put", operation: "putAWSAccount",
+			name: "AWSAccounts.Put", operation: "putAWSAccount", keyed: true,
 			method: "PUT", path: "/v1/customers/acme.com/aws-accounts/123456789012",
 			body:   `{"role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","regions":["us-east-1"],"state":"done"}`,
 			status: 200, resp: awsAccountJSON,

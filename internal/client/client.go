@@ -7,9 +7,12 @@
 // It follows the shape of HashiCorp's go-tfe: a Config, New, and one service per resource on the
 // Client (c.Customers.Get, c.Users.Put, ...). Every call sends the API key and retries what is
 // safe to retry: 429, 503 and connections that could not be made always; other 5xx, timeouts and
-// lost connections only for GET, PUT and DELETE, never for POST .../rotate. Errors work with
-// errors.Is (ErrNotFound, ErrConflict, ...) and errors.As (*APIError). No error message or log
-// line ever carries the API key or a token.
+// lost connections for GET, PUT and DELETE, and for every call that carries an Idempotency-Key.
+// Every create and rotation carries one (Customers.Put, Users.Put, AWSAccounts.Put,
+// Users.Rotate), the same on each retry of the call, so that a retry after a lost answer gets the
+// first attempt's answer from the server rather than running again. Errors work with errors.Is
+// (ErrNotFound, ErrConflict, ...) and errors.As (*APIError). No error message or log line ever
+// carries the API key or a token.
 package client
 
 import (
@@ -222,14 +225,17 @@ const (
 // answer. path must be escaped already (see pathOf).
 //
 // Retries. 429 and 503 say the server turned the request away, and a failed dial means it never
-// left this machine, so those are retried for every method. A 500, 502 or 504, a timeout, or a
+// left this machine, so those are retried for every call. A 500, 502 or 504, a timeout, or a
 // connection lost after the request was written may come after the server acted, so those are
-// retried only for methods that are safe to repeat: GET, PUT and DELETE are idempotent in this
-// API, but POST .../rotate is not: retrying it could rotate twice and hand back a token that the
-// first rotation already replaced, or lose the one the caller never saw. (net/http itself resends
-// a request on a stale keep-alive connection only when nothing of it was written.) Repeating an
-// idempotent call can still change its answer: a PUT whose first attempt created the object says
-// 200 instead of 201, a DELETE whose first attempt took effect says 404.
+// retried only for calls that are safe to repeat: those with an Idempotency-Key header, whose
+// retry the server answers with the first attempt's recorded answer (the same status, and for a
+// user the same token) instead of running it again, and GET, PUT and DELETE, which are idempotent
+// in this API. Without a key, POST .../rotate would not be: a retry could rotate twice and lose
+// the token the caller never saw; and a PUT would say 200 instead of 201, a create-only PUT
+// (If-None-Match: *) 412, for the object its own first attempt created. Every create and rotation
+// of this client carries a key, so only a DELETE whose first attempt took effect still answers
+// differently (404). (net/http itself resends a request on a stale keep-alive connection only
+// when nothing of it was written.)
 //
 // Waits grow exponentially with full jitter between RetryWaitMin and RetryWaitMax; a Retry-After
 // on 429 or 503 is used instead, capped at RetryWaitMax. When the next wait would pass the
@@ -272,7 +278,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, opts 
 			c.log(ctx, fields)
 			return nil, fmt.Errorf("%s %s: %w", method, path, context.Cause(ctx))
 		}
-		if class == noRetry || (class == retryIdempotent && !idempotent(method)) {
+		if class == noRetry || (class == retryIdempotent && !safeToRepeat(method, opts.header)) {
 			c.log(ctx, fields)
 			return nil, err
 		}
@@ -363,7 +369,11 @@ func statusRetryClass(status int) retryClass {
 	return noRetry
 }
 
-func idempotent(method string) bool {
+// safeToRepeat tells a request that may be sent again after it may have reached the server.
+func safeToRepeat(method string, header http.Header) bool {
+	if header.Get(idempotencyHeader) != "" {
+		return true
+	}
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 		return true

@@ -239,10 +239,13 @@ func TestCalls(t *testing.T) {
 					t.Errorf("header %s = %q, want %q", k, got, v)
 				}
 			}
-			for _, k := range []string{"If-Match", "If-None-Match", "Authorization"} {
-				if _, ok := wantHeader[k]; !ok && r.header.Get(k) != "" {
+			for _, k := range []string{"If-Match", "If-None-Match", "Authorization", "Idempotency-Key"} {
+				if _, ok := wantHeader[k]; !ok && r.header.Get(k) != "" && (k != "Idempotency-Key" || !tc.keyed) {
 					t.Errorf("unexpected header %s: %q", k, r.header.Get(k))
 				}
+			}
+			if key := r.header.Get("Idempotency-Key"); tc.keyed && (len(key) < 16 || checkIdempotencyKey(key) != nil) {
+				t.Errorf("Idempotency-Key %q, want a random key of printable ASCII", key)
 			}
 		})
 	}
@@ -308,7 +311,7 @@ func TestAddressPathPrefix(t *testing.T) {
 
 func TestErrorStatuses(t *testing.T) {
 	all := []error{ErrInvalidArgument, ErrUnauthenticated, ErrPermissionDenied, ErrNotFound, ErrConflict,
-		ErrPreconditionFailed, ErrPayloadTooLarge, ErrRateLimited, ErrServer, ErrUnreachable}
+		ErrPreconditionFailed, ErrPayloadTooLarge, ErrIdempotencyKeyReused, ErrRateLimited, ErrServer, ErrUnreachable}
 	for _, tc := range []struct {
 		status   int
 		code     string
@@ -322,6 +325,7 @@ func TestErrorStatuses(t *testing.T) {
 		{409, "conflict", ErrConflict, 1},
 		{412, "precondition_failed", ErrPreconditionFailed, 1},
 		{413, "payload_too_large", ErrPayloadTooLarge, 1},
+		{422, "idempotency_key_reused", ErrIdempotencyKeyReused, 1},
 		{429, "rate_limited", ErrRateLimited, 4},
 		{500, "internal", ErrServer, 4},
 		{502, "unavailable", ErrServer, 4},
@@ -543,16 +547,21 @@ func TestGivesUpWithTheLastError(t *testing.T) {
 	}
 }
 
+// TestRotateRetryPolicy: a rotation is retried after any answer that may have been lost, because
+// its Idempotency-Key makes the server answer a retry of a rotation it made with that rotation's
+// token; and every retry carries the same key.
 func TestRotateRetryPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		status   int
 		attempts int
 	}{
-		{500, 1}, // the server may have rotated: a retry could lose the new token
-		{502, 1},
-		{504, 1},
+		{500, 2}, // the server may have rotated: the retry gets that rotation's answer
+		{502, 2},
+		{504, 2},
 		{503, 2}, // turned away before acting
 		{429, 2},
+		{409, 1},
+		{422, 1}, // the key was used on another request: retrying cannot help
 	} {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
 			h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, n int) {
@@ -569,6 +578,7 @@ func TestRotateRetryPolicy(t *testing.T) {
 			if (err == nil) != (tc.attempts == 2) {
 				t.Errorf("error %v", err)
 			}
+			checkOneKey(t, h.requests())
 		})
 	}
 }
@@ -623,9 +633,10 @@ func hangUp(w http.ResponseWriter) {
 func TestConnectionLostAfterSending(t *testing.T) {
 	h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, _ int) { hangUp(w) })
 	_, err := h.c.Users.Rotate(context.Background(), "acme.com", "joe")
-	if !errors.Is(err, ErrUnreachable) || len(h.requests()) != 1 {
-		t.Errorf("POST: %d attempts (want 1), error %v", len(h.requests()), err)
+	if !errors.Is(err, ErrUnreachable) || len(h.requests()) != 4 {
+		t.Errorf("POST with an Idempotency-Key: %d attempts (want 4), error %v", len(h.requests()), err)
 	}
+	checkOneKey(t, h.requests())
 
 	h = newHarness(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n < 2 {
@@ -652,9 +663,10 @@ func TestResponseCutShort(t *testing.T) {
 	}
 	h.reqs = nil
 	_, err = h.c.Users.Rotate(context.Background(), "acme.com", "joe")
-	if err == nil || len(h.requests()) != 1 {
-		t.Errorf("POST: %d attempts (want 1), error %v", len(h.requests()), err)
+	if err == nil || len(h.requests()) != 4 {
+		t.Errorf("POST with an Idempotency-Key: %d attempts (want 4), error %v", len(h.requests()), err)
 	}
+	checkOneKey(t, h.requests())
 }
 
 func TestAttemptTimeout(t *testing.T) {
@@ -837,5 +849,112 @@ func TestParseRetryAfter(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// checkOneKey checks that every attempt of one call carried the same Idempotency-Key.
+func checkOneKey(t *testing.T, reqs []recorded) string {
+	t.Helper()
+	if len(reqs) == 0 {
+		t.Fatal("no request")
+	}
+	key := reqs[0].header.Get("Idempotency-Key")
+	if key == "" {
+		t.Fatalf("%s %s: no Idempotency-Key", reqs[0].method, reqs[0].path)
+	}
+	for i, r := range reqs {
+		if got := r.header.Get("Idempotency-Key"); got != key {
+			t.Errorf("attempt %d carried Idempotency-Key %q, the first %q", i+1, got, key)
+		}
+	}
+	return key
+}
+
+// TestIdempotencyKeys: every create and rotation carries an Idempotency-Key, the same on each
+// retry of one call and a new one for the next call; a call that is not retried safely without
+// one (POST) is retried with one after an answer that may have been lost.
+func TestIdempotencyKeys(t *testing.T) {
+	calls := map[string]func(c *Client) error{
+		"Customers.Put": func(c *Client) error {
+			_, _, err := c.Customers.Put(context.Background(), "acme.com", CustomerPutOptions{IfNoneMatch: "*"})
+			return err
+		},
+		"Users.Put": func(c *Client) error { _, _, err := c.Users.Put(context.Background(), "acme.com", "joe"); return err },
+		"Users.Rotate": func(c *Client) error {
+			_, err := c.Users.Rotate(context.Background(), "acme.com", "joe")
+			return err
+		},
+		"AWSAccounts.Put": func(c *Client) error {
+			_, _, err := c.AWSAccounts.Put(context.Background(), "acme.com", "123456789012", AWSAccountPutOptions{State: RoleInProgress})
+			return err
+		},
+	}
+	answers := map[string]string{"Customers.Put": customerJSON, "Users.Put": userJSON, "Users.Rotate": userJSON, "AWSAccounts.Put": awsAccountJSON}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			// Each call fails three ways that may come after the server acted, then succeeds.
+			h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				switch n % 4 {
+				case 0:
+					writeAPIError(w, 502, "unavailable", "the load balancer lost the answer")
+				case 1:
+					hangUp(w)
+				case 2:
+					writeAPIError(w, 500, "internal", "boom")
+				default:
+					_, _ = io.WriteString(w, answers[name])
+				}
+			})
+			if err := call(h.c); err != nil {
+				t.Fatal(err)
+			}
+			first := h.requests()
+			if len(first) != 4 {
+				t.Fatalf("%d attempts, want 4", len(first))
+			}
+			key := checkOneKey(t, first)
+			_ = call(h.c)
+			second := h.requests()[4:]
+			if again := checkOneKey(t, second); again == key {
+				t.Errorf("two calls sent the same Idempotency-Key %q", key)
+			}
+		})
+	}
+	// Without a key a POST is not retried once it may have reached the server.
+	h := newHarness(t, apiErrorHandler(502, "unavailable", "lost"))
+	if _, err := h.c.do(context.Background(), http.MethodPost, "/v1/customers/acme.com/users/joe/rotate", nil, nil, nil); err == nil || len(h.requests()) != 1 {
+		t.Errorf("a POST without a key: %d attempts (want 1), error %v", len(h.requests()), err)
+	}
+}
+
+// TestCallersIdempotencyKey: a key the caller gives is sent as it is, on every attempt; one the
+// server would refuse is refused before anything is sent.
+func TestCallersIdempotencyKey(t *testing.T) {
+	h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 0 {
+			writeAPIError(w, 504, "unavailable", "gateway timeout")
+			return
+		}
+		_, _ = io.WriteString(w, awsAccountJSON)
+	})
+	const own = "rolegrant 2024-05-06 acme.com/123456789012 #1"
+	if _, _, err := h.c.AWSAccounts.Put(context.Background(), "acme.com", "123456789012", AWSAccountPutOptions{State: RoleDone,
+		RoleARN: "arn:aws:iam::123456789012:role/r", IdempotencyKey: own}); err != nil {
+		t.Fatal(err)
+	}
+	if key := checkOneKey(t, h.requests()); key != own || len(h.requests()) != 2 {
+		t.Errorf("sent %q in %d attempts, want %q in 2", key, len(h.requests()), own)
+	}
+	if body := h.requests()[0].body; !jsonEqual(t, body, `{"role_arn":"arn:aws:iam::123456789012:role/r","state":"done"}`) {
+		t.Errorf("body %s: the key must not be in it", body)
+	}
+	for _, bad := range []string{strings.Repeat("k", 256), "clé", "a\nb"} {
+		_, _, err := h.c.Customers.Put(context.Background(), "acme.com", CustomerPutOptions{IdempotencyKey: bad})
+		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "printable ASCII") {
+			t.Errorf("key %q: %v", bad, err)
+		}
+	}
+	if n := len(h.requests()); n != 2 {
+		t.Errorf("a refused key was sent: %d requests", n)
 	}
 }

@@ -16,7 +16,9 @@ type Customers interface {
 	List(ctx context.Context) ([]CustomerSummary, error)
 	// Get returns one customer, never with tokens; ETag is set.
 	Get(ctx context.Context, name string) (*Customer, error)
-	// Put creates or replaces a customer's settings (ops); created says which. ETag is set.
+	// Put creates or replaces a customer's settings (ops); created says which. ETag is set. A
+	// retry after a lost answer gets the first attempt's answer (the call's Idempotency-Key), so
+	// created stays true and If-None-Match: * does not fail on the customer the call itself made.
 	Put(ctx context.Context, name string, opts CustomerPutOptions) (cust *Customer, created bool, err error)
 	// Delete unprovisions a customer (ops): it, its users' keys (revoked at once) and its AWS accounts.
 	Delete(ctx context.Context, name string, opts CustomerDeleteOptions) error
@@ -68,6 +70,10 @@ type CustomerPutOptions struct {
 	IfMatch string `json:"-"`
 	// IfNoneMatch "*" creates only (ErrPreconditionFailed when the customer exists).
 	IfNoneMatch string `json:"-"`
+	// IdempotencyKey is the call's Idempotency-Key (1-255 printable ASCII characters); empty for a
+	// new random one. Give one of your own, new for each request, to retry a call whose answer
+	// was lost from another process and still get its answer; the server keeps it 24 hours.
+	IdempotencyKey string `json:"-"`
 }
 
 // CustomerDeleteOptions qualifies Customers.Delete.
@@ -109,7 +115,10 @@ func (s *customers) Put(ctx context.Context, name string, opts CustomerPutOption
 	if err != nil {
 		return nil, false, err
 	}
-	h := conditions(opts.IfMatch, opts.IfNoneMatch)
+	h, err := withIdempotencyKey(conditions(opts.IfMatch, opts.IfNoneMatch), opts.IdempotencyKey)
+	if err != nil {
+		return nil, false, err
+	}
 	var out Customer
 	res, err := s.c.do(ctx, http.MethodPut, p, opts, &out, &requestOptions{header: h})
 	if err != nil {

@@ -27,8 +27,12 @@ var (
 	ErrConflict           = errors.New("conflict")            // 409
 	ErrPreconditionFailed = errors.New("precondition failed") // 412
 	ErrPayloadTooLarge    = errors.New("payload too large")   // 413
-	ErrRateLimited        = errors.New("rate limited")        // 429
-	ErrServer             = errors.New("server error")        // 5xx
+	// ErrIdempotencyKeyReused is a 422: the call's Idempotency-Key was first sent with another
+	// request. The keys the client makes are new for each call; a key the caller chose (an
+	// IdempotencyKey option) was used before on another request: use a new one for each request.
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused")
+	ErrRateLimited          = errors.New("rate limited") // 429
+	ErrServer               = errors.New("server error") // 5xx
 	// ErrUnreachable is a request that got no answer: refused, reset, timed out, DNS.
 	ErrUnreachable = errors.New("server could not be reached")
 )
@@ -121,6 +125,8 @@ func statusSentinel(status int) error {
 		return ErrPreconditionFailed
 	case http.StatusRequestEntityTooLarge:
 		return ErrPayloadTooLarge
+	case http.StatusUnprocessableEntity:
+		return ErrIdempotencyKeyReused
 	case http.StatusTooManyRequests:
 		return ErrRateLimited
 	}

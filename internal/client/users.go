@@ -19,12 +19,14 @@ type Users interface {
 	// Get returns one user with its key (ops, master).
 	Get(ctx context.Context, customer, name string) (*User, error)
 	// Put provisions a user (ops). It is idempotent: a new user gets a new key (created is true),
-	// an existing one keeps its key. A retried Put may say false for a user the first attempt created.
+	// an existing one keeps its key. A retry after a lost answer gets the first attempt's answer
+	// (the call's Idempotency-Key): created stays true for a user the call itself created.
 	Put(ctx context.Context, customer, name string) (user *User, created bool, err error)
 	// Delete revokes the user's key and removes the user (ops).
 	Delete(ctx context.Context, customer, name string) error
-	// Rotate gives the user a new token; the old one stops working at once (ops). It is never
-	// retried once the request may have reached the server.
+	// Rotate gives the user a new token; the old one stops working at once (ops). A retry after a
+	// lost answer gets the token of the rotation the first attempt made, not a second rotation
+	// (the call's Idempotency-Key), so Rotate is retried like any other call.
 	Rotate(ctx context.Context, customer, name string) (*User, error)
 }
 
@@ -95,8 +97,12 @@ func (s *users) Put(ctx context.Context, customer, name string) (*User, bool, er
 	if err != nil {
 		return nil, false, err
 	}
+	h, err := withIdempotencyKey(nil, "")
+	if err != nil {
+		return nil, false, err
+	}
 	var out User
-	res, err := s.c.do(ctx, http.MethodPut, p, nil, &out, nil)
+	res, err := s.c.do(ctx, http.MethodPut, p, nil, &out, &requestOptions{header: h})
 	if err != nil {
 		return nil, false, err
 	}
@@ -117,8 +123,12 @@ func (s *users) Rotate(ctx context.Context, customer, name string) (*User, error
 	if err != nil {
 		return nil, err
 	}
+	h, err := withIdempotencyKey(nil, "")
+	if err != nil {
+		return nil, err
+	}
 	var out User
-	if _, err := s.c.do(ctx, http.MethodPost, p+"/rotate", nil, &out, nil); err != nil {
+	if _, err := s.c.do(ctx, http.MethodPost, p+"/rotate", nil, &out, &requestOptions{header: h}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -81,12 +81,16 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	if err := validRegions("regions", in.Regions); err != nil {
 		return err
 	}
+	render := func(wr store.Written) store.Answer {
+		return jsonAnswer(createdOrOK(wr.Created), awsAccountView(wr.Account), nil)
+	}
+	recordAnswer(r, render)
 	a, created, err := s.store.PutAWSAccount(r.Context(), store.AWSAccount{
 		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, createdOrOK(created), awsAccountView(a))
+	sendAnswer(w, render(store.Written{Account: a, Created: created}))
 	return nil
 }
 

@@ -110,6 +110,15 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 	if err := validRegions("regions", spec.Regions); err != nil {
 		return err
 	}
+	render := func(wr store.Written) store.Answer {
+		v := customerView(wr.Customer)
+		header := map[string]string{"ETag": v.ETag}
+		if wr.Created {
+			header["Location"] = "/v1/customers/" + name
+		}
+		return jsonAnswer(createdOrOK(wr.Created), v, header)
+	}
+	recordAnswer(r, render)
 	c, created, err := s.store.PutCustomer(r.Context(), name, spec, uuid.NewString(), precondition(r))
 	if errors.Is(err, store.ErrInvalid) {
 		return s.unknownDiagAccount(r.Context(), "diag_account", spec.DiagAccount)
@@ -117,12 +126,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 	if err != nil {
 		return err
 	}
-	v := customerView(c)
-	w.Header().Set("ETag", v.ETag)
-	if created {
-		w.Header().Set("Location", "/v1/customers/"+name)
-	}
-	writeJSON(w, createdOrOK(created), v)
+	sendAnswer(w, render(store.Written{Customer: c, Created: created}))
 	return nil
 }
 

@@ -56,6 +56,8 @@ func (s *Server) toAPIError(ctx context.Context, err error) *apiError {
 		return errorf(http.StatusConflict, "conflict", "%s", trimSentinel(err, store.ErrConflict))
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return errorf(http.StatusPreconditionFailed, "precondition_failed", "%s", trimSentinel(err, store.ErrPreconditionFailed))
+	case errors.Is(err, store.ErrIdempotencyKeyReused):
+		return errorf(http.StatusUnprocessableEntity, "idempotency_key_reused", "%s", trimSentinel(err, store.ErrIdempotencyKeyReused))
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusServiceUnavailable, "unavailable", "the request was cancelled or timed out before it completed; it may be retried")
 	}

@@ -134,17 +134,17 @@ func testDB(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "virtco.db")
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, opts ...store.Option) *env {
 	t.Helper()
 	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken()}
-	e.url, e.store = e.serve(testDB(t), nil)
+	e.url, e.store = e.serve(testDB(t), nil, opts...)
 	return e
 }
 
 // serve starts one more server with the env's keys on db and returns its URL and store.
-func (e *env) serve(db string, log *slog.Logger) (string, store.Store) {
+func (e *env) serve(db string, log *slog.Logger, opts ...store.Option) (string, store.Store) {
 	e.t.Helper()
-	st, err := store.Open(e.t.Context(), db)
+	st, err := store.Open(e.t.Context(), db, opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -76,6 +76,12 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 			writeJSON(w, http.StatusOK, map[string]any{"name": v.DiagAccount, "account": v.DiagAccountID, "tokens": tokens})
 		}
 	case "provision":
+		// The one legacy write that creates a key; apiKeyGen.py sends no Idempotency-Key, a newer
+		// script may.
+		r, err := withIdempotencyKey(r, p)
+		if err != nil {
+			return err
+		}
 		return s.legacyProvision(w, r, arg)
 	case "unprovision":
 		name, err := legacyCustomerArg(target, arg)
@@ -142,6 +148,10 @@ func (s *Server) legacyProvision(w http.ResponseWriter, r *http.Request, arg str
 			return err
 		}
 	}
+	render := func(wr store.Written) store.Answer {
+		return jsonAnswer(http.StatusOK, map[string]string{"key_name": wr.User.KeyName(), "key_id": wr.User.KeyID, "api_key": wr.User.Token}, nil)
+	}
+	recordAnswer(r, render)
 	u, err := s.store.Provision(r.Context(), customer, user, diag, uuid.NewString(), newUserKey())
 	if errors.Is(err, store.ErrInvalid) {
 		return s.unknownDiagAccount(r.Context(), "customer", diag)
@@ -149,6 +159,6 @@ func (s *Server) legacyProvision(w http.ResponseWriter, r *http.Request, arg str
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"key_name": u.KeyName(), "key_id": u.KeyID, "api_key": u.Token})
+	sendAnswer(w, render(store.Written{User: u}))
 	return nil
 }

@@ -65,10 +65,14 @@ type handler func(w http.ResponseWriter, r *http.Request, p principal) error
 type endpoint struct {
 	h      handler
 	action string
+	// keyed: the write honours an Idempotency-Key (creates and rotations, whose retry after a
+	// lost answer would otherwise meet the first attempt's work).
+	keyed bool
 }
 
 func read(h handler) endpoint                 { return endpoint{h: h} }
 func write(action string, h handler) endpoint { return endpoint{h: h, action: action} }
+func keyed(action string, h handler) endpoint { return endpoint{h: h, action: action, keyed: true} }
 
 // methods maps HTTP methods to the endpoints of one path.
 type methods map[string]endpoint
@@ -79,15 +83,15 @@ func (s *Server) routes() {
 	s.route("/v1/master-token", methods{"GET": read(s.getMasterToken)})
 	s.route("/v1/customers", methods{"GET": read(s.listCustomers)})
 	s.route("/v1/customers/{customer}", methods{"GET": read(s.getCustomer),
-		"PUT": write("customer.put", s.putCustomer), "DELETE": write("customer.delete", s.deleteCustomer)})
+		"PUT": keyed("customer.put", s.putCustomer), "DELETE": write("customer.delete", s.deleteCustomer)})
 	s.route("/v1/customers/{customer}/status", methods{"GET": read(s.getCustomerStatus)})
 	s.route("/v1/customers/{customer}/users", methods{"GET": read(s.listUsers)})
 	s.route("/v1/customers/{customer}/users/{user}", methods{"GET": read(s.getUser),
-		"PUT": write("user.put", s.putUser), "DELETE": write("user.delete", s.deleteUser)})
-	s.route("/v1/customers/{customer}/users/{user}/rotate", methods{"POST": write("user.rotate", s.rotateUser)})
+		"PUT": keyed("user.put", s.putUser), "DELETE": write("user.delete", s.deleteUser)})
+	s.route("/v1/customers/{customer}/users/{user}/rotate", methods{"POST": keyed("user.rotate", s.rotateUser)})
 	s.route("/v1/customers/{customer}/aws-accounts", methods{"GET": read(s.listAWSAccounts)})
 	s.route("/v1/customers/{customer}/aws-accounts/{account_id}", methods{"GET": read(s.getAWSAccount),
-		"PUT": write("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
+		"PUT": keyed("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
 	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)
@@ -100,7 +104,8 @@ func (s *Server) routes() {
 
 // route registers the endpoints of one path; other methods get a JSON 405 that lists the
 // allowed ones. Every write, granted or refused, leaves an audit entry: the store records it with
-// the write itself, and route records the ones that never got that far.
+// the write itself, and route records the ones that never got that far. A replay of a keyed
+// write's recorded answer leaves none: the first request's entry stands for it.
 func (s *Server) route(pattern string, m methods) {
 	allowed := make([]string, 0, len(m))
 	for method := range m {
@@ -124,7 +129,17 @@ func (s *Server) route(pattern string, m methods) {
 			if p.kind == kindUser {
 				entry.Actor = p.user + "@" + p.customer
 			}
-			err = ep.h(w, r, p)
+			if ep.keyed {
+				r, err = withIdempotencyKey(r, p)
+			}
+			if err == nil {
+				err = ep.h(w, r, p)
+			}
+		}
+		var replay *store.ReplayError
+		if errors.As(err, &replay) {
+			sendReplay(w, replay)
+			return
 		}
 		var ae *apiError
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
 // userPath validates {customer} and {user}; only ops and master reach users at all.
@@ -70,11 +71,15 @@ func (s *Server) putUser(w http.ResponseWriter, r *http.Request, p principal) er
 	if err := decode(r, &in, true); err != nil {
 		return err
 	}
+	render := func(wr store.Written) store.Answer {
+		return jsonAnswer(createdOrOK(wr.Created), userView(wr.User), nil)
+	}
+	recordAnswer(r, render)
 	u, created, err := s.store.PutUser(r.Context(), customer, user, newUserKey())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, createdOrOK(created), userView(u))
+	sendAnswer(w, render(store.Written{User: u, Created: created}))
 	return nil
 }
 
@@ -101,10 +106,12 @@ func (s *Server) rotateUser(w http.ResponseWriter, r *http.Request, p principal)
 	if err != nil {
 		return err
 	}
+	render := func(wr store.Written) store.Answer { return jsonAnswer(http.StatusOK, userView(wr.User), nil) }
+	recordAnswer(r, render)
 	u, err := s.store.RotateUser(r.Context(), customer, user, newUserKey())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, userView(u))
+	sendAnswer(w, render(store.Written{User: u}))
 	return nil
 }

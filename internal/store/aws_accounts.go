@@ -35,9 +35,9 @@ func listAccounts(ctx context.Context, t tx, customer string) ([]AWSAccount, err
 func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount) (AWSAccount, bool, error) {
 	var out AWSAccount
 	var created bool
-	err := s.writeAudited(ctx, func(t tx) (err error) {
+	err := s.writeRecorded(ctx, func(t tx) (_ Written, err error) {
 		if err := s.lockExistingCustomer(ctx, t, a.Customer); err != nil {
-			return err
+			return Written{}, err
 		}
 		now := fmtTime(s.now())
 		created, err = updateOrInsert(ctx, t,
@@ -46,13 +46,13 @@ func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount) (AWSAccount,
 			`INSERT INTO aws_accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			a.Customer, a.AccountID, a.RoleARN, encodeList(a.Regions), a.State, now, now)
 		if err != nil {
-			return err
+			return Written{}, err
 		}
 		if err := s.touchCustomer(ctx, t, a.Customer); err != nil {
-			return err
+			return Written{}, err
 		}
 		out, err = getAccount(ctx, t, a.Customer, a.AccountID)
-		return err
+		return Written{Account: out, Created: created}, err
 	})
 	return out, created, err
 }

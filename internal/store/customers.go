@@ -77,20 +77,20 @@ func (s *sqlStore) checkDiag(ctx context.Context, t tx, name string) error {
 func (s *sqlStore) PutCustomer(ctx context.Context, name string, spec CustomerSpec, externalID string, pre Precondition) (Customer, bool, error) {
 	var out Customer
 	var created bool
-	err := s.writeAudited(ctx, func(t tx) error {
+	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
 		found, err := s.lockCustomerIf(ctx, t, name, pre)
 		if err != nil {
-			return err
+			return Written{}, err
 		}
 		if err := s.checkDiag(ctx, t, spec.DiagAccount); err != nil {
-			return err
+			return Written{}, err
 		}
 		created = !found
 		if err := s.upsertCustomer(ctx, t, name, spec, externalID, found); err != nil {
-			return err
+			return Written{}, err
 		}
 		out, err = getCustomer(ctx, t, name)
-		return err
+		return Written{Customer: out, Created: created}, err
 	})
 	return out, created, err
 }
@@ -238,13 +238,13 @@ func (s *sqlStore) deleteChild(ctx context.Context, customer, query string, notF
 
 func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error) {
 	var u User
-	err := s.writeAudited(ctx, func(t tx) error {
+	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
 		if err := s.checkDiag(ctx, t, diag); err != nil {
-			return err
+			return Written{}, err
 		}
 		_, found, err := s.lockCustomer(ctx, t, customer)
 		if err != nil {
-			return err
+			return Written{}, err
 		}
 		switch {
 		case !found:
@@ -255,10 +255,11 @@ func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, external
 				diag, fmtTime(s.now()), customer)
 		}
 		if err != nil {
-			return err
+			return Written{}, err
 		}
-		u, _, err = s.putUser(ctx, t, customer, user, key)
-		return err
+		var created bool
+		u, created, err = s.putUser(ctx, t, customer, user, key)
+		return Written{User: u, Created: created}, err
 	})
 	return u, err
 }

@@ -18,11 +18,30 @@ var migrations embed.FS
 
 // Open opens the store a --db value names: a postgres:// URL, or else a SQLite file path. The
 // schema is brought up to date before it returns.
-func Open(ctx context.Context, db string) (Store, error) {
+func Open(ctx context.Context, db string, opts ...Option) (Store, error) {
+	var s *sqlStore
+	var err error
 	if IsPostgresURL(db) {
-		return openPostgres(ctx, db)
+		s, err = openPostgres(ctx, db)
+	} else {
+		s, err = openSQLite(ctx, db)
 	}
-	return openSQLite(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Option changes a store that Open opens.
+type Option func(*sqlStore)
+
+// WithClock makes the store take the time from now rather than from time.Now, so that a test can
+// move it past IdempotencyRetention without waiting a day.
+func WithClock(now func() time.Time) Option {
+	return func(s *sqlStore) { s.now = now }
 }
 
 // IsPostgresURL tells whether a --db value names PostgreSQL.

@@ -18,7 +18,7 @@ import (
 // openPostgres connects to PostgreSQL. Several servers may share the database: row locks
 // (SELECT ... FOR UPDATE on the customer) order their writes, and a lost race on a unique key
 // runs the transaction again.
-func openPostgres(ctx context.Context, url string) (Store, error) {
+func openPostgres(ctx context.Context, url string) (*sqlStore, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL %s: %w", redactURL(url), err)
@@ -30,7 +30,8 @@ func openPostgres(ctx context.Context, url string) (Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("PostgreSQL %s does not answer: %s", redactURL(url), redactURLsIn(err.Error()))
 	}
-	d := dialect{name: "postgres", placeholder: dollarPlaceholders, forUpdate: " FOR UPDATE", isUniqueViolation: isPostgresUnique}
+	d := dialect{name: "postgres", placeholder: dollarPlaceholders, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED",
+		isUniqueViolation: isPostgresUnique}
 	if err := migratePostgres(ctx, db, d); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("PostgreSQL %s: %w", redactURL(url), err)

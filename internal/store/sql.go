@@ -22,6 +22,9 @@ type dialect struct {
 	// forUpdate locks the rows a write transaction reads (PostgreSQL); SQLite's write transactions
 	// already hold the database lock.
 	forUpdate string
+	// skipLocked locks the rows a subquery picks, passing over those another transaction holds
+	// (PostgreSQL), for cleanups that any transaction may do.
+	skipLocked string
 	// isUniqueViolation tells a lost race on a unique key, so the transaction can be run again.
 	isUniqueViolation func(error) bool
 }
@@ -131,24 +134,47 @@ func (s *sqlStore) runTx(ctx context.Context, db txBeginner, fn func(t tx) error
 	return nil
 }
 
-// writeAudited is write that also records the context's pending audit entry in the same
-// transaction.
+// writeAudited is write that also records the context's pending audit entry, and the answer to
+// its Idempotency-Key, in the same transaction.
 func (s *sqlStore) writeAudited(ctx context.Context, fn func(t tx) error) error {
-	entry := pendingAudit(ctx)
-	if entry == nil {
-		return s.write(ctx, fn)
-	}
-	if entry.At.IsZero() {
+	return s.writeRecorded(ctx, func(t tx) (Written, error) { return Written{}, fn(t) })
+}
+
+// writeRecorded is writeAudited for a write whose answer depends on what it made: fn returns
+// that, for the context's IdempotencyKey to render its answer from. Under a key that has an
+// answer already, fn does not run (claimKey).
+func (s *sqlStore) writeRecorded(ctx context.Context, fn func(t tx) (Written, error)) error {
+	entry, key := pendingAudit(ctx), pendingKey(ctx)
+	if entry != nil && entry.At.IsZero() {
 		entry.At = s.now()
 	}
 	err := s.write(ctx, func(t tx) error {
-		if err := fn(t); err != nil {
+		if key != nil {
+			if err := s.claimKey(ctx, t, key); err != nil {
+				return err
+			}
+		}
+		w, err := fn(t)
+		if err != nil {
 			return err
 		}
-		entry.Outcome = OutcomeOK
-		return insertAudit(ctx, t, entry)
+		if entry != nil {
+			entry.Outcome = OutcomeOK
+			if err := insertAudit(ctx, t, entry); err != nil {
+				return err
+			}
+		}
+		if key != nil {
+			return s.recordAnswer(ctx, t, key, w)
+		}
+		return nil
 	})
-	entry.recorded = err == nil
+	if entry != nil {
+		entry.recorded = err == nil
+	}
+	if key != nil {
+		key.recorded = err == nil
+	}
 	return err
 }
 

@@ -19,7 +19,7 @@ import (
 
 // openSQLite opens a SQLite file in WAL mode. synchronous=FULL makes a commit durable before the
 // API acknowledges it, even across a power loss, not only across a crash of the process.
-func openSQLite(ctx context.Context, path string) (Store, error) {
+func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 	if path == "" {
 		return nil, errors.New("the SQLite database path is empty")
 	}

@@ -147,7 +147,9 @@ type Precondition struct {
 }
 
 // Store is the control plane's persistence. Every method is one transaction: a write that
-// returns nil is durable, and so is the audit entry its context carries (WithAudit).
+// returns nil is durable, and so is the audit entry its context carries (WithAudit), and the
+// answer to its Idempotency-Key (WithIdempotencyKey). A write under a key that has an answer
+// already writes nothing and returns a *ReplayError.
 type Store interface {
 	Ping(ctx context.Context) error
 	Close() error

@@ -4,6 +4,8 @@
 package store
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -43,6 +45,9 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"ConcurrentUsers":       testConcurrentUsers,
 		"Audit":                 testAudit,
 		"Counts":                testCounts,
+		"Idempotency":           testIdempotency,
+		"IdempotencyExpiry":     testIdempotencyExpiry,
+		"IdempotencyConcurrent": testIdempotencyConcurrent,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -444,5 +449,257 @@ func testCounts(t *testing.T, s Store) {
 	c, err := s.Counts(ctx)
 	if err != nil || c.Customers != 2 || c.Users != 3 || c.Roles[StateDone] != 1 || c.Roles[StateInProgress] != 1 {
 		t.Fatalf("counts: %+v %v", c, err)
+	}
+}
+
+// writtenAnswer is the tests' rendering of what a write made: 201 when it created something, and
+// the whole of what it made as the body, so that a replay shows whether it ran again.
+func writtenAnswer(w Written) Answer {
+	status := 200
+	if w.Created {
+		status = 201
+	}
+	body, _ := json.Marshal(w)
+	return Answer{Status: status, Header: map[string]string{"X-Token": w.User.Token}, Body: body}
+}
+
+func idem(scope, key, fingerprint string) *IdempotencyKey {
+	return &IdempotencyKey{Scope: scope, Key: key, Fingerprint: fingerprint, Answer: writtenAnswer}
+}
+
+// idemCtx is a context for a write under k, with an audit entry of the action.
+func idemCtx(ctx context.Context, k *IdempotencyKey, action string) (context.Context, *AuditEntry) {
+	e := &AuditEntry{KeyKind: "ops", Action: action, Customer: "acme.com"}
+	return WithAudit(WithIdempotencyKey(ctx, k), e), e
+}
+
+func countAudit(t *testing.T, s Store) int {
+	t.Helper()
+	all, err := s.ListAudit(t.Context(), AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
+}
+
+func countKeys(t *testing.T, s Store) int {
+	t.Helper()
+	var n int
+	if err := s.(*sqlStore).rdb.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM idempotency_keys`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func testIdempotency(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustDiag(t, s, "Diag3", DiagReady)
+
+	// A write that fails records nothing: its retry under the same key runs.
+	failed, entry := idemCtx(ctx, idem("ops", "k-user", "PUT joe"), "user.put")
+	if _, _, err := s.PutUser(failed, "acme.com", "joe", key(1)); !errors.Is(err, ErrNotFound) || entry.Recorded() {
+		t.Fatalf("user of a missing customer: %v", err)
+	}
+	if n := countKeys(t, s); n != 0 {
+		t.Fatalf("a failed write left %d idempotency records", n)
+	}
+
+	// Each write under a key, then its retry under the same key: the retry runs nothing (the
+	// customer's version stays, no audit entry is added) and gets the first answer.
+	writes := []struct {
+		name, action string
+		write        func(ctx context.Context, attempt int) error
+	}{
+		{"PutCustomer", "customer.put", func(ctx context.Context, attempt int) error {
+			_, _, err := s.PutCustomer(ctx, "acme.com", CustomerSpec{AWSRegion: "us-east-1"}, fmt.Sprintf("ext-%d", attempt), Precondition{MustNotExist: true})
+			return err
+		}},
+		{"PutUser", "user.put", func(ctx context.Context, attempt int) error {
+			_, _, err := s.PutUser(ctx, "acme.com", "joe", key(10+attempt))
+			return err
+		}},
+		{"RotateUser", "user.rotate", func(ctx context.Context, attempt int) error {
+			_, err := s.RotateUser(ctx, "acme.com", "joe", key(20+attempt))
+			return err
+		}},
+		{"PutAWSAccount", "aws_account.put", func(ctx context.Context, attempt int) error {
+			_, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StatePending})
+			return err
+		}},
+		{"Provision", "legacy.provision", func(ctx context.Context, attempt int) error {
+			_, err := s.Provision(ctx, "acme.com", "bob", "Diag3", "x", key(30+attempt))
+			return err
+		}},
+	}
+	for _, w := range writes {
+		k := idem("ops", "k-"+w.name, w.name)
+		first, entry := idemCtx(ctx, k, w.action)
+		if err := w.write(first, 0); err != nil || !entry.Recorded() {
+			t.Fatalf("%s: %v", w.name, err)
+		}
+		audit := countAudit(t, s)
+		c, _ := s.GetCustomer(ctx, "acme.com")
+		retry, entry := idemCtx(ctx, idem("ops", "k-"+w.name, w.name), w.action)
+		err := w.write(retry, 1)
+		var replay *ReplayError
+		if !errors.As(err, &replay) || entry.Recorded() {
+			t.Fatalf("%s retried: %v", w.name, err)
+		}
+		var got Written
+		if err := json.Unmarshal(replay.Answer.Body, &got); err != nil {
+			t.Fatal(err)
+		}
+		switch w.name {
+		case "PutCustomer":
+			if replay.Answer.Status != 201 || got.Customer.ExternalID != "ext-0" {
+				t.Fatalf("%s: the replay is not the first answer: %d %s", w.name, replay.Answer.Status, replay.Answer.Body)
+			}
+		case "PutUser", "Provision", "RotateUser":
+			u, _ := s.GetUser(ctx, "acme.com", got.User.Name)
+			if got.User.Token == "" || got.User.Token != u.Token || replay.Answer.Header["X-Token"] != u.Token {
+				t.Fatalf("%s: the replay's token is not the stored one: %s", w.name, replay.Answer.Body)
+			}
+		}
+		if w.name != "RotateUser" && replay.Answer.Status != 201 {
+			t.Fatalf("%s: replayed %d, want the first answer's 201", w.name, replay.Answer.Status)
+		}
+		if after, _ := s.GetCustomer(ctx, "acme.com"); after.Version != c.Version || countAudit(t, s) != audit {
+			t.Fatalf("%s: the replay wrote: version %d -> %d, audit %d -> %d", w.name, c.Version, after.Version, audit, countAudit(t, s))
+		}
+	}
+
+	// Another request under a used key is refused, and writes nothing.
+	reused, entry := idemCtx(ctx, idem("ops", "k-PutUser", "PUT ann"), "user.put")
+	if _, _, err := s.PutUser(reused, "acme.com", "ann", key(40)); !errors.Is(err, ErrIdempotencyKeyReused) || entry.Recorded() {
+		t.Fatalf("a key reused for another request: %v", err)
+	}
+	if _, err := s.GetUser(ctx, "acme.com", "ann"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused reuse of a key wrote: %v", err)
+	}
+	// The same key from another caller is another key.
+	other, _ := idemCtx(ctx, idem("user:k000000001", "k-PutUser", "PUT ann"), "user.put")
+	if _, created, err := s.PutUser(other, "acme.com", "ann", key(41)); err != nil || !created {
+		t.Fatalf("another caller's key of the same name: %v %v", created, err)
+	}
+	// A write under an IdempotencyKey without an Answer is a bug: it must not commit unrecorded.
+	bare := &IdempotencyKey{Scope: "ops", Key: "k-bare", Fingerprint: "PUT eve"}
+	if _, _, err := s.PutUser(WithIdempotencyKey(ctx, bare), "acme.com", "eve", key(42)); err == nil {
+		t.Fatal("a write whose answer cannot be recorded committed")
+	}
+	if _, err := s.GetUser(ctx, "acme.com", "eve"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a write whose answer could not be recorded committed: %v", err)
+	}
+}
+
+// testIdempotencyExpiry: a key is kept for IdempotencyRetention and then forgotten, and each
+// recording write deletes a bounded batch of expired records.
+func testIdempotencyExpiry(t *testing.T, s Store) {
+	ctx := t.Context()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.(*sqlStore).now = func() time.Time { return now }
+	mustCustomer(t, s, "acme.com", "")
+
+	put := func(k string) (int, error) {
+		kctx, _ := idemCtx(ctx, idem("ops", k, "PUT joe"), "user.put")
+		_, created, err := s.PutUser(kctx, "acme.com", "joe", key(1))
+		var replay *ReplayError
+		if errors.As(err, &replay) {
+			return replay.Answer.Status, nil
+		}
+		if created {
+			return 201, err
+		}
+		return 200, err
+	}
+	if status, err := put("k1"); status != 201 || err != nil {
+		t.Fatal(status, err)
+	}
+	now = now.Add(IdempotencyRetention)
+	if status, err := put("k1"); status != 201 || err != nil {
+		t.Fatalf("after exactly %s the key must still be kept: %d %v", IdempotencyRetention, status, err)
+	}
+	now = now.Add(time.Second)
+	if status, err := put("k1"); status != 200 || err != nil {
+		t.Fatalf("an expired key must be forgotten, so that the request runs again (200, the user exists): %d %v", status, err)
+	}
+
+	// 150 expired records: each recording write forgets at most 100 of them.
+	old := fmtTime(now.Add(-IdempotencyRetention - time.Hour))
+	err := s.(*sqlStore).write(ctx, func(t tx) error {
+		for i := 0; i < 150; i++ {
+			if _, err := t.exec(ctx, `INSERT INTO idempotency_keys (scope, idem_key, fingerprint, created_at, status, header, body)
+				VALUES ('ops', ?, 'f', ?, 200, '{}', ?)`, fmt.Sprintf("old-%d", i), old, []byte("{}")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countKeys(t, s); n != 151 {
+		t.Fatalf("%d records, want 151", n)
+	}
+	if _, err := put("k2"); err != nil {
+		t.Fatal(err)
+	}
+	if n := countKeys(t, s); n != 52 { // 150 - 100 expired, k1 and k2
+		t.Fatalf("%d records after one recording write, want 52", n)
+	}
+	if _, err := put("k3"); err != nil {
+		t.Fatal(err)
+	}
+	if n := countKeys(t, s); n != 3 {
+		t.Fatalf("%d records after two recording writes, want 3", n)
+	}
+}
+
+// testIdempotencyConcurrent: many rotations under one key at once rotate once, and every caller
+// gets that rotation's token.
+func testIdempotencyConcurrent(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustCustomer(t, s, "acme.com", "")
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.GetCustomer(ctx, "acme.com")
+	const n = 20
+	tokens := make([]string, n)
+	ran := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			kctx, _ := idemCtx(ctx, idem("ops", "rotate-once", "POST rotate joe"), "user.rotate")
+			u, err := s.RotateUser(kctx, "acme.com", "joe", key(100+i))
+			var replay *ReplayError
+			switch {
+			case err == nil:
+				tokens[i], ran[i] = u.Token, true
+			case errors.As(err, &replay):
+				tokens[i] = replay.Answer.Header["X-Token"]
+			default:
+				t.Errorf("rotation %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	u, err := s.GetUser(ctx, "acme.com", "joe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for i := range tokens {
+		if ran[i] {
+			runs++
+		}
+		if tokens[i] != u.Token {
+			t.Errorf("rotation %d got token %q, the user has %q", i, tokens[i], u.Token)
+		}
+	}
+	after, _ := s.GetCustomer(ctx, "acme.com")
+	if runs != 1 || after.Version != before.Version+1 || countAudit(t, s) != 1 {
+		t.Fatalf("%d rotations ran (version %d -> %d, %d audit entries); want exactly one", runs, before.Version, after.Version, countAudit(t, s))
 	}
 }

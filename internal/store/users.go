@@ -53,13 +53,13 @@ func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key
 func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKey) (User, bool, error) {
 	var u User
 	var created bool
-	err := s.writeAudited(ctx, func(t tx) error {
+	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
 		if err := s.lockExistingCustomer(ctx, t, customer); err != nil {
-			return err
+			return Written{}, err
 		}
 		var err error
 		u, created, err = s.putUser(ctx, t, customer, name, key)
-		return err
+		return Written{User: u, Created: created}, err
 	})
 	return u, created, err
 }
@@ -84,15 +84,15 @@ func (s *sqlStore) DeleteUser(ctx context.Context, customer, name string) error 
 
 func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key NewKey) (User, error) {
 	var u User
-	err := s.writeAudited(ctx, func(t tx) error {
+	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
 		err := s.changeChild(ctx, t, customer,
 			`UPDATE users SET token = ?, token_hash = ?, updated_at = ? WHERE customer = ? AND name = ?`,
 			errNoUser(customer, name), key.Token, tokenHash(key.Token), fmtTime(s.now()), customer, name)
 		if err != nil {
-			return err
+			return Written{}, err
 		}
 		u, err = getUser(ctx, t, customer, name)
-		return err
+		return Written{User: u}, err
 	})
 	return u, err
 }
