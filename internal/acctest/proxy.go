@@ -12,16 +12,24 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
 
 // Proxy forwards to a control plane and answers 500 to the requests on AWS accounts that Fail
-// picks: the control plane failing at a chosen step of a grant or a revocation.
+// picks: the control plane failing at a chosen step of a grant or a revocation. With LoseAnswers
+// it also loses the answer to the first attempt of every request that carries an
+// Idempotency-Key (every create and rotation): it forwards the request, lets the server commit
+// it, and answers 502, as a load balancer does when the upstream's answer is lost.
 type Proxy struct {
 	URL    string
 	fail   atomic.Pointer[[]rule]
 	failed atomic.Int64
+	lose   atomic.Bool
+	mu     sync.Mutex
+	seen   map[string]bool // Idempotency-Keys whose first answer was lost
+	lost   atomic.Int64
 }
 
 // rule picks AWS-account requests by method and, when state is set, the state the body registers.
@@ -34,11 +42,19 @@ func StartProxy(t *testing.T, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{}
+	p := &Proxy{seen: map[string]bool{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(raw))
+		if p.losesAnswer(r) {
+			rec := httptest.NewRecorder()
+			rp.ServeHTTP(rec, r)
+			p.lost.Add(1)
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
+			return
+		}
 		if p.picks(r, raw) {
 			p.failed.Add(1)
 			w.Header().Set("Content-Type", "application/json")
@@ -51,6 +67,21 @@ func StartProxy(t *testing.T, target string) *Proxy {
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
 	return p
+}
+
+// losesAnswer tells whether this is the first attempt of a keyed request while LoseAnswers is on.
+func (p *Proxy) losesAnswer(r *http.Request) bool {
+	key := r.Header.Get("Idempotency-Key")
+	if !p.lose.Load() || key == "" {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[key] {
+		return false
+	}
+	p.seen[key] = true
+	return true
 }
 
 func (p *Proxy) picks(r *http.Request, body []byte) bool {
@@ -81,8 +112,17 @@ func (p *Proxy) Fail(method, state string) {
 	p.fail.Store(&rules)
 }
 
-// Heal stops failing requests.
-func (p *Proxy) Heal() { p.fail.Store(nil) }
+// Heal stops failing requests and losing answers.
+func (p *Proxy) Heal() {
+	p.fail.Store(nil)
+	p.lose.Store(false)
+}
+
+// LoseAnswers makes the proxy lose the answer to the first attempt of every keyed request.
+func (p *Proxy) LoseAnswers() { p.lose.Store(true) }
+
+// Lost is how many answers the proxy lost.
+func (p *Proxy) Lost() int64 { return p.lost.Load() }
 
 // Failed is how many requests the proxy failed.
 func (p *Proxy) Failed() int64 { return p.failed.Load() }

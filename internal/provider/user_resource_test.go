@@ -6,6 +6,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,6 +15,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
+	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
+	"github.com/virtasant/terraform-provider-virtco/internal/client"
 )
 
 var tokenRE = regexp.MustCompile(`^vcu_[A-Za-z0-9_-]{20,}$`)
@@ -304,4 +310,103 @@ resource "virtco_user" "imp" {
 	if err != nil || u.Token != tokens["bob"] {
 		t.Errorf("bob on the server after the failed create: %v, %v", u, err)
 	}
+}
+
+// A create or rotation whose answer is lost (the server committed it, a load balancer answered
+// 502) is retried with the same Idempotency-Key and gets the first answer: the apply succeeds,
+// and state and server agree object for object and token for token, with nothing unmanaged. The
+// proxy loses the first answer of every create: customers, users, the role's registrations, and
+// a rotation.
+func TestAccUserResource_lostAnswers(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	proxy := acctest.StartProxy(t, a.URL)
+	proxy.LoseAnswers()
+	config := func(rotation string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+  aws {
+    access_key = %q
+    secret_key = "emulator-secret"
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+`, proxy.URL, a.OpsKey, acctest.Account, a.aws.URL, a.aws.URL)
+		for _, c := range []string{"lost1.example.com", "lost2.example.com"} {
+			r := strings.Split(c, ".")[0]
+			fmt.Fprintf(&b, `
+resource "virtco_customer" %[1]q {
+  name         = %[2]q
+  diag_account = "Diag3"
+}
+
+resource "virtco_user" "%[1]s_ann" {
+  customer     = virtco_customer.%[1]s.name
+  name         = "ann"
+  rotate_token = { n = %[3]q }
+}
+
+resource "virtco_user" "%[1]s_bob" {
+  customer = virtco_customer.%[1]s.name
+  name     = "bob"
+}
+`, r, c, rotation)
+		}
+		b.WriteString(`
+resource "virtco_aws_role" "r" {
+  customer    = virtco_customer.lost1.name
+  external_id = virtco_customer.lost1.external_id
+}
+`)
+		return b.String()
+	}
+	agree := func() resource.TestCheckFunc {
+		checks := []resource.TestCheckFunc{
+			a.checkAccount("lost1.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)),
+			later(func() error {
+				list, err := a.Ops.Customers.List(t.Context())
+				if err != nil || len(list) != 2 {
+					return fmt.Errorf("customers on the server: %v (%w); want exactly the two in state", list, err)
+				}
+				for _, c := range list {
+					if users, err := a.Ops.Users.List(t.Context(), c.Name); err != nil || len(users) != 2 {
+						return fmt.Errorf("users of %s on the server: %v (%w); want exactly the two in state", c.Name, users, err)
+					}
+				}
+				return nil
+			}),
+		}
+		for _, c := range []string{"lost1", "lost2"} {
+			for _, u := range []string{"ann", "bob"} {
+				checks = append(checks, a.checkUserToken("virtco_user."+c+"_"+u, c+".example.com", u))
+			}
+		}
+		return checkAll(checks...)
+	}
+	var annToken string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: config("1"),
+				Check: checkAll(agree(), capture("virtco_user.lost1_ann", "token", &annToken), later(func() error {
+					// 2 customers, 4 users, the role's in-progress and done
+					if n := proxy.Lost(); n < 8 {
+						return fmt.Errorf("the proxy lost %d answers, want at least 8", n)
+					}
+					return nil
+				})),
+			},
+			{
+				// the rotations' answers are lost too: state holds the live tokens, the old ones are dead
+				Config: config("2"),
+				Check:  checkAll(agree(), a.checkTokenRefused(&annToken)),
+			},
+		},
+	})
 }
