@@ -31,6 +31,7 @@ var (
 	_ resource.Resource                = &customerResource{}
 	_ resource.ResourceWithConfigure   = &customerResource{}
 	_ resource.ResourceWithImportState = &customerResource{}
+	_ resource.ResourceWithModifyPlan  = &customerResource{}
 )
 
 // NewCustomerResource is the virtco_customer resource.
@@ -194,6 +195,48 @@ func (m *customerResourceModel) fromAPI(c *client.Customer) diag.Diagnostics {
 	m.DiagAccountStatus = types.StringValue(string(c.DiagAccountStatus))
 	m.RoleStatus = types.StringValue(string(c.RoleStatus))
 	return diags
+}
+
+// ModifyPlan refuses at plan time what the API would refuse at apply where the plan can know it
+// (plan_checks.go): a write with a key that is not the ops key, a diag_account the platform does
+// not have.
+func (r *customerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state *customerResourceModel
+	if !req.Plan.Raw.IsNull() {
+		plan = &customerResourceModel{}
+		resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
+	}
+	if !req.State.Raw.IsNull() {
+		state = &customerResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	// A plan equal to the state writes nothing: reading stays allowed to every key that may read.
+	if resp.Diagnostics.HasError() || (plan == nil && state == nil) || req.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
+	if r.data.refuseWithoutOps(&resp.Diagnostics, customerWrite(plan, state)) || plan == nil {
+		return
+	}
+	switch {
+	case state == nil || !plan.Name.Equal(state.Name):
+		r.data.checkDiagAccount(ctx, &resp.Diagnostics, "creating customer "+quotedOrLater(plan.Name), plan.DiagAccount)
+	case !plan.DiagAccount.Equal(state.DiagAccount):
+		// An unchanged one was accepted before, and the API has no way to remove a diagnostic account.
+		r.data.checkDiagAccount(ctx, &resp.Diagnostics, fmt.Sprintf("updating customer %q", state.Name.ValueString()), plan.DiagAccount)
+	}
+}
+
+// customerWrite is what apply would do to the customer, in the gerund, for the messages.
+func customerWrite(plan, state *customerResourceModel) string {
+	switch {
+	case plan == nil:
+		return fmt.Sprintf("unprovisioning customer %q", state.Name.ValueString())
+	case state == nil:
+		return "creating customer " + quotedOrLater(plan.Name)
+	case !plan.Name.Equal(state.Name):
+		return fmt.Sprintf("unprovisioning customer %q and creating customer %s", state.Name.ValueString(), quotedOrLater(plan.Name))
+	}
+	return fmt.Sprintf("updating customer %q", state.Name.ValueString())
 }
 
 func (r *customerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

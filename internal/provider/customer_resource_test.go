@@ -325,8 +325,8 @@ import {
 	})
 }
 
-// Bad input is refused at plan time by the validators, or by the server with its own words at
-// the attribute.
+// Bad input is refused at plan time, by the validators or, for a diag account, with the server's
+// own words, at the attribute.
 func TestAccCustomerResource_invalid(t *testing.T) {
 	s := startServer(t)
 	resource.Test(t, resource.TestCase{
@@ -356,7 +356,8 @@ resource "virtco_customer" "bad" {
   name         = "acme.com"
   diag_account = "Nope"
 }`,
-				ExpectError: re(`The VIRT-CO API refused creating customer "acme.com" (400): diag_account "Nope" does not exist; known: Diag3, Diag4`),
+				// refused at plan time, in the words the server would answer at apply
+				ExpectError: re(`diag_account = "Nope" The VIRT-CO API would refuse creating customer "acme.com" (400): diag_account "Nope" does not exist; known: Diag3, Diag4`),
 			},
 			{
 				Config:        s.providerConfig() + `resource "virtco_customer" "imp" { name = "acme.com" }`,

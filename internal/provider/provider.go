@@ -168,7 +168,7 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	tflog.Debug(ctx, "VIRT-CO provider configured", map[string]any{
 		"endpoint": s.Endpoint, "key_source": s.KeySource, "timeout": s.Timeout.String(), "max_retries": s.MaxRetries,
 	})
-	data := &providerData{client: c, endpoint: c.Address(), apiKey: s.APIKey, aws: awsS}
+	data := &providerData{client: c, endpoint: c.Address(), apiKey: s.APIKey, keySource: s.KeySource, aws: awsS}
 	resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData = data, data, data
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -22,11 +23,44 @@ type providerData struct {
 	client   *client.Client
 	endpoint string
 	apiKey   string
+	// keySource says where apiKey came from ("api_key", "api_key_file (/path)", ...), for messages.
+	keySource string
 	// unknown, when not empty, lists provider settings that are not known until apply; client is
 	// nil then.
 	unknown []string
 	// aws is the aws block, loaded when a virtco_aws_role first needs it.
 	aws *awsSession
+	// diagAccounts holds the platform's diagnostic accounts once diagAccountNames has read them.
+	diagAccounts diagAccountCache
+}
+
+// diagAccountCache is the one listing of the diagnostic accounts per configured provider (each
+// alias, in each provider process Terraform starts: one for a plan): the plan-time checks of many
+// customers, which Terraform runs concurrently, share it instead of asking the API once each.
+type diagAccountCache struct {
+	once  sync.Once
+	names []string
+	err   error
+}
+
+// diagAccountNames is the names of the platform's diagnostic accounts, in the API's order (by
+// name). Only the first call asks the API; every other one, concurrent ones included, waits for
+// that answer and gets it, an error too, so that a plan asks at most once even when the API
+// fails (the check is then left to the server at apply). It needs the client (apiOrNil not nil).
+func (d *providerData) diagAccountNames(ctx context.Context) ([]string, error) {
+	d.diagAccounts.once.Do(func() {
+		list, err := d.client.DiagAccounts.List(d.logContext(ctx), client.ListDiagAccountsOptions{})
+		if err != nil {
+			d.diagAccounts.err = err
+			return
+		}
+		names := make([]string, 0, len(list))
+		for _, a := range list {
+			names = append(names, a.Name)
+		}
+		d.diagAccounts.names = names
+	})
+	return d.diagAccounts.names, d.diagAccounts.err
 }
 
 // configureData takes the provider's data in a resource's, data source's or ephemeral
@@ -163,6 +197,14 @@ func maskSecrets(ctx context.Context, keys ...string) context.Context {
 	}
 	return ctx
 }
+
+// The prefixes the server gives the keys it mints. An ops key set by the server's operator
+// (VIRTCO_OPS_API_KEY) may be any string.
+const (
+	opsKeyPrefix      = "vco_"
+	masterTokenPrefix = "vcm_"
+	userTokenPrefix   = "vcu_"
+)
 
 // secretPattern matches every kind of VIRT-CO key by its prefix: ops keys (vco_), the master
 // token (vcm_) and user tokens (vcu_).

@@ -314,7 +314,8 @@ data "virtco_diag_accounts" "all" {}
 }
 
 // The API's refusals are diagnostics that say what happened and what to do: the server down, the
-// ops key refused, a user token asking for ops work.
+// ops key refused, a user token asking for ops work (which the plan refuses before the API is
+// asked).
 func TestAccProvider_apiErrors(t *testing.T) {
 	s := startServer(t)
 	tokens := s.Provision("tok.example.com", "Diag3", "eve")
@@ -366,14 +367,17 @@ resource "virtco_user" "mallory" {
   customer = "tok.example.com"
   name     = "mallory"
 }`,
-				ExpectError: re(`The VIRT-CO API refused creating user "mallory" of customer "tok.example.com" (403): provisioning users needs the ops key; this request used the user token of eve@tok.example.com. This needs the ops key: configure the provider with it`),
+				// a user token is known by its prefix, so the plan refuses it without asking
+				ExpectError: re(`The VIRT-CO API would refuse creating user "mallory" of customer "tok.example.com" (403): that needs the ops key, and the provider's key, from api_key, is a user token (vcu_...). ` +
+					`The provider refuses it while planning, so that no apply starts only to fail halfway. This needs the ops key: configure the provider with it`),
 			},
 			{
 				Config: eve + `
 resource "virtco_customer" "c" {
   name = "new.example.com"
 }`,
-				ExpectError: re(`(403): creating or changing customers needs the ops key; this request used the user token of eve@tok.example.com. This needs the ops key`),
+				ExpectError: re(`creating customer "new.example.com" (403): that needs the ops key, and the provider's key, from api_key, is a user token (vcu_...). ` +
+					`The provider refuses it while planning, so that no apply starts only to fail halfway. This needs the ops key`),
 			},
 			{
 				Config: eve + `

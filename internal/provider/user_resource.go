@@ -24,6 +24,7 @@ var (
 	_ resource.Resource                = &userResource{}
 	_ resource.ResourceWithConfigure   = &userResource{}
 	_ resource.ResourceWithImportState = &userResource{}
+	_ resource.ResourceWithModifyPlan  = &userResource{}
 )
 
 // NewUserResource is the virtco_user resource.
@@ -122,6 +123,44 @@ func (m *userResourceModel) fromAPI(u *client.User) {
 	m.Token = types.StringValue(u.Token)
 	m.KeyID = types.StringValue(u.KeyID)
 	m.KeyName = types.StringValue(u.KeyName)
+}
+
+// ModifyPlan refuses at plan time a write that the API would refuse at apply because the
+// provider's key is not the ops key (plan_checks.go).
+func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state *userResourceModel
+	if !req.Plan.Raw.IsNull() {
+		plan = &userResourceModel{}
+		resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
+	}
+	if !req.State.Raw.IsNull() {
+		state = &userResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() || (plan == nil && state == nil) {
+		return
+	}
+	if doing := userWrite(plan, state); doing != "" {
+		r.data.refuseWithoutOps(&resp.Diagnostics, doing)
+	}
+}
+
+// userWrite is what apply would ask of the API for the user, in the gerund, or "" for nothing:
+// a plan equal to the state, or rotate_token recorded after an import (the token planned as it
+// is), which writes only Terraform's state.
+func userWrite(plan, state *userResourceModel) string {
+	switch {
+	case plan == nil:
+		return fmt.Sprintf("revoking user %q of customer %q", state.Name.ValueString(), state.Customer.ValueString())
+	case state == nil:
+		return fmt.Sprintf("creating user %s of customer %s", quotedOrLater(plan.Name), quotedOrLater(plan.Customer))
+	case !plan.Customer.Equal(state.Customer) || !plan.Name.Equal(state.Name):
+		return fmt.Sprintf("revoking user %q of customer %q and creating user %s of customer %s", state.Name.ValueString(),
+			state.Customer.ValueString(), quotedOrLater(plan.Name), quotedOrLater(plan.Customer))
+	case plan.Token.IsUnknown():
+		return fmt.Sprintf("rotating the token of user %q of customer %q", state.Name.ValueString(), state.Customer.ValueString())
+	}
+	return ""
 }
 
 func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
