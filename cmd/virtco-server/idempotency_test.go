@@ -102,7 +102,7 @@ func answerLostToSIGKILL(t *testing.T, opts servertest.Options) {
 		}
 	}
 
-	u, created, err := c.Users.Put(t.Context(), "acme.com", "joe")
+	u, created, err := c.Users.Put(t.Context(), "acme.com", "joe", client.UserPutOptions{})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, p.Logs())
 	}

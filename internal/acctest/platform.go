@@ -49,7 +49,7 @@ func (p *Platform) Provision(customer, diag string, users ...string) map[string]
 	}
 	tokens := map[string]string{}
 	for _, u := range users {
-		user, _, err := p.Ops.Users.Put(ctx, customer, u)
+		user, _, err := p.Ops.Users.Put(ctx, customer, u, client.UserPutOptions{})
 		if err != nil {
 			p.t.Fatal(err)
 		}

@@ -27,6 +27,7 @@ type Proxy struct {
 	fail   atomic.Pointer[[]rule]
 	failed atomic.Int64
 	lose   atomic.Bool
+	always atomic.Bool // lose every answer of a keyed request, not only the first
 	mu     sync.Mutex
 	seen   map[string]bool // Idempotency-Keys whose first answer was lost
 	lost   atomic.Int64
@@ -77,7 +78,7 @@ func (p *Proxy) losesAnswer(r *http.Request) bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.seen[key] {
+	if p.seen[key] && !p.always.Load() {
 		return false
 	}
 	p.seen[key] = true
@@ -116,10 +117,18 @@ func (p *Proxy) Fail(method, state string) {
 func (p *Proxy) Heal() {
 	p.fail.Store(nil)
 	p.lose.Store(false)
+	p.always.Store(false)
 }
 
 // LoseAnswers makes the proxy lose the answer to the first attempt of every keyed request.
 func (p *Proxy) LoseAnswers() { p.lose.Store(true) }
+
+// LoseEveryAnswer makes the proxy lose the answer to every attempt of every keyed request, so
+// that the client's retries run out.
+func (p *Proxy) LoseEveryAnswer() {
+	p.always.Store(true)
+	p.lose.Store(true)
+}
 
 // Lost is how many answers the proxy lost.
 func (p *Proxy) Lost() int64 { return p.lost.Load() }

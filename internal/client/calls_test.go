@@ -139,7 +139,7 @@ func apiCalls() []apiCall {
 			method: "PUT", path: "/v1/customers/acme.com/users/joe",
 			status: 201, resp: userJSON,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return putResult(c.Users.Put(ctx, "acme.com", "joe"))
+				return putResult(c.Users.Put(ctx, "acme.com", "joe", UserPutOptions{}))
 			},
 			want: put[*User]{&wantUser, true},
 		},

@@ -257,9 +257,15 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, opts 
 		target += "?" + opts.query.Encode()
 	}
 
+	// acted is whether an attempt may have reached the server and been acted on: anything but a
+	// connection that could not be made or an answer that turned the request away.
+	acted := false
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		res, class, err := c.send(ctx, method, path, target, body, opts.header, out)
+		if err != nil && class != retryAlways {
+			acted = true
+		}
 		fields := map[string]any{
 			"method":   method,
 			"path":     path,
@@ -276,28 +282,28 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, opts 
 		fields["error"] = err.Error()
 		if ctx.Err() != nil {
 			c.log(ctx, fields)
-			return nil, fmt.Errorf("%s %s: %w", method, path, context.Cause(ctx))
+			return nil, settled(fmt.Errorf("%s %s: %w", method, path, context.Cause(ctx)), acted)
 		}
 		if class == noRetry || (class == retryIdempotent && !safeToRepeat(method, opts.header)) {
 			c.log(ctx, fields)
-			return nil, err
+			return nil, settled(err, acted)
 		}
 		if attempt > c.maxRetries {
 			c.log(ctx, fields)
 			if attempt == 1 {
-				return nil, err
+				return nil, settled(err, acted)
 			}
-			return nil, fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+			return nil, settled(fmt.Errorf("%w (gave up after %d attempts)", err, attempt), acted)
 		}
 		wait := c.backoff(attempt, res)
 		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
 			c.log(ctx, fields)
-			return nil, fmt.Errorf("%w (not retried after %d attempts: the next, in %s, would pass the deadline)", err, attempt, wait)
+			return nil, settled(fmt.Errorf("%w (not retried after %d attempts: the next, in %s, would pass the deadline)", err, attempt, wait), acted)
 		}
 		fields["retry_in"] = wait.String()
 		c.log(ctx, fields)
 		if serr := c.sleep(ctx, wait); serr != nil {
-			return nil, fmt.Errorf("%w; stopped retrying: %w", err, serr)
+			return nil, settled(fmt.Errorf("%w; stopped retrying: %w", err, serr), acted)
 		}
 	}
 }

@@ -879,7 +879,10 @@ func TestIdempotencyKeys(t *testing.T) {
 			_, _, err := c.Customers.Put(context.Background(), "acme.com", CustomerPutOptions{IfNoneMatch: "*"})
 			return err
 		},
-		"Users.Put": func(c *Client) error { _, _, err := c.Users.Put(context.Background(), "acme.com", "joe"); return err },
+		"Users.Put": func(c *Client) error {
+			_, _, err := c.Users.Put(context.Background(), "acme.com", "joe", UserPutOptions{})
+			return err
+		},
 		"Users.Rotate": func(c *Client) error {
 			_, err := c.Users.Rotate(context.Background(), "acme.com", "joe")
 			return err
@@ -956,5 +959,36 @@ func TestCallersIdempotencyKey(t *testing.T) {
 	}
 	if n := len(h.requests()); n != 2 {
 		t.Errorf("a refused key was sent: %d requests", n)
+	}
+}
+
+// A failed call says whether the server certainly did not act on it (every attempt failed to
+// connect or was turned away), so that a caller knows when a lost answer may hide an effect.
+func TestNotActed(t *testing.T) {
+	put := func(c *Client) error {
+		_, _, err := c.Users.Put(t.Context(), "acme.com", "joe", UserPutOptions{})
+		return err
+	}
+	turnedAway := newHarness(t, apiErrorHandler(503, "unavailable", "busy"))
+	if err := put(turnedAway.c); !errors.Is(err, ErrNotActed) || !errors.Is(err, ErrServer) {
+		t.Errorf("503 on every attempt: %v", err)
+	}
+	lost := newHarness(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 0 {
+			writeAPIError(w, 502, "bad_gateway", "the upstream's answer was lost")
+			return
+		}
+		writeAPIError(w, 503, "unavailable", "busy")
+	})
+	if err := put(lost.c); errors.Is(err, ErrNotActed) || !errors.Is(err, ErrServer) {
+		t.Errorf("a 502 then 503s: %v, want an error that may hide an effect", err)
+	}
+	refused := (&harness{}).client(t, "http://127.0.0.1:1")
+	if err := put(refused); !errors.Is(err, ErrNotActed) || !errors.Is(err, ErrUnreachable) {
+		t.Errorf("no connection: %v", err)
+	}
+	answered := newHarness(t, apiErrorHandler(403, "permission_denied", "no"))
+	if err := put(answered.c); errors.Is(err, ErrNotActed) || !errors.Is(err, ErrPermissionDenied) {
+		t.Errorf("a 403: %v", err)
 	}
 }

@@ -35,6 +35,10 @@ var (
 	ErrServer               = errors.New("server error") // 5xx
 	// ErrUnreachable is a request that got no answer: refused, reset, timed out, DNS.
 	ErrUnreachable = errors.New("server could not be reached")
+	// ErrNotActed is matched, besides the error's own sentinel, by a failed call that the server
+	// certainly did not act on: every attempt failed to connect, or was turned away (429, 503).
+	// A failed call that does not match it may have taken effect although its answer was lost.
+	ErrNotActed = errors.New("the server did not act on the request")
 )
 
 // Errors of New, to test with errors.Is: every *ConfigError matches ErrInvalidConfig, and one
@@ -215,4 +219,21 @@ func redact(s, apiKey string) string {
 		s = strings.ReplaceAll(s, apiKey, redacted)
 	}
 	return tokenPattern.ReplaceAllString(s, "vcu_"+redacted)
+}
+
+// notActedError marks a failed call that the server certainly did not act on.
+type notActedError struct{ err error }
+
+func (e *notActedError) Error() string { return e.err.Error() }
+
+func (e *notActedError) Unwrap() error { return e.err }
+
+func (e *notActedError) Is(target error) bool { return target == ErrNotActed }
+
+// settled is a call's final error, marked when no attempt may have been acted on.
+func settled(err error, acted bool) error {
+	if acted {
+		return err
+	}
+	return &notActedError{err}
 }

@@ -21,7 +21,7 @@ type Users interface {
 	// Put provisions a user (ops). It is idempotent: a new user gets a new key (created is true),
 	// an existing one keeps its key. A retry after a lost answer gets the first attempt's answer
 	// (the call's Idempotency-Key): created stays true for a user the call itself created.
-	Put(ctx context.Context, customer, name string) (user *User, created bool, err error)
+	Put(ctx context.Context, customer, name string, opts UserPutOptions) (user *User, created bool, err error)
 	// Delete revokes the user's key and removes the user (ops).
 	Delete(ctx context.Context, customer, name string) error
 	// Rotate gives the user a new token; the old one stops working at once (ops). A retry after a
@@ -58,6 +58,14 @@ func (u User) String() string { return fmt.Sprintf("%v", u) }
 // GoString is u as %#v prints it, the token redacted.
 func (u User) GoString() string { return fmt.Sprintf("%#v", u) }
 
+// UserPutOptions are the options of Users.Put.
+type UserPutOptions struct {
+	// IdempotencyKey is the call's Idempotency-Key (1-255 printable ASCII characters); empty for a
+	// new random one. A caller that gives its own can ask again later, with the same key, whether
+	// a create whose answer it never saw took effect: the server answers as it did the first time.
+	IdempotencyKey string
+}
+
 type users struct{ c *Client }
 
 func userPath(customer, name string) (string, error) {
@@ -92,12 +100,12 @@ func (s *users) Get(ctx context.Context, customer, name string) (*User, error) {
 	return &out, nil
 }
 
-func (s *users) Put(ctx context.Context, customer, name string) (*User, bool, error) {
+func (s *users) Put(ctx context.Context, customer, name string, opts UserPutOptions) (*User, bool, error) {
 	p, err := userPath(customer, name)
 	if err != nil {
 		return nil, false, err
 	}
-	h, err := withIdempotencyKey(nil, "")
+	h, err := withIdempotencyKey(nil, opts.IdempotencyKey)
 	if err != nil {
 		return nil, false, err
 	}

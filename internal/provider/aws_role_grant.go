@@ -182,8 +182,7 @@ func (r *awsRoleResource) addGrantFailure(ctx context.Context, plan *awsRoleReso
 		plan.ID = types.StringValue(roleID(customer, accountID, roleName))
 		plan.RoleARN = stringOrNull(leftBehind.RoleARN)
 		plan.State = types.StringValue(string(client.RoleInProgress))
-		plan.nullUnknowns()
-		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		resp.Diagnostics.Append(setKnown(ctx, &resp.State, plan)...)
 		summary, detail := r.failedAfterCreate(roleName, leftBehind.Cause)
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nDeleting the IAM role %q again failed too (%s), so it is "+
 			"recorded in the state as tainted: the next apply replaces it, and terraform destroy removes it.", detail, roleName, leftBehind.DeleteErr))

@@ -127,34 +127,6 @@ func (m *awsRoleResourceModel) checkPlanned(trust *rolegrant.Trust, diags *diag.
 	return true
 }
 
-// nullUnknowns sets every value still unknown to null (a state never holds unknown values).
-func (m *awsRoleResourceModel) nullUnknowns() {
-	for _, s := range []*types.String{&m.ID, &m.AccountID, &m.RoleARN, &m.ExternalID, &m.TrustedPrincipal,
-		&m.TrustPolicyJSON, &m.PolicyJSON, &m.State, &m.Description, &m.RoleName, &m.Path, &m.CURBucket, &m.PermissionsBoundary} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
-		}
-	}
-	if m.ManagedPolicyARNs.IsUnknown() {
-		m.ManagedPolicyARNs = types.SetNull(types.StringType)
-	}
-	if m.DataSources.IsUnknown() {
-		m.DataSources = types.SetNull(types.StringType)
-	}
-	if m.ExtraInlinePolicies.IsUnknown() {
-		m.ExtraInlinePolicies = types.MapNull(types.StringType)
-	}
-	if m.Tags.IsUnknown() {
-		m.Tags = types.MapNull(types.StringType)
-	}
-	if m.MaxSessionDuration.IsUnknown() {
-		m.MaxSessionDuration = types.Int64Null()
-	}
-	if m.Stranded.IsUnknown() {
-		m.Stranded = types.BoolValue(false)
-	}
-}
-
 // fromRole sets the model from the role as IAM has it. The policy documents keep the model's
 // text while IAM's are semantically the same; an attribute that differs is drift for the plan.
 func (m *awsRoleResourceModel) fromRole(st *awsrole.RoleState) {

@@ -540,8 +540,8 @@ resource "virtco_aws_role" "r" {
 				ExpectError: re(`reach AWS account 123456789012, but the role is for account 210987654321: the provider refuses to create the role`),
 			},
 			{
-				// a role of that name exists already: not taken over; the import id is in the message,
-				// and the platform's record is not left behind
+				// a role of that name exists already: not taken over, and known at plan time (one
+				// listing of the account's roles); the import id is in the message
 				PreConfig: func() {
 					nothingCreated()
 					trust, _ := awsrole.TrustPolicy(acctest.Diag3Principal, "someone-elses")
@@ -551,7 +551,8 @@ resource "virtco_aws_role" "r" {
 						t.Fatal(err)
 					}
 				},
-				Config: role(`  customer = "safe.example.com"`),
+				Config:   role(`  customer = "safe.example.com"`),
+				PlanOnly: true,
 				ExpectError: re(`A role named "virtco-diagnostics-readonly" already exists in AWS account 123456789012, so Terraform will not create it ` +
 					`(nor silently take it over); nothing was changed. To manage it with this configuration, import it: terraform import ` +
 					`<address of this resource> safe.example.com/123456789012/virtco-diagnostics-readonly`),
@@ -1035,6 +1036,29 @@ resource "virtco_aws_role" "r" {
 
 	ws.Write(role(""))
 	ws.MustRun("destroy", "-auto-approve")
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Error(err)
+	}
+}
+
+// The plan-time check for an existing role of the planned name costs one listing of the
+// account's roles per run, however many roles are planned.
+func TestAccAWSRole_planListsRolesOnce(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	var b strings.Builder
+	b.WriteString(a.config("", acctest.Account))
+	for i := range 3 {
+		c := fmt.Sprintf("once%d.example.com", i)
+		a.Provision(c, "Diag3")
+		fmt.Fprintf(&b, "\nresource \"virtco_aws_role\" \"r%d\" {\n  customer  = %q\n  role_name = \"virtco-once-%d\"\n}\n", i, c, i)
+	}
+	ws := acctest.NewWorkspace(t)
+	ws.Write(b.String())
+	a.aws.Emulator.ResetCalls()
+	ws.MustRun("plan")
+	if n := a.aws.Emulator.Calls().Action("iam", "ListRoles"); n != 1 {
+		t.Errorf("a plan of 3 roles listed the account's roles %d times, want once", n)
+	}
 	if err := a.aws.NoRoles(acctest.Account); err != nil {
 		t.Error(err)
 	}

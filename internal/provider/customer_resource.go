@@ -242,33 +242,44 @@ func customerWrite(plan, state *customerResourceModel) string {
 func (r *customerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan customerResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if !resp.Diagnostics.HasError() && r.put(ctx, &plan, true, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	key := newIdempotencyKey()
+	switch ok, lost := r.put(ctx, &plan, key, &resp.Diagnostics); {
+	case ok:
 		tflog.Debug(ctx, "created customer", map[string]any{"customer": plan.Name.ValueString()})
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	case lost:
+		plan.ID = plan.Name
+		resp.Diagnostics.Append(recordPendingCreate(ctx, &resp.State, resp.Private, &plan, key)...)
+		resp.Diagnostics.AddError("Customer may have been created",
+			pendingDetail(fmt.Sprintf("customer %q", plan.Name.ValueString())))
 	}
 }
 
 // put writes the plan's customer (PUT replaces its settable fields) and sets the plan from the
-// answer. create makes it a create only (a customer that exists belongs to someone else's
-// configuration, or to none), else an update only (never bringing back a customer unprovisioned
-// since the plan was made).
-func (r *customerResource) put(ctx context.Context, plan *customerResourceModel, create bool, diags *diag.Diagnostics) bool {
-	name := plan.Name.ValueString()
+// answer. A create's key (createKey not empty) makes it a create only (a customer that exists
+// belongs to someone else's configuration, or to none), else it is an update only (never
+// bringing back a customer unprovisioned since the plan was made). lost reports a create whose
+// answer was lost: it may have taken effect.
+func (r *customerResource) put(ctx context.Context, plan *customerResourceModel, createKey string, diags *diag.Diagnostics) (ok, lost bool) {
+	name, create := plan.Name.ValueString(), createKey != ""
 	doing := fmt.Sprintf("updating customer %q", name)
 	if create {
 		doing = fmt.Sprintf("creating customer %q", name)
 	}
 	c := r.data.apiClient(diags, doing)
 	if c == nil {
-		return false
+		return false, false
 	}
 	opts, d := plan.putOptions(ctx)
 	diags.Append(d...)
 	if d.HasError() {
-		return false
+		return false, false
 	}
 	if create {
-		opts.IfNoneMatch = "*"
+		opts.IfNoneMatch, opts.IdempotencyKey = "*", createKey
 	} else {
 		opts.IfMatch = "*"
 	}
@@ -286,11 +297,12 @@ func (r *customerResource) put(ctx context.Context, plan *customerResourceModel,
 				"updated (an update never re-creates it). Run terraform apply again: the plan will re-create it.", name))
 	case err != nil:
 		r.data.addAPIError(diags, doing, needsOps, customerFields, err)
+		return false, create && answerLost(err)
 	default:
 		diags.Append(plan.fromAPI(cust)...)
-		return !diags.HasError()
+		return !diags.HasError(), false
 	}
-	return false
+	return false, false
 }
 
 func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -325,7 +337,10 @@ func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, r
 func (r *customerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan customerResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if !resp.Diagnostics.HasError() && r.put(ctx, &plan, false, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if ok, _ := r.put(ctx, &plan, "", &resp.Diagnostics); ok {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 }
@@ -342,10 +357,44 @@ func (r *customerResource) Delete(ctx context.Context, req resource.DeleteReques
 	if c == nil {
 		return
 	}
-	err := c.Customers.Delete(r.data.logContext(ctx), name, client.CustomerDeleteOptions{})
+	ctx = r.data.logContext(ctx)
+	if key, diags := pendingCreate(ctx, req.Private); key != "" || diags.HasError() {
+		resp.Diagnostics.Append(diags...)
+		if !r.createdBy(ctx, c, &state, key, &resp.Diagnostics) {
+			return
+		}
+	}
+	err := c.Customers.Delete(ctx, name, client.CustomerDeleteOptions{})
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, customerFields, err)
 	}
+}
+
+// createdBy asks the platform again, with the key of a create whose answer was lost, whether that
+// create made the customer: a create it already took is answered as it was (201), one it never
+// took is taken now (201 too: the customer is then this configuration's as well); 412 says that
+// the customer is someone else's, which is left alone.
+func (r *customerResource) createdBy(ctx context.Context, c *client.Client, state *customerResourceModel, key string, diags *diag.Diagnostics) bool {
+	name := state.Name.ValueString()
+	doing := fmt.Sprintf("asking whether creating customer %q took effect", name)
+	opts, d := state.putOptions(ctx)
+	diags.Append(d...)
+	if d.HasError() {
+		return false
+	}
+	opts.IfNoneMatch, opts.IdempotencyKey = "*", key
+	_, _, err := c.Customers.Put(ctx, name, opts)
+	switch {
+	case errors.Is(err, client.ErrPreconditionFailed):
+		diags.AddWarning("Customer left alone",
+			fmt.Sprintf("Customer %q exists on the platform, but not by the create whose answer was lost: it is someone "+
+				"else's, and was left as it is. Import it to manage it here.", name))
+		return false
+	case err != nil:
+		r.data.addAPIError(diags, doing, needsOps, customerFields, err)
+		return false
+	}
+	return true
 }
 
 func (r *customerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

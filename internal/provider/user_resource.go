@@ -176,7 +176,8 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	ctx = r.data.logContext(ctx)
-	u, created, err := c.Users.Put(ctx, customer, name)
+	key := newIdempotencyKey()
+	u, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key})
 	switch {
 	case errors.Is(err, client.ErrNotFound):
 		resp.Diagnostics.AddAttributeError(path.Root("customer"), "Customer does not exist",
@@ -186,6 +187,11 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	case err != nil:
 		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
+		if answerLost(err) {
+			plan.ID = types.StringValue(userID(customer, name))
+			resp.Diagnostics.Append(recordPendingCreate(ctx, &resp.State, resp.Private, &plan, key)...)
+			resp.Diagnostics.AddError("User may have been created", pendingDetail(fmt.Sprintf("user %q of customer %q", name, customer)))
+		}
 		return
 	case !created:
 		// PUT is idempotent on the server: an existing user answers 200 with its key untouched.
@@ -282,7 +288,28 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if c == nil {
 		return
 	}
-	err := c.Users.Delete(r.data.logContext(ctx), customer, name)
+	ctx = r.data.logContext(ctx)
+	if key, diags := pendingCreate(ctx, req.Private); key != "" || diags.HasError() {
+		resp.Diagnostics.Append(diags...)
+		// Asked again with the lost create's key, the platform answers as it did (201: this create
+		// made the user), or makes the user now (201 too), or says it existed already (200):
+		// someone else's, left alone.
+		_, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key})
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			return // the customer is gone, and its users with it
+		case err != nil:
+			r.data.addAPIError(&resp.Diagnostics, fmt.Sprintf("asking whether creating user %q of customer %q took effect",
+				name, customer), needsOps, userFields, err)
+			return
+		case !created:
+			resp.Diagnostics.AddWarning("User left alone",
+				fmt.Sprintf("User %q of customer %q exists on the platform, but not by the create whose answer was lost: it "+
+					"is someone else's, and was left as it is with its key. Import it to manage it here.", name, customer))
+			return
+		}
+	}
+	err := c.Users.Delete(ctx, customer, name)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
 	}

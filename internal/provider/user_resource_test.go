@@ -4,10 +4,12 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -406,6 +408,191 @@ resource "virtco_aws_role" "r" {
 				// the rotations' answers are lost too: state holds the live tokens, the old ones are dead
 				Config: config("2"),
 				Check:  checkAll(agree(), a.checkTokenRefused(&annToken)),
+			},
+		},
+	})
+}
+
+// The server SIGKILLed several times during an apply of 100 users, each time down for longer than
+// the provider's retries last: that apply fails, but nothing it may have created is unknown to the
+// state, and a second apply converges with no import: the server holds exactly the users in state,
+// token for token.
+func TestAccUserResource_serverKilledDuringApply(t *testing.T) {
+	s := startServer(t)
+	const n, customer = 100, "killed.example.com"
+	ws := acctest.NewWorkspace(t)
+	ws.Write(fmt.Sprintf(`
+provider "virtco" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 1
+  timeout     = "2s"
+}
+
+resource "virtco_customer" "c" {
+  name = %q
+}
+
+resource "virtco_user" "u" {
+  count    = %d
+  customer = virtco_customer.c.name
+  name     = "user${count.index}"
+}
+`, s.URL, s.OpsKey, customer, n))
+
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := ws.Run("apply", "-auto-approve")
+		done <- result{out, err}
+	}()
+	kills := 0
+	var first result
+	for next := 20; ; {
+		select {
+		case first = <-done:
+		default:
+			if users, err := s.Ops.Users.List(t.Context(), customer); err == nil && len(users) >= next && kills < 3 {
+				s.Kill()
+				kills++
+				time.Sleep(1500 * time.Millisecond) // longer than one retry of the provider's
+				s.RestartOnSamePort()
+				next += 25
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	if kills < 2 {
+		t.Fatalf("the server was killed %d times before the apply ended:\n%s", kills, first.out)
+	}
+	if first.err == nil {
+		t.Logf("the first apply succeeded in spite of %d kills", kills)
+	}
+
+	ws.MustRun("apply", "-auto-approve")
+	if out, err := ws.Run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the plan after the second apply is not empty (%v):\n%s", err, out)
+	}
+	var shown struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Type   string
+					Values struct {
+						Name  string
+						Token string
+					}
+				}
+			} `json:"root_module"`
+		}
+	}
+	if err := json.Unmarshal([]byte(ws.MustRun("show", "-json")), &shown); err != nil {
+		t.Fatal(err)
+	}
+	inState := map[string]string{}
+	for _, r := range shown.Values.RootModule.Resources {
+		if r.Type == "virtco_user" {
+			inState[r.Values.Name] = r.Values.Token
+		}
+	}
+	users, err := s.Ops.Users.List(t.Context(), customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != n || len(inState) != n {
+		t.Errorf("%d users on the server, %d in state; want %d and %d", len(users), len(inState), n, n)
+	}
+	for _, u := range users {
+		if inState[u.Name] != u.Token {
+			t.Errorf("user %s: the state's token is not the server's", u.Name)
+		}
+	}
+	t.Logf("%d kills; the first apply: %v", kills, first.err)
+}
+
+// When every answer to a create is lost, the provider's retries run out: the customer and user
+// that the platform did create are recorded in the state, tainted, and the next apply settles
+// them with the same idempotency keys: no import, nothing unmanaged, tokens as the server's.
+func TestAccUserResource_everyAnswerLost(t *testing.T) {
+	s := startServer(t)
+	proxy := acctest.StartProxy(t, s.URL)
+	config := fmt.Sprintf(`
+provider "virtco" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 1
+}
+
+resource "virtco_customer" "c" {
+  name = "allost.example.com"
+}
+
+resource "virtco_user" "u" {
+  customer = virtco_customer.c.name
+  name     = "ann"
+}
+`, proxy.URL, s.OpsKey)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy:             s.checkCustomerGone("allost.example.com"),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   proxy.LoseEveryAnswer,
+				Config:      config,
+				ExpectError: re(`Customer may have been created`),
+			},
+			{
+				// the customer is on the platform, and in the state, tainted
+				PreConfig: func() {
+					if _, err := s.Ops.Customers.Get(t.Context(), "allost.example.com"); err != nil {
+						t.Errorf("the lost create did not reach the platform: %v", err)
+					}
+					proxy.Heal()
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("virtco_customer.c", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: checkAll(s.checkUserToken("virtco_user.u", "allost.example.com", "ann"), later(func() error {
+					if users, err := s.Ops.Users.List(t.Context(), "allost.example.com"); err != nil || len(users) != 1 {
+						return fmt.Errorf("users on the server: %v (%w)", users, err)
+					}
+					return nil
+				})),
+			},
+			{
+				// and a user whose every answer is lost
+				PreConfig: proxy.LoseEveryAnswer,
+				Config: config + `
+resource "virtco_user" "bob" {
+  customer = virtco_customer.c.name
+  name     = "bob"
+}
+`,
+				ExpectError: re(`User may have been created`),
+			},
+			{
+				PreConfig: proxy.Heal,
+				Config: config + `
+resource "virtco_user" "bob" {
+  customer = virtco_customer.c.name
+  name     = "bob"
+}
+`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("virtco_user.bob", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: checkAll(s.checkUserToken("virtco_user.bob", "allost.example.com", "bob"), later(func() error {
+					if users, err := s.Ops.Users.List(t.Context(), "allost.example.com"); err != nil || len(users) != 2 {
+						return fmt.Errorf("users on the server: %v (%w)", users, err)
+					}
+					return nil
+				})),
 			},
 		},
 	})

@@ -177,7 +177,7 @@ func TestNamesServerAgrees(t *testing.T) {
 			return err
 		}},
 		{"user", userNameValidators(), "joe smith", "user", func() error {
-			_, _, err := c.Users.Put(ctx, "acme.com", "joe smith")
+			_, _, err := c.Users.Put(ctx, "acme.com", "joe smith", client.UserPutOptions{})
 			return err
 		}},
 		{"account id", accountIDValidators(), "1234", "account_id", func() error {

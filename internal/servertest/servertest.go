@@ -46,6 +46,7 @@ type Options struct {
 	DiagAccounts string   // JSON written to <Dir>/diag-accounts.json and passed as --diag-accounts
 	Env          []string // extra environment, NAME=value
 	Args         []string // extra flags
+	Addr         string   // --addr; 127.0.0.1:0 (a free port) when empty
 }
 
 // Process is a running virtco-server.
@@ -111,7 +112,11 @@ func StartErr(t testing.TB, opts Options, timeout time.Duration) (int, string) {
 }
 
 func args(opts Options) []string {
-	a := []string{"--addr", "127.0.0.1:0"}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	a := []string{"--addr", addr}
 	if opts.DB != "" {
 		a = append(a, "--db", opts.DB)
 	}
@@ -230,6 +235,14 @@ func (p *Process) Restart() {
 	if err := p.start(); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// RestartOnSamePort starts the server again on the same directory, database and port, so that
+// clients that know its URL reach it again: a server that came back after a crash.
+func (p *Process) RestartOnSamePort() {
+	p.t.Helper()
+	p.opts.Addr = strings.TrimPrefix(p.URL, "http://")
+	p.Restart()
 }
 
 // Logs is everything the process wrote so far.
