@@ -991,7 +991,25 @@ resource "virtco_aws_role" "r" {
 // the engineer's revoked token still configured, with the AWS credentials alone.
 func TestAccAWSRole_stranded(t *testing.T) {
 	a := startAWS(t, awsemu.Faults{})
-	joe := a.Provision("strand.example.com", "Diag3", "joe")["joe"]
+	// ops grant the customer and the engineer's user from their own configuration
+	ops := acctest.NewWorkspace(t)
+	ops.Write(a.providerConfig() + `
+resource "virtco_customer" "c" {
+  name         = "strand.example.com"
+  diag_account = "Diag3"
+}
+
+resource "virtco_user" "joe" {
+  customer = virtco_customer.c.name
+  name     = "joe"
+}
+`)
+	ops.MustRun("apply", "-auto-approve")
+	u, err := a.Ops.Users.Get(t.Context(), "strand.example.com", "joe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joe := u.Token
 	ws := acctest.NewWorkspace(t)
 	role := func(extra string) string {
 		return a.config(joe, acctest.Account) + `
@@ -1006,10 +1024,8 @@ resource "virtco_aws_role" "r" {
 		t.Errorf("a plan before anything happened warns:\n%s", out)
 	}
 
-	// ops unprovision the customer, as destroying it in their own configuration does
-	if err := a.Ops.Customers.Delete(t.Context(), "strand.example.com", client.CustomerDeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	// ops unprovision the customer: a destroy of their own configuration
+	ops.MustRun("destroy", "-auto-approve")
 	out := ws.MustRun("plan", "-detailed-exitcode") // exit status 0: no change planned
 	for _, want := range []string{
 		`Warning: AWS role stranded`,
