@@ -48,6 +48,11 @@ func startAWS(t *testing.T, faults awsemu.Faults) *awsTest {
 // config is a provider block for the server with the given key (the ops key if empty) whose AWS
 // credentials act as account in the emulator; extra goes into the provider block.
 func (a *awsTest) config(key, account string, extra ...string) string {
+	return a.configAt(a.URL, key, account, extra...)
+}
+
+// configAt is config with another endpoint, such as a proxy in front of the server.
+func (a *awsTest) configAt(endpoint, key, account string, extra ...string) string {
 	if key == "" {
 		key = a.OpsKey
 	}
@@ -65,7 +70,7 @@ provider "virtco" {
     }
   }
 }
-`, a.URL, key, strings.Join(extra, "\n"), account, a.aws.URL, a.aws.URL)
+`, endpoint, key, strings.Join(extra, "\n"), account, a.aws.URL, a.aws.URL)
 }
 
 // --- the emulator's and the platform's state, as Terraform test checks
@@ -749,25 +754,11 @@ func TestAccAWSRole_controlPlaneFailsAfterCreate(t *testing.T) {
 	proxy := acctest.StartProxy(t, a.URL)
 	const addr = "virtco_aws_role.r"
 	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
-	config := fmt.Sprintf(`
-provider "virtco" {
-  endpoint    = %q
-  api_key     = %q
-  max_retries = 0
-  aws {
-    access_key = %q
-    secret_key = "x"
-    endpoints {
-      iam = %q
-      sts = %q
-    }
-  }
-}
-
+	config := a.configAt(proxy.URL, "", acctest.Account, "  max_retries = 0") + `
 resource "virtco_aws_role" "r" {
   customer = "cp.example.com"
 }
-`, proxy.URL, a.OpsKey, acctest.Account, a.aws.URL, a.aws.URL)
+`
 	// noUnrecordedRole: after a failed apply, no role in the emulator (the state records none).
 	noUnrecordedRole := func() {
 		t.Helper()

@@ -325,20 +325,7 @@ func TestAccUserResource_lostAnswers(t *testing.T) {
 	proxy.LoseAnswers()
 	config := func(rotation string) string {
 		var b strings.Builder
-		fmt.Fprintf(&b, `
-provider "virtco" {
-  endpoint = %q
-  api_key  = %q
-  aws {
-    access_key = %q
-    secret_key = "emulator-secret"
-    endpoints {
-      iam = %q
-      sts = %q
-    }
-  }
-}
-`, proxy.URL, a.OpsKey, acctest.Account, a.aws.URL, a.aws.URL)
+		b.WriteString(a.configAt(proxy.URL, "", acctest.Account))
 		for _, c := range []string{"lost1.example.com", "lost2.example.com"} {
 			r := strings.Split(c, ".")[0]
 			fmt.Fprintf(&b, `
