@@ -112,24 +112,6 @@ func (m *Manager) Create(ctx context.Context, spec RoleSpec) (*RoleState, error)
 	return st, nil
 }
 
-// RoleNames returns the names of every role in the account, for a plan to tell, with one listing,
-// whether a role it would create exists already. IAM role names are unique without regard to
-// case, so compare them with strings.EqualFold.
-func (m *Manager) RoleNames(ctx context.Context) ([]string, error) {
-	var names []string
-	p := iam.NewListRolesPaginator(m.iam, &iam.ListRolesInput{MaxItems: aws.Int32(1000)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing the account's IAM roles: %w", err)
-		}
-		for _, r := range out.Roles {
-			names = append(names, aws.ToString(r.RoleName))
-		}
-	}
-	return names, nil
-}
-
 // Read returns the role as IAM has it: GetRole (path, description, session
 // duration, boundary, trust policy decoded), every inline policy
 // (ListRolePolicies and GetRolePolicy, decoded), the attached managed

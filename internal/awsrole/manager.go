@@ -129,6 +129,24 @@ func (m *Manager) CallerAccount(ctx context.Context) (string, error) {
 	return aws.ToString(out.Account), nil
 }
 
+// RoleNames returns the names of every role in the account, for a plan to tell, with one listing,
+// whether a role it would create exists already. IAM role names are unique without regard to
+// case, so compare them with strings.EqualFold.
+func (m *Manager) RoleNames(ctx context.Context) ([]string, error) {
+	var names []string
+	p := iam.NewListRolesPaginator(m.iam, &iam.ListRolesInput{MaxItems: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the account's IAM roles: %w", err)
+		}
+		for _, r := range out.Roles {
+			names = append(names, aws.ToString(r.RoleName))
+		}
+	}
+	return names, nil
+}
+
 // poll calls fn until it succeeds, fails with an error retryable does not
 // accept, timeout passes, or ctx ends. It waits PollInterval after the first
 // attempt, doubling up to MaxPollInterval. On timeout it returns the last

@@ -291,38 +291,8 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		}
 	}
 
-	// The trust policy, from the customer as the platform has it now. A customer that does not
-	// exist yet (created in the same apply), or that is being replaced (the external_id the
-	// configuration gives is not known yet), leaves it to apply.
-	plan.ExternalID, plan.TrustedPrincipal, plan.TrustPolicyJSON = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-	if c := r.data.apiOrNil(); c != nil && !plan.Customer.IsUnknown() && !config.ExternalID.IsUnknown() {
-		name := plan.Customer.ValueString()
-		trust, err := rolegrant.ReadTrust(r.data.logContext(ctx), c, name)
-		switch {
-		case errors.Is(err, client.ErrNotFound):
-			tflog.Debug(ctx, "customer does not exist yet; the trust policy is known after apply", map[string]any{"customer": name})
-		case state != nil && (errors.Is(err, client.ErrUnreachable) || errors.Is(err, client.ErrServer) || errors.Is(err, client.ErrRateLimited)):
-			// The platform cannot say now: an existing role's trust is planned as it is, so that a plan,
-			// and the refresh of a destroy, go on without it.
-			plan.ExternalID, plan.TrustedPrincipal, plan.TrustPolicyJSON = state.ExternalID, state.TrustedPrincipal, state.TrustPolicyJSON
-			resp.Diagnostics.AddWarning("VIRT-CO API not reached",
-				fmt.Sprintf("Customer %q could not be read (%s), so the role's trust policy is planned as it is.", name, err))
-		case err != nil:
-			addTrustError(r.data, &resp.Diagnostics, name, err)
-			return
-		case !config.ExternalID.IsNull() && config.ExternalID.ValueString() != trust.ExternalID:
-			resp.Diagnostics.AddAttributeError(path.Root("external_id"), "Not the customer's external id",
-				fmt.Sprintf("external_id is %q, but customer %q's external id is %q. Set it to the customer's "+
-					"(virtco_customer.<name>.external_id), or leave it out to have it read from the customer.",
-					config.ExternalID.ValueString(), name, trust.ExternalID))
-			return
-		default:
-			plan.ExternalID, plan.TrustedPrincipal = types.StringValue(trust.ExternalID), types.StringValue(trust.Principal)
-			plan.TrustPolicyJSON = types.StringValue(trust.Policy)
-			if state != nil {
-				plan.TrustPolicyJSON = keepText(state.TrustPolicyJSON, trust.Policy)
-			}
-		}
+	if !r.planTrust(ctx, &plan, &config, state, &resp.Diagnostics) {
+		return
 	}
 
 	// The account: refuse at plan time when the credentials reach another account than account_id.
