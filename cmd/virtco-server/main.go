@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -41,6 +40,8 @@ func runUntilSignalled() int {
 
 type options struct {
 	addr, db, opsKeyFile, diagAccounts string
+
+	serving servingOptions // serving.go
 }
 
 func envOr(name, def string) string {
@@ -60,8 +61,12 @@ func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
 	fs.StringVar(&o.opsKeyFile, "ops-key-file", envOr("VIRTCO_OPS_API_KEY_FILE", "./apikey.txt"),
 		"file with the ops key, created with a new key when absent (env VIRTCO_OPS_API_KEY_FILE; VIRTCO_OPS_API_KEY wins over it)")
 	fs.StringVar(&o.diagAccounts, "diag-accounts", envOr("VIRTCO_DIAG_ACCOUNTS", ""), "JSON file of diag accounts to upsert at start (env VIRTCO_DIAG_ACCOUNTS)")
+	o.serving.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
+		return o, false, err
+	}
+	if err := o.serving.parse(); err != nil {
 		return o, false, err
 	}
 	if fs.NArg() > 0 {
@@ -119,7 +124,16 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", o.addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	metricsServer, metricsServed, err := startMetrics(ctx, o.serving.metricsAddr, srv, o.serving.readTimeout, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	// The store closes only once the pruning has stopped.
+	retentionCtx, stopRetention := context.WithCancel(ctx)
+	retentionDone := startRetention(retentionCtx, srv, o.serving.auditRetention, log)
+	defer func() { stopRetention(); <-retentionDone }()
+	hs := server.NewHTTPServer(srv, o.serving.readTimeout)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("listening on http://"+ln.Addr().String(), "db", dbLabel(o.db), "version", version)
@@ -127,11 +141,16 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	select {
 	case err := <-served:
 		return err
+	case err := <-metricsServed:
+		return fmt.Errorf("the metrics address stopped serving: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests under way")
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancelShutdown()
+	if metricsServer != nil {
+		_ = metricsServer.Shutdown(shutdownCtx)
+	}
 	if err := hs.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

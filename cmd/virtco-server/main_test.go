@@ -129,6 +129,10 @@ func TestRefusesToStart(t *testing.T) {
 		{"bad diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "bad-diag.json")}}, 1, `entry 1: "12" is not an AWS account id: an AWS account id is exactly 12 digits`},
 		{"missing diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "none.json")}}, 1, "cannot read the diag accounts file"},
 		{"address in use", servertest.Options{Args: []string{"--addr", "256.0.0.1:1"}}, 1, "cannot listen on 256.0.0.1:1"},
+		{"bad metrics address", servertest.Options{Args: []string{"--metrics-addr", "256.0.0.1:1"}}, 1, "cannot listen on 256.0.0.1:1 (--metrics-addr, VIRTCO_METRICS_ADDR)"},
+		{"bad audit retention", servertest.Options{Args: []string{"--audit-retention", "forever"}}, 2, `--audit-retention (VIRTCO_AUDIT_RETENTION) "forever" is not a duration`},
+		{"bad audit retention variable", servertest.Options{Env: []string{"VIRTCO_AUDIT_RETENTION=-1d"}}, 2, `"-1d" is not a duration`},
+		{"bad read timeout", servertest.Options{Args: []string{"--read-timeout", "0"}}, 2, `--read-timeout (VIRTCO_READ_TIMEOUT) "0" is not a positive duration`},
 		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
 	}
 	for _, c := range cases {

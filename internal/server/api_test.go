@@ -243,6 +243,14 @@ func TestBadInput(t *testing.T) {
 		{"PUT", "/v1/customers/acme.com", `[]`, 400, "must be an object", ""},
 		{"PUT", "/v1/customers/acme.com/users/bob", map[string]any{"token": "mine"}, 400, `unknown field "token"`, "token"},
 		{"PUT", "/v1/customers/acme.com", `{"regions":["` + strings.Repeat("x", 1<<20) + `"]}`, 413, "over 1048576 bytes", ""},
+		// encoding/json would let the last of two keys win, and match keys whatever their case.
+		{"PUT", "/v1/customers/acme.com", `{"diag_account":"Diag3","diag_account":"Diag9"}`, 400, `field "diag_account" appears more than once`, "diag_account"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", `{"state":"pending","state":"done"}`, 400, `field "state" appears more than once`, "state"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", `{"State":"done"}`, 400, `unknown field "State" in the request body: field names are case-sensitive; did you mean "state"?`, "State"},
+		{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", `{"state":"pending","STATE":"done"}`, 400, `did you mean "state"?`, "STATE"},
+		{"PUT", "/v1/customers/acme.com", `{"regions":["us-east-1"],"Regions":[]}`, 400, `unknown field "Regions"`, "Regions"},
+		{"PUT", "/v1/diag-accounts/Diag4", `{"Account_ID":"444455556666"}`, 400, `did you mean "account_id"?`, "Account_ID"},
+		{"PUT", "/v1/customers/acme.com", `{"auto_run_finders":true,"regions":[],"auto_run_finders":false}`, 400, `"auto_run_finders" appears more than once`, "auto_run_finders"},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {

@@ -39,18 +39,70 @@ func auditEntryFrom(r *http.Request) *store.AuditEntry {
 }
 
 // recordRefusal records the entry of a write the store never committed: refused, invalid or
-// failed. An audit trail that cannot be written is logged, never silently dropped.
+// failed, or answered without an error though nothing was written (its handler set the outcome).
+// An audit trail that cannot be written is logged, never silently dropped.
 func (s *Server) recordRefusal(ctx context.Context, e *store.AuditEntry, ae *apiError) {
 	if e.Action == "" || e.Recorded() {
 		return
 	}
-	e.Outcome = store.OutcomeOK
+	if e.Outcome == "" {
+		e.Outcome = store.OutcomeOK
+	}
 	if ae != nil {
 		e.Outcome, e.Detail = strconv.Itoa(ae.status)+" "+ae.code, ae.message
 	}
 	if err := s.store.RecordAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.metrics.dbErrors.Inc()
 		s.log.ErrorContext(ctx, "audit entry not recorded", "error", err, "action", e.Action, "target", e.Target, "outcome", e.Outcome)
+	}
+}
+
+// auditPruneBatch is how many audit entries one pruning transaction deletes at most: a backlog is
+// pruned a batch at a time, so that writes wait for one batch at most, not for the backlog.
+const auditPruneBatch = 1000
+
+// auditPrunePause is the pause between two batches of one pruning, which lets the writes that
+// queued up behind a batch go first.
+const auditPrunePause = 20 * time.Millisecond
+
+// RunAuditRetention deletes the audit entries older than retention, now and then every interval,
+// until ctx ends. A retention of 0 keeps every entry and returns at once.
+func (s *Server) RunAuditRetention(ctx context.Context, retention, interval time.Duration) {
+	if retention <= 0 {
+		return
+	}
+	for {
+		n, err := s.pruneAudit(ctx, retention)
+		if n > 0 {
+			s.log.InfoContext(ctx, "audit retention: pruned entries older than the retention", "entries", n, "retention", retention.String())
+		}
+		if err != nil && ctx.Err() == nil {
+			s.metrics.dbErrors.Inc()
+			s.log.ErrorContext(ctx, "audit retention: pruning failed; it is tried again at the next interval", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// pruneAudit deletes the entries older than retention a batch at a time, until none is left.
+func (s *Server) pruneAudit(ctx context.Context, retention time.Duration) (int, error) {
+	total := 0
+	for {
+		n, err := s.store.PruneAudit(ctx, retention, s.pruneBatch)
+		total += n
+		s.metrics.auditPruned.Add(float64(n))
+		if err != nil || n < s.pruneBatch {
+			return total, err
+		}
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(auditPrunePause):
+		}
 	}
 }
 

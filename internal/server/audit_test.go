@@ -4,10 +4,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
 type auditPage struct {
@@ -29,8 +33,9 @@ func (e *env) audit(query string) auditPage {
 	return p
 }
 
-// TestAuditTrail: every write, granted or refused, is in the trail with who, what, on what and
-// how it ended; reads are not; tokens never are.
+// TestAuditTrail: every write of a key the server knows, granted or refused, is in the trail with
+// who, what, on what and how it ended; reads are not, nor writes refused at authentication;
+// tokens never are.
 func TestAuditTrail(t *testing.T) {
 	e := newEnv(t)
 	joe, ann := e.seed()
@@ -49,7 +54,7 @@ func TestAuditTrail(t *testing.T) {
 
 	got := e.audit("?customer=acme.com").Entries
 	var lines []string
-	for _, en := range got[len(got)-6:] {
+	for _, en := range got[len(got)-5:] {
 		lines = append(lines, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", en.KeyKind, en.Actor, en.Action, en.Request, en.Target, en.Outcome, en.Detail))
 		if en.At.IsZero() || en.Customer != "acme.com" {
 			t.Errorf("entry without time or customer: %+v", en)
@@ -58,7 +63,6 @@ func TestAuditTrail(t *testing.T) {
 	want := []string{
 		"user|joe@acme.com|aws_account.put|PUT /v1/customers/acme.com/aws-accounts/123456789012|acme.com/123456789012|ok|",
 		`user|ann@other.org|user.put|PUT /v1/customers/acme.com/users/eve|eve@acme.com|403 permission_denied|provisioning users needs the ops key; this request used the user token of ann@other.org`,
-		"none||customer.delete|DELETE /v1/customers/acme.com|acme.com|401 unauthenticated|the API key is not valid: it is unknown or has been revoked",
 		`ops||customer.put|PUT /v1/customers/acme.com|acme.com|400 invalid_argument|diag_account "Nope" does not exist; known: Diag3, Diag9`,
 		"ops||user.rotate|POST /v1/customers/acme.com/users/joe/rotate|joe@acme.com|ok|",
 		"ops||legacy.provision|GET /internal?target=provision&customer=bob@acme.com|bob@acme.com|ok|",
@@ -66,7 +70,7 @@ func TestAuditTrail(t *testing.T) {
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("audit trail:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
-	if got[len(got)-6].KeyID == "" {
+	if got[len(got)-5].KeyID == "" {
 		t.Error("a user's entry lacks its key id")
 	}
 
@@ -109,5 +113,46 @@ func TestAuditTrail(t *testing.T) {
 		if r := e.must(400, "GET", "/v1/audit"+q, e.ops, nil); !strings.Contains(r.message(), says) || r.field() != param {
 			t.Errorf("%s: %s", q, r.body)
 		}
+	}
+}
+
+// TestAuditRetention: the server deletes the entries older than the retention, a batch per
+// transaction until none is left, and keeps the newer ones; a retention of 0 keeps everything.
+func TestAuditRetention(t *testing.T) {
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(start.UnixNano())
+	e := newEnv(t, store.WithClock(func() time.Time { return time.Unix(0, clock.Load()).UTC() }))
+	e.srv.pruneBatch = 10
+	for i := 0; i < 25; i++ {
+		e.must(201, "PUT", fmt.Sprintf("/v1/diag-accounts/Diag%d", i), e.ops, map[string]any{"account_id": "111122223333"})
+	}
+	clock.Add(int64(30 * 24 * time.Hour))
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	e.must(403, "PUT", "/v1/customers/other.org", e.master, nil)
+	clock.Add(int64(61 * 24 * time.Hour))
+
+	const retention = 90 * 24 * time.Hour
+	e.srv.RunAuditRetention(t.Context(), 0, time.Hour) // keeps everything, and returns at once
+	if n := e.auditCount(); n != 27 {
+		t.Fatalf("a retention of 0 left %d of 27 entries", n)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); e.srv.RunAuditRetention(ctx, retention, time.Hour) }()
+	for i := 0; e.auditCount() > 2; i++ {
+		if i == 3000 {
+			t.Fatalf("%d entries left after 30s of pruning", e.auditCount())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	got := e.audit("").Entries
+	if len(got) != 2 || got[0].Target != "acme.com" || got[1].Outcome != "403 permission_denied" {
+		t.Fatalf("after pruning: %+v", got)
+	}
+	if body := string(e.must(200, "GET", "/metrics", e.ops, nil).body); !strings.Contains(body, "virtco_audit_entries_pruned_total 25") {
+		t.Fatal("the pruned entries are not counted")
 	}
 }

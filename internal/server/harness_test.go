@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -122,6 +123,10 @@ type env struct {
 	ops    string
 	master string
 	store  store.Store
+	srv    *Server // the last one serve started
+
+	// readTimeout is the servers' read timeout (server.DefaultReadTimeout when zero).
+	readTimeout time.Duration
 }
 
 // testDB is a fresh database for one test: a SQLite file, or with VIRTCO_TEST_STORE=postgres a
@@ -152,7 +157,11 @@ func (e *env) serve(db string, log *slog.Logger, opts ...store.Option) (string, 
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	// The servers run with the limits the binary sets, so that the tests see what clients see.
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = NewHTTPServer(srv, e.readTimeout)
+	hs.Start()
+	e.srv = srv
 	e.t.Cleanup(func() { hs.Close(); _ = st.Close() })
 	return hs.URL, st
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 
@@ -47,13 +46,9 @@ func withIdempotencyKey(r *http.Request, p principal) (*http.Request, error) {
 			return r, invalid(idempotencyHeader, "the Idempotency-Key has a character that is not printable ASCII at byte %d; %s", i+1, idempotencyKeyRule)
 		}
 	}
-	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return r, errorf(http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is over %d bytes", MaxBodyBytes)
-	}
+	body, err := readBody(r)
 	if err != nil {
-		return r, invalid("", "the request body could not be read: %v", err)
+		return r, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	scope := p.kind.String()

@@ -92,6 +92,10 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 		err = s.store.DeleteCustomer(ctx, name, store.Precondition{})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
+			// apiKeyGen.py expects a 200 here, but the trail says what happened: nothing, as for
+			// the DELETE of v1.
+			entry := auditEntryFrom(r)
+			entry.Outcome, entry.Detail = "404 not_found", trimSentinel(err, store.ErrNotFound)
 			writeJSON(w, http.StatusOK, map[string]string{"Status": "not found"})
 		case err != nil:
 			return err

@@ -104,6 +104,16 @@ func TestLegacyUnprovision(t *testing.T) {
 	if got := e.legacyJSON("unprovision", "acme.com"); !reflect.DeepEqual(got, map[string]any{"Status": "not found"}) {
 		t.Fatalf("unprovision again: %v", got)
 	}
+	// The old protocol answers 200 either way; the trail says which one removed the customer.
+	var outcomes []string
+	for _, en := range e.audit("?customer=acme.com").Entries {
+		if en.Action == "legacy.unprovision" {
+			outcomes = append(outcomes, en.Outcome+"|"+en.Detail)
+		}
+	}
+	if want := []string{"ok|", `404 not_found|customer "acme.com" does not exist`}; !reflect.DeepEqual(outcomes, want) {
+		t.Fatalf("unprovision audited as %q, want %q", outcomes, want)
+	}
 }
 
 // TestLegacyRefusals: what the old backend silently mishandled is refused with a message, and

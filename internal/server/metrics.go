@@ -19,10 +19,12 @@ import (
 // metrics are the server's Prometheus metrics, in a registry of its own so that several servers
 // can live in one test process.
 type metrics struct {
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	dbErrors prometheus.Counter
+	registry        *prometheus.Registry
+	requests        *prometheus.CounterVec
+	latency         *prometheus.HistogramVec
+	dbErrors        prometheus.Counter
+	unauthenticated *prometheus.CounterVec
+	auditPruned     prometheus.Counter
 }
 
 func newMetrics(st store.Store) *metrics {
@@ -38,21 +40,58 @@ func newMetrics(st store.Store) *metrics {
 		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "virtco_database_errors_total", Help: "Database operations that failed (not counting not-found and conflicts).",
 		}),
+		unauthenticated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "virtco_unauthenticated_requests_total", Help: "Requests refused at authentication (401), by reason: no_key or invalid_key.",
+		}, []string{"reason"}),
+		auditPruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "virtco_audit_entries_pruned_total", Help: "Audit entries deleted for being older than the retention.",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.dbErrors, &provisioned{st: st, errors: m.dbErrors},
+	m.registry.MustRegister(m.requests, m.latency, m.dbErrors, m.unauthenticated, m.auditPruned, &provisioned{st: st, errors: m.dbErrors},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// observe counts a finished request under its route pattern, so that names in paths never make
-// new series.
+// observe counts a finished request under its route pattern and its method's label, so that
+// neither a name in a path nor an invented method ever makes a new series.
 func (m *metrics) observe(r *http.Request, status int, elapsed time.Duration) {
 	route := r.Pattern
 	if route == "" || route == "/" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+	method := methodLabel(r.Method)
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
+}
+
+// getMetrics serves the metrics on the API's listener, to the ops key only: what the platform has
+// provisioned is not for anyone who can reach the API. MetricsHandler serves them without a key,
+// for a listener of their own.
+func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("reading the metrics on the API's address"); err != nil {
+		return err
+	}
+	s.metrics.handler().ServeHTTP(w, r)
+	return nil
+}
+
+// MetricsHandler serves GET /metrics without a key, and nothing else: for a listener of its own
+// (--metrics-addr) that only the monitoring network reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	page := s.metrics.handler()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET")
+			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on /metrics; allowed: GET", clip(r.Method, 32)))
+			return
+		}
+		page.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusNotFound, "not_found", "this address serves GET /metrics only"))
+	})
+	return mux
 }
 
 func (m *metrics) handler() http.Handler {

@@ -42,6 +42,11 @@ type Server struct {
 	log         *slog.Logger
 	mux         *http.ServeMux
 	metrics     *metrics
+
+	// refused logs the requests refused without a key, at most once a second.
+	refused *sampledLog
+	// pruneBatch is how many audit entries one pruning transaction deletes at most.
+	pruneBatch int
 }
 
 // New returns a Server on st. The ops key and master token must not be empty.
@@ -54,6 +59,7 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	}
 	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: cfg.MasterToken, log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(st)
+	s.refused, s.pruneBatch = newSampledLog(cfg.Logger, refusalLogInterval), auditPruneBatch
 	s.routes()
 	return s, nil
 }
@@ -96,16 +102,17 @@ func (s *Server) routes() {
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)
 	s.mux.HandleFunc("/readyz", s.readyz)
-	s.mux.Handle("/metrics", s.metrics.handler())
+	s.route("/metrics", methods{"GET": read(s.getMetrics)})
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s (the API is under /v1)", r.Method, r.URL.Path))
+		writeError(w, errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s (the API is under /v1)", clip(r.Method, 32), r.URL.Path))
 	})
 }
 
 // route registers the endpoints of one path; other methods get a JSON 405 that lists the
-// allowed ones. Every write, granted or refused, leaves an audit entry: the store records it with
-// the write itself, and route records the ones that never got that far. A replay of a keyed
-// write's recorded answer leaves none: the first request's entry stands for it.
+// allowed ones. Every write of an authenticated key, granted or refused, leaves an audit entry:
+// the store records it with the write itself, and route records the ones that never got that far.
+// A replay of a keyed write's recorded answer leaves none: the first request's entry stands for
+// it. Nor does a request refused at authentication: anyone can send those (refusals.go).
 func (s *Server) route(pattern string, m methods) {
 	allowed := make([]string, 0, len(m))
 	for method := range m {
@@ -117,24 +124,26 @@ func (s *Server) route(pattern string, m methods) {
 		if !ok {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed",
-				"%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+				"%s is not allowed on %s; allowed: %s", clip(r.Method, 32), r.URL.Path, strings.Join(allowed, ", ")))
+			return
+		}
+		p, err := s.authenticate(r)
+		if err != nil {
+			s.refuseUnauthenticated(w, r, err)
 			return
 		}
 		entry := newAuditEntry(r, ep.action)
 		r = r.WithContext(store.WithAudit(r.Context(), entry))
-		p, err := s.authenticate(r)
+		*callerFrom(r.Context()) = p
+		entry.KeyKind, entry.KeyID = p.kind.String(), p.keyID
+		if p.kind == kindUser {
+			entry.Actor = p.user + "@" + p.customer
+		}
+		if ep.keyed {
+			r, err = withIdempotencyKey(r, p)
+		}
 		if err == nil {
-			*callerFrom(r.Context()) = p
-			entry.KeyKind, entry.KeyID = p.kind.String(), p.keyID
-			if p.kind == kindUser {
-				entry.Actor = p.user + "@" + p.customer
-			}
-			if ep.keyed {
-				r, err = withIdempotencyKey(r, p)
-			}
-			if err == nil {
-				err = ep.h(w, r, p)
-			}
+			err = ep.h(w, r, p)
 		}
 		var replay *store.ReplayError
 		if errors.As(err, &replay) {
@@ -180,8 +189,9 @@ func (w *statusWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
-// ServeHTTP adds a request id, the body limit, panic recovery and one access-log line per
-// request. The log line names the kind of key, never the key.
+// ServeHTTP adds a request id, the limits of the target and the body, panic recovery and one
+// access-log line per request. The log line names the kind of key, never the key. A request that
+// proved no key and was refused is logged at most once a second instead (refusals.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
@@ -203,22 +213,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		elapsed := time.Since(start)
 		s.metrics.observe(r, sw.status, elapsed)
-		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		method, path := clip(r.Method, 32), clip(r.URL.Path, 256)
+		if caller.kind == 0 && sw.status >= 400 && sw.status < 500 {
+			s.refused.Info(ctx, "refused", "id", id, "method", method, "path", path, "status", sw.status, "remote", r.RemoteAddr)
+			return
+		}
+		s.log.InfoContext(ctx, "request", "id", id, "method", method, "path", path, "status", sw.status,
 			"key", caller.kind.String(), "key_id", caller.keyID, "duration", elapsed.Round(time.Microsecond))
 	}()
+	if ae := tooLong(r); ae != nil {
+		writeError(sw, ae)
+		return
+	}
 	s.mux.ServeHTTP(sw, r)
 }
 
-// decode reads a JSON body into v, refusing unknown fields, trailing data and bodies over the
-// limit. An empty body leaves v as it is when empty is allowed.
+// decode reads a JSON body into v, refusing unknown fields, fields named twice or in another
+// case, trailing data, bodies over the limit and bodies too slow to arrive. An empty body leaves v
+// as it is when empty is allowed.
 func decode(r *http.Request, v any, emptyOK bool) error {
-	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return errorf(http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is over %d bytes", MaxBodyBytes)
-	}
+	body, err := readBody(r)
 	if err != nil {
-		return invalid("", "the request body could not be read: %v", err)
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if emptyOK {
@@ -246,6 +262,9 @@ func decode(r *http.Request, v any, emptyOK bool) error {
 	}
 	if dec.More() {
 		return invalid("", "the request body has data after the JSON object")
+	}
+	if ae := strictKeys(body, v); ae != nil {
+		return ae
 	}
 	return nil
 }

@@ -55,6 +55,8 @@ type Process struct {
 	OpsKey string
 	Dir    string
 	DB     string
+	// MetricsURL is the keyless metrics page of --metrics-addr; empty without it.
+	MetricsURL string
 
 	t    testing.TB
 	opts Options
@@ -64,7 +66,11 @@ type Process struct {
 	err  error
 }
 
-var listening = regexp.MustCompile(`listening on (http://[^\s"]+)`)
+var (
+	listening = regexp.MustCompile(`listening on (http://[^\s"]+)`)
+	// The server logs its metrics' address before the API's, so it is known once Start returns.
+	metricsOn = regexp.MustCompile(`metrics on (http://[^\s"]+)`)
+)
 
 // Start starts the server and waits until it serves. It is stopped when the test ends.
 func Start(t testing.TB, opts Options) *Process {
@@ -162,6 +168,9 @@ func (p *Process) start() error {
 		for sc.Scan() {
 			line := sc.Text()
 			p.logs.WriteString(line + "\n")
+			if m := metricsOn.FindStringSubmatch(line); m != nil {
+				p.MetricsURL = m[1]
+			}
 			if m := listening.FindStringSubmatch(line); m != nil {
 				select {
 				case ready <- m[1]:
@@ -244,6 +253,9 @@ func (p *Process) RestartOnSamePort() {
 	p.opts.Addr = strings.TrimPrefix(p.URL, "http://")
 	p.Restart()
 }
+
+// Pid is the process id of the running server, for a test that reads what the process uses.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
 // Logs is everything the process wrote so far.
 func (p *Process) Logs() string { return p.logs.String() }

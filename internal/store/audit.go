@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AuditEntry is one write to the control plane, granted or refused: who (the kind of key and the
@@ -68,13 +69,43 @@ type AuditFilter struct {
 
 const auditColumns = "id, at, key_kind, key_id, actor, action, request, customer, target, outcome, detail"
 
+// The most an audit entry keeps of each field, in bytes. Most of an entry comes from the request
+// (its path, its query), so without a cap a caller would decide how much each entry costs.
+const (
+	AuditFieldMax  = 256
+	AuditDetailMax = 1024
+)
+
+// auditCutMark ends a field that was cut to its cap.
+const auditCutMark = "…[cut]"
+
+// auditField is s as the audit keeps it: valid UTF-8 without NUL (PostgreSQL's text refuses
+// both, and a path may carry either, percent-encoded), at most limit bytes, cut on a rune boundary
+// and marked when it was longer.
+func auditField(s string, limit int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) <= limit {
+		return s
+	}
+	end := limit - len(auditCutMark)
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + auditCutMark
+}
+
 func insertAudit(ctx context.Context, t tx, e *AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
+	f := func(s string) string { return auditField(s, AuditFieldMax) }
 	_, err := t.exec(ctx, `INSERT INTO audit_log (at, key_kind, key_id, actor, action, request, customer, target, outcome, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		fmtTime(e.At), e.KeyKind, e.KeyID, e.Actor, e.Action, e.Request, e.Customer, e.Target, e.Outcome, e.Detail)
+		fmtTime(e.At), f(e.KeyKind), f(e.KeyID), f(e.Actor), f(e.Action), f(e.Request), f(e.Customer), f(e.Target), f(e.Outcome),
+		auditField(e.Detail, AuditDetailMax))
 	return err
 }
 
@@ -87,6 +118,28 @@ func (s *sqlStore) RecordAudit(ctx context.Context, e *AuditEntry) error {
 		e.recorded = true
 	}
 	return err
+}
+
+// PruneAudit deletes at most limit entries older than retention, oldest first, in one
+// transaction, and says how many it deleted: a caller that prunes a large backlog does it in
+// batches, so that no one transaction holds the writers up for long. SKIP LOCKED (PostgreSQL)
+// leaves the rows another server is pruning at the same time to that server.
+func (s *sqlStore) PruneAudit(ctx context.Context, retention time.Duration, limit int) (int, error) {
+	if retention <= 0 || limit <= 0 {
+		return 0, nil
+	}
+	var n int64
+	err := s.runTx(ctx, s.wdb, func(t tx) error {
+		res, err := t.exec(ctx, fmt.Sprintf(`DELETE FROM audit_log WHERE id IN
+			(SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT %d%s)`, limit, s.d.skipLocked),
+			fmtTime(s.now().Add(-retention)))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {

@@ -39,7 +39,7 @@ func Open(ctx context.Context, db string, opts ...Option) (Store, error) {
 type Option func(*sqlStore)
 
 // WithClock makes the store take the time from now rather than from time.Now, so that a test can
-// move it past IdempotencyRetention without waiting a day.
+// move it past IdempotencyRetention, or the audit's retention, without waiting for it.
 func WithClock(now func() time.Time) Option {
 	return func(s *sqlStore) { s.now = now }
 }

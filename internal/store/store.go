@@ -188,5 +188,7 @@ type Store interface {
 	// RecordAudit records an entry of a write that did not reach the store (refused, invalid).
 	RecordAudit(ctx context.Context, e *AuditEntry) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// PruneAudit deletes at most limit entries older than retention and says how many it deleted.
+	PruneAudit(ctx context.Context, retention time.Duration, limit int) (int, error)
 	Counts(ctx context.Context) (Counts, error)
 }

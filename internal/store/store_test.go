@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
 )
@@ -44,6 +46,8 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"MasterToken":           testMasterToken,
 		"ConcurrentUsers":       testConcurrentUsers,
 		"Audit":                 testAudit,
+		"AuditFieldCaps":        testAuditFieldCaps,
+		"AuditRetention":        testAuditRetention,
 		"Counts":                testCounts,
 		"Idempotency":           testIdempotency,
 		"IdempotencyExpiry":     testIdempotencyExpiry,
@@ -428,6 +432,93 @@ func testAudit(t *testing.T, s Store) {
 	}
 	if acme, _ := s.ListAudit(ctx, AuditFilter{Customer: "acme.com"}); len(acme) != 3 {
 		t.Fatalf("after the customer was deleted: %d entries", len(acme))
+	}
+}
+
+// testAuditFieldCaps: whatever a request carries, each field of its entry is kept to its cap, cut
+// on a rune boundary and marked, and bytes PostgreSQL's text refuses are replaced.
+func testAuditFieldCaps(t *testing.T, s Store) {
+	ctx := t.Context()
+	path := "/v1/customers/" + strings.Repeat("é", 40_000)
+	e := &AuditEntry{KeyKind: "ops", Action: "customer.put", Request: "PUT " + path, Customer: path[14:], Target: path[14:],
+		Outcome: "400 invalid_argument", Detail: strings.Repeat("x", 5000)}
+	if err := s.RecordAudit(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	odd := &AuditEntry{KeyKind: "ops", Action: "customer.put", Request: "PUT /v1/customers/a\x00b\xffc", Target: "a\x00b\xffc", Outcome: "400 invalid_argument"}
+	if err := s.RecordAudit(ctx, odd); err != nil {
+		t.Fatalf("an entry with a NUL and invalid UTF-8: %v", err)
+	}
+	all, err := s.ListAudit(ctx, AuditFilter{})
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%d entries, %v", len(all), err)
+	}
+	got := all[0]
+	for name, f := range map[string]string{"request": got.Request, "customer": got.Customer, "target": got.Target} {
+		if len(f) > AuditFieldMax || !utf8.ValidString(f) || !strings.HasSuffix(f, auditCutMark) {
+			t.Errorf("%s: %d bytes, valid UTF-8 %v, ends %q", name, len(f), utf8.ValidString(f), f[max(0, len(f)-12):])
+		}
+	}
+	if !strings.HasPrefix(got.Request, "PUT /v1/customers/éé") || len(got.Detail) != AuditDetailMax || got.Outcome != "400 invalid_argument" {
+		t.Errorf("entry as kept: %q %d %q", got.Request[:30], len(got.Detail), got.Outcome)
+	}
+	if all[1].Target != "a\uFFFDb\uFFFDc" {
+		t.Errorf("target with a NUL and invalid UTF-8 kept as %q", all[1].Target)
+	}
+}
+
+// testAuditRetention: PruneAudit deletes entries older than the retention only, at most a batch
+// at a time, and nothing with a retention of zero (keep everything).
+func testAuditRetention(t *testing.T, s Store) {
+	ctx := t.Context()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.(*sqlStore).now = func() time.Time { return now }
+	const retention = 90 * 24 * time.Hour
+	err := s.(*sqlStore).write(ctx, func(t tx) error {
+		for i := 0; i < 250; i++ {
+			e := &AuditEntry{At: now.Add(time.Duration(i) * time.Second), KeyKind: "ops", Action: "customer.put", Target: fmt.Sprint("old", i), Outcome: OutcomeOK}
+			if err := insertAudit(ctx, t, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	for i := 0; i < 3; i++ {
+		if err := s.RecordAudit(ctx, &AuditEntry{KeyKind: "ops", Action: "user.put", Target: fmt.Sprint("new", i), Outcome: OutcomeOK}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prune := func(retention time.Duration, limit int) int {
+		t.Helper()
+		n, err := s.PruneAudit(ctx, retention, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// At exactly the retention, the first entry is kept.
+	now = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC).Add(retention)
+	if n := prune(retention, 100); n != 0 {
+		t.Fatalf("pruned %d entries that are not older than the retention", n)
+	}
+	now = now.Add(time.Hour)
+	if n := prune(0, 100); n != 0 {
+		t.Fatalf("a retention of 0 keeps everything, but %d were pruned", n)
+	}
+	var batches []int
+	for n := prune(retention, 100); n > 0; n = prune(retention, 100) {
+		batches = append(batches, n)
+	}
+	if fmt.Sprint(batches) != "[100 100 50]" {
+		t.Fatalf("pruned in batches %v, want [100 100 50]", batches)
+	}
+	left, err := s.ListAudit(ctx, AuditFilter{})
+	if err != nil || len(left) != 3 || left[0].Target != "new0" {
+		t.Fatalf("after pruning: %+v %v", left, err)
 	}
 }
 

@@ -1,0 +1,113 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/server"
+)
+
+// servingOptions are the settings of how the server serves, besides its address: the metrics'
+// own address, how long a client may take to send a request, and how long the audit keeps its
+// entries.
+type servingOptions struct {
+	metricsAddr    string
+	readTimeout    time.Duration
+	auditRetention time.Duration
+
+	readTimeoutText, auditRetentionText string
+}
+
+// defaultAuditRetention is how long the audit keeps an entry unless told otherwise.
+const defaultAuditRetention = "90d"
+
+func (s *servingOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.metricsAddr, "metrics-addr", envOr("VIRTCO_METRICS_ADDR", ""),
+		"address that serves GET /metrics without a key, for the monitoring network only (env VIRTCO_METRICS_ADDR); "+
+			"empty: none, and /metrics on --addr needs the ops key")
+	fs.StringVar(&s.readTimeoutText, "read-timeout", envOr("VIRTCO_READ_TIMEOUT", server.DefaultReadTimeout.String()),
+		"how long a client may take to send a whole request, body included; a slower one gets 408 (env VIRTCO_READ_TIMEOUT)")
+	fs.StringVar(&s.auditRetentionText, "audit-retention", envOr("VIRTCO_AUDIT_RETENTION", defaultAuditRetention),
+		"how long audit entries are kept: a duration such as 2160h or a number of days such as 90d; 0 keeps every entry (env VIRTCO_AUDIT_RETENTION)")
+}
+
+// parse checks the values the flags (or their variables) gave, after the flag set parsed them.
+func (s *servingOptions) parse() error {
+	var err error
+	if s.auditRetention, err = parseRetention(s.auditRetentionText); err != nil {
+		return err
+	}
+	s.readTimeout, err = time.ParseDuration(strings.TrimSpace(s.readTimeoutText))
+	if err != nil || s.readTimeout <= 0 {
+		return fmt.Errorf("--read-timeout (VIRTCO_READ_TIMEOUT) %q is not a positive duration such as 30s", s.readTimeoutText)
+	}
+	return nil
+}
+
+// parseRetention reads a retention: a Go duration, or whole days as 90d or 90.
+func parseRetention(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	days, isDays := strings.CutSuffix(v, "d")
+	if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 100*365 {
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 && !isDays {
+		return d, nil
+	}
+	return 0, fmt.Errorf("--audit-retention (VIRTCO_AUDIT_RETENTION) %q is not a duration such as 2160h or a number of days such as 90d; 0 keeps every entry", v)
+}
+
+// auditPruneInterval is how often the audit is pruned at most: entries outlive the retention by
+// up to this much.
+const auditPruneInterval = time.Hour
+
+// startRetention prunes the audit in the background until ctx ends; the channel it returns is
+// closed when it has stopped, so that the store is not closed under it.
+func startRetention(ctx context.Context, srv *server.Server, retention time.Duration, log *slog.Logger) <-chan struct{} {
+	done := make(chan struct{})
+	if retention <= 0 {
+		log.Info("audit retention: none, every entry is kept (--audit-retention 0)")
+		close(done)
+		return done
+	}
+	log.Info("audit retention: entries older than " + retentionWords(retention) + " are deleted")
+	go func() {
+		defer close(done)
+		srv.RunAuditRetention(ctx, retention, min(auditPruneInterval, retention))
+	}()
+	return done
+}
+
+func retentionWords(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	}
+	return d.String()
+}
+
+// startMetrics serves the metrics without a key on addr, when addr is set; the server it returns
+// (nil when addr is empty) is shut down with the API's.
+func startMetrics(ctx context.Context, addr string, srv *server.Server, readTimeout time.Duration, log *slog.Logger) (*http.Server, <-chan error, error) {
+	if addr == "" {
+		return nil, nil, nil
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot listen on %s (--metrics-addr, VIRTCO_METRICS_ADDR): %w", addr, err)
+	}
+	hs := server.NewHTTPServer(srv.MetricsHandler(), readTimeout)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("metrics on http://"+ln.Addr().String()+"/metrics", "key", "none")
+	return hs, served, nil
+}
