@@ -23,9 +23,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -332,10 +334,17 @@ func (c *Client) send(ctx context.Context, method, path, target string, body []b
 		req.Header.Set("Content-Type", "application/json")
 	}
 
+	// net/http itself resends a request that carries an Idempotency-Key after a connection it
+	// reused fails, so a dial error may follow an attempt that was written and acted on: only a
+	// request that was never written is known not to have reached the server.
+	var written atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
+	}))
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
 		class := retryIdempotent
-		if isDialError(err) {
+		if isDialError(err) && !written.Load() {
 			class = retryAlways
 		}
 		err = unwrapURLError(err)

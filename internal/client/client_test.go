@@ -4,6 +4,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -990,5 +992,46 @@ func TestNotActed(t *testing.T) {
 	answered := newHarness(t, apiErrorHandler(403, "permission_denied", "no"))
 	if err := put(answered.c); errors.Is(err, ErrNotActed) || !errors.Is(err, ErrPermissionDenied) {
 		t.Errorf("a 403: %v", err)
+	}
+}
+
+// A request written on a reused connection whose answer never comes is resent by net/http itself
+// (it has an Idempotency-Key); when that resend cannot connect, the call may still have been acted
+// on, and must not say otherwise.
+func TestNotActedAfterAWrittenAttempt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int64
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		br := bufio.NewReader(conn)
+		// the first request is answered, and the connection kept for the next
+		if req, err := http.ReadRequest(br); err == nil {
+			_, _ = io.Copy(io.Discard, req.Body)
+			_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"users\": []}\n")
+		}
+		// the second is read in full, then the server is gone: no answer, no new connection
+		if req, err := http.ReadRequest(br); err == nil {
+			_, _ = io.Copy(io.Discard, req.Body)
+			got.Add(1)
+		}
+		_ = ln.Close()
+		_ = conn.Close()
+	}()
+	c := (&harness{}).client(t, "http://"+ln.Addr().String(), func(cfg *Config) { cfg.MaxRetries = NoRetries })
+	if _, err := c.Users.List(t.Context(), "acme.com"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Users.Put(t.Context(), "acme.com", "joe", UserPutOptions{})
+	if err == nil || got.Load() != 1 {
+		t.Fatalf("the put: %v; requests that reached the server: %d", err, got.Load())
+	}
+	if errors.Is(err, ErrNotActed) {
+		t.Errorf("a put that reached the server says it was not acted on: %v", err)
 	}
 }
