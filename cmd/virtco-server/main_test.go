@@ -97,16 +97,16 @@ func TestFirstStart(t *testing.T) {
 }
 
 func TestEnvironment(t *testing.T) {
-	p := servertest.Start(t, servertest.Options{Env: []string{
-		"VIRTCO_OPS_API_KEY=ops-from-env", "VIRTCO_MASTER_TOKEN=master-from-env"}})
+	const ops, master = "ops-from-env-0123456789abcdefghijklmnop", "master-from-env-0123456789abcdefghijklm"
+	p := servertest.Start(t, servertest.Options{Env: []string{"VIRTCO_OPS_API_KEY=" + ops, "VIRTCO_MASTER_TOKEN=" + master}})
 	if _, err := os.Stat(filepath.Join(p.Dir, "apikey.txt")); err == nil {
 		t.Fatal("a key file was written although VIRTCO_OPS_API_KEY was set")
 	}
-	status, body := request(t, "GET", p.URL+"/v1/master-token", "ops-from-env", "")
-	if status != 200 || !strings.Contains(string(body), "master-from-env") {
+	status, body := request(t, "GET", p.URL+"/v1/master-token", ops, "")
+	if status != 200 || !strings.Contains(string(body), master) {
 		t.Fatalf("%d %s", status, body)
 	}
-	if status, _ := request(t, "GET", p.URL+"/v1/customers", "master-from-env", ""); status != 200 {
+	if status, _ := request(t, "GET", p.URL+"/v1/customers", master, ""); status != 200 {
 		t.Fatalf("master token from the environment refused: %d", status)
 	}
 }
@@ -129,7 +129,7 @@ func TestRefusesToStart(t *testing.T) {
 		{"bad diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "bad-diag.json")}}, 1, `entry 1: "12" is not an AWS account id: an AWS account id is exactly 12 digits`},
 		{"missing diag accounts", servertest.Options{Args: []string{"--diag-accounts", filepath.Join(dir, "none.json")}}, 1, "cannot read the diag accounts file"},
 		{"address in use", servertest.Options{Args: []string{"--addr", "256.0.0.1:1"}}, 1, "cannot listen on 256.0.0.1:1"},
-		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
+		{"postgres unreachable", servertest.Options{DB: "postgres://u:pa55-db-word@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,7 +137,7 @@ func TestRefusesToStart(t *testing.T) {
 			if code != c.code || !strings.Contains(out, c.says) {
 				t.Fatalf("exit %d, want %d; output should say %q:\n%s", code, c.code, c.says, out)
 			}
-			if strings.Contains(out, "secret") {
+			if strings.Contains(out, "pa55-db-word") {
 				t.Fatalf("the database password is in the output:\n%s", out)
 			}
 		})
