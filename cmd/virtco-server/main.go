@@ -40,8 +40,8 @@ func runUntilSignalled() int {
 }
 
 type options struct {
-	addr, db, opsKeyFile, diagAccounts string
 	secretsKeyFile                     string
+	addr, db, opsKeyFile, diagAccounts string
 }
 
 func envOr(name, def string) string {
