@@ -56,7 +56,7 @@ func ParseKeyFile(data []byte) (*Keyring, error) {
 		}
 		secret, err := base64.StdEncoding.DecodeString(fields[1])
 		if err != nil || len(secret) != KeySize {
-			return nil, fmt.Errorf("line %d: the key of %q is not the base64 of %d bytes (such as `head -c %d /dev/urandom | base64`)",
+			return nil, fmt.Errorf("line %d: the key of %q is not the base64 of %d bytes (such as `openssl rand -base64 %d` makes)",
 				n, fields[0], KeySize, KeySize)
 		}
 		ids, raw = append(ids, fields[0]), append(raw, secret)
