@@ -21,7 +21,7 @@ import (
 // reaches all of them within this time: the old token is refused everywhere, the new one taken.
 const MasterTokenTTL = 2 * time.Second
 
-// masterToken is the database's master token, read again when the copy is older than ttl. The
+// masterTokenCache is the database's master token, read again when the copy is older than ttl. The
 // copy is read without a lock; only its refresh takes one, so that one request reads the
 // database and the others wait for it rather than all reading at once.
 type masterTokenCache struct {
