@@ -39,6 +39,7 @@ func runUntilSignalled() int {
 }
 
 type options struct {
+	secretsKeyFile                     string
 	addr, db, opsKeyFile, diagAccounts string
 
 	serving servingOptions // serving.go
@@ -60,6 +61,8 @@ func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
 	fs.StringVar(&o.db, "db", envOr("VIRTCO_DB", "./virtco.db"), "SQLite file path or postgres:// URL (env VIRTCO_DB)")
 	fs.StringVar(&o.opsKeyFile, "ops-key-file", envOr("VIRTCO_OPS_API_KEY_FILE", "./apikey.txt"),
 		"file with the ops key, created with a new key when absent (env VIRTCO_OPS_API_KEY_FILE; VIRTCO_OPS_API_KEY wins over it)")
+	fs.StringVar(&o.secretsKeyFile, "secrets-key-file", envOr("VIRTCO_SECRETS_KEY_FILE", ""),
+		"file of the keys that seal the tokens in the database, created with a new key when absent (env VIRTCO_SECRETS_KEY_FILE; default secrets.key beside the ops key file)")
 	fs.StringVar(&o.diagAccounts, "diag-accounts", envOr("VIRTCO_DIAG_ACCOUNTS", ""), "JSON file of diag accounts to upsert at start (env VIRTCO_DIAG_ACCOUNTS)")
 	o.serving.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -71,6 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, false, fmt.Errorf("unexpected argument %q: virtco-server takes only flags (see -h)", fs.Arg(0))
+	}
+	if o.secretsKeyFile == "" {
+		o.secretsKeyFile = besideFile(o.opsKeyFile, "secrets.key")
 	}
 	return o, *showVersion, nil
 }
@@ -97,17 +103,25 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, o options, log *slog.Logger) error {
+	if err := checkEnvKeys(); err != nil {
+		return err
+	}
 	opsKey, err := loadOpsKey(o.opsKeyFile, log)
+	if err != nil {
+		return err
+	}
+	keys, err := loadSecretsKeys(o.secretsKeyFile, log)
 	if err != nil {
 		return err
 	}
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	st, err := store.Open(openCtx, o.db)
+	st, err := store.Open(openCtx, o.db, store.WithKeys(keys), store.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("cannot open the database: %w", err)
 	}
 	defer st.Close()
+	warnIfSharedDB(log, o.db)
 	if err := seedDiagAccounts(openCtx, st, o.diagAccounts, log); err != nil {
 		return err
 	}
@@ -166,7 +180,7 @@ func dbLabel(db string) string {
 }
 
 // loadOpsKey takes VIRTCO_OPS_API_KEY, else the key file, creating the file with a new random key
-// (readable by its owner only) when it does not exist.
+// (readable by its owner only, as is its directory when it is created) when it does not exist.
 func loadOpsKey(path string, log *slog.Logger) (string, error) {
 	if k := strings.TrimSpace(os.Getenv("VIRTCO_OPS_API_KEY")); k != "" {
 		log.Info("ops key: from VIRTCO_OPS_API_KEY")
@@ -175,16 +189,8 @@ func loadOpsKey(path string, log *slog.Logger) (string, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		key := server.NewOpsKey()
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
+		if err := createKeyFile(path, []byte(key+"\n")); err != nil {
 			return "", fmt.Errorf("cannot create the ops key file %s: %w", path, err)
-		}
-		if _, err := f.WriteString(key + "\n"); err != nil {
-			f.Close()
-			return "", fmt.Errorf("cannot write the ops key file %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			return "", err
 		}
 		log.Info("ops key: created " + path + " with a new key (mode 0600); send it as the x-api-key header")
 		return key, nil
@@ -196,6 +202,7 @@ func loadOpsKey(path string, log *slog.Logger) (string, error) {
 	if key == "" || strings.ContainsAny(key, "\r\n") {
 		return "", fmt.Errorf("the ops key file %s must hold exactly one line with the key", path)
 	}
+	warnIfShared(log, path, "the ops key file")
 	log.Info("ops key: read from " + path)
 	return key, nil
 }
@@ -233,8 +240,8 @@ func seedDiagAccounts(ctx context.Context, st store.Store, path string, log *slo
 	return nil
 }
 
-// masterToken takes VIRTCO_MASTER_TOKEN when set (and stores it, so that every server on the
-// database agrees), else the stored one, minted on first start.
+// masterToken takes VIRTCO_MASTER_TOKEN when set (and stores it, replacing the stored one, so that
+// every server on the database agrees), else the stored one, minted on first start.
 func masterToken(ctx context.Context, st store.Store) (string, error) {
 	if t := strings.TrimSpace(os.Getenv("VIRTCO_MASTER_TOKEN")); t != "" {
 		audit := &store.AuditEntry{KeyKind: "config", Action: "master_token.set", Request: "VIRTCO_MASTER_TOKEN"}

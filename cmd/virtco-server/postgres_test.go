@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +38,9 @@ func requestWithHeader(t *testing.T, method, url, key, body, header, value strin
 // minted by one works on the other, and If-Match catches a write based on a stale read.
 func TestTwoServersOnePostgres(t *testing.T) {
 	db := pgtest.Shared(t).NewDatabase(t)
-	env := []string{"VIRTCO_OPS_API_KEY=vco_shared-ops-key-for-the-test"}
+	// The servers share the ops key and the secrets key file, as servers behind one load balancer
+	// do: the first one creates the file.
+	env := []string{"VIRTCO_OPS_API_KEY=vco_shared-ops-key-for-the-two-servers", "VIRTCO_SECRETS_KEY_FILE=" + filepath.Join(t.TempDir(), "secrets.key")}
 	a := servertest.Start(t, servertest.Options{DB: db, Env: env})
 	b := servertest.Start(t, servertest.Options{DB: db, Env: env})
 	ops := a.OpsKey

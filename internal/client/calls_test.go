@@ -69,6 +69,13 @@ func apiCalls() []apiCall {
 			want: "vcm_0123456789abcdefghijklmnop",
 		},
 		{
+			name: "MasterTokenRotate", operation: "rotateMasterToken", keyed: true,
+			method: "POST", path: "/v1/master-token/rotate",
+			status: 200, resp: masterTokenJSON,
+			call: func(ctx context.Context, c *Client) (any, error) { return c.MasterTokenRotate(ctx) },
+			want: "vcm_0123456789abcdefghijklmnop",
+		},
+		{
 			name: "Customers.List", operation: "listCustomers",
 			method: "GET", path: "/v1/customers",
 			status: 200, resp: `{"customers":[` + customerSummaryJSON + `]}`,

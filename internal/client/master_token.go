@@ -18,3 +18,19 @@ func (c *Client) MasterToken(ctx context.Context) (string, error) {
 	}
 	return out.MasterToken, nil
 }
+
+// MasterTokenRotate replaces the master token with a new one and returns it (ops key only). The
+// old token is refused at once by the server that rotated it, and by every other server on the
+// same database within seconds. The call carries an Idempotency-Key, so that a retry after a lost
+// answer gets that rotation's token rather than rotating again.
+func (c *Client) MasterTokenRotate(ctx context.Context) (string, error) {
+	h, err := withIdempotencyKey(nil, "")
+	if err != nil {
+		return "", err
+	}
+	var out apiv1.MasterToken
+	if _, err := c.do(ctx, http.MethodPost, "/v1/master-token/rotate", nil, &out, &requestOptions{header: h}); err != nil {
+		return "", err
+	}
+	return out.MasterToken, nil
+}

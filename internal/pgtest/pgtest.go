@@ -205,6 +205,24 @@ func (s *Server) NewDatabase(t testing.TB) string {
 	return s.URL(name)
 }
 
+// Dump is what pg_dump writes of a database (its URL, from NewDatabase): the copy of a database
+// an operator would make, or an attacker take.
+func (s *Server) Dump(t testing.TB, dbURL string) []byte {
+	t.Helper()
+	bin, err := binDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "pg_dump"), "--dbname", dbURL)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
 // Stop shuts the server down (fast shutdown) and removes its directory.
 func (s *Server) Stop() {
 	if s.admin != nil {

@@ -76,7 +76,11 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if equalSecrets(key, s.opsKey) {
 		return principal{kind: kindOps}, nil
 	}
-	if equalSecrets(key, s.masterToken) {
+	master, err := s.masterToken.get(r.Context())
+	if err != nil {
+		return principal{}, err
+	}
+	if equalSecrets(key, master) {
 		return principal{kind: kindMaster}, nil
 	}
 	if strings.HasPrefix(key, UserTokenPrefix) {

@@ -15,10 +15,12 @@ import (
 	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
 )
 
-// BenchmarkAPI measures GET customer and PUT user over HTTP with several clients at once, on
-// SQLite, on PostgreSQL, and with two servers sharing one PostgreSQL (requests alternate between
-// them, as behind a load balancer). It reports requests per second and the 99th percentile
-// latency.
+// BenchmarkAPI measures reads and writes over HTTP with several clients at once, on SQLite, on
+// PostgreSQL, and with two servers sharing one PostgreSQL (requests alternate between them, as
+// behind a load balancer): GET customer with the ops key, a user token (looked up by its index,
+// its sealed token opened) and the master token (checked against the database's); GET users (20
+// sealed tokens opened); PUT user (a token sealed). It reports requests per second and the 99th
+// percentile latency.
 func BenchmarkAPI(b *testing.B) {
 	backends := []struct {
 		name    string
@@ -30,11 +32,16 @@ func BenchmarkAPI(b *testing.B) {
 		{"postgres-2-servers", func(b *testing.B) string { return pgtest.Shared(b).NewDatabase(b) }, 2},
 	}
 	ops := []struct {
-		name string
-		next func(i int64) (method, path string)
+		name  string
+		users int                             // users of acme.com besides joe, provisioned before
+		key   func(e *env, joe string) string // the key the requests carry
+		next  func(i int64) (method, path string)
 	}{
-		{"GetCustomer", func(int64) (string, string) { return "GET", "/v1/customers/acme.com" }},
-		{"PutUser", func(i int64) (string, string) { return "PUT", fmt.Sprintf("/v1/customers/acme.com/users/bench%d", i) }},
+		{"GetCustomer", 0, opsKey, func(int64) (string, string) { return "GET", "/v1/customers/acme.com" }},
+		{"GetCustomerAsUser", 0, func(_ *env, joe string) string { return joe }, func(int64) (string, string) { return "GET", "/v1/customers/acme.com" }},
+		{"GetCustomerAsMaster", 0, func(e *env, _ string) string { return e.master }, func(int64) (string, string) { return "GET", "/v1/customers/acme.com" }},
+		{"ListUsers", 19, opsKey, func(int64) (string, string) { return "GET", "/v1/customers/acme.com/users" }},
+		{"PutUser", 0, opsKey, func(i int64) (string, string) { return "PUT", fmt.Sprintf("/v1/customers/acme.com/users/bench%d", i) }},
 	}
 	for _, op := range ops {
 		for _, be := range backends {
@@ -47,12 +54,17 @@ func BenchmarkAPI(b *testing.B) {
 					urls = append(urls, url)
 					e.url, e.store = url, st
 				}
-				e.seed()
-				benchRequests(b, urls, e.ops, op.next)
+				joe, _ := e.seed()
+				for i := 0; i < op.users; i++ {
+					e.must(201, "PUT", fmt.Sprintf("/v1/customers/acme.com/users/u%02d", i), e.ops, nil)
+				}
+				benchRequests(b, urls, op.key(e, joe), op.next)
 			})
 		}
 	}
 }
+
+func opsKey(e *env, _ string) string { return e.ops }
 
 func benchRequests(b *testing.B, urls []string, key string, next func(i int64) (method, path string)) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

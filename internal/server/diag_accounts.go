@@ -94,11 +94,3 @@ func createdOrOK(created bool) int {
 	}
 	return http.StatusOK
 }
-
-func (s *Server) getMasterToken(w http.ResponseWriter, _ *http.Request, p principal) error {
-	if err := p.requireOps("reading the master token"); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, apiv1.MasterToken{MasterToken: s.masterToken})
-	return nil
-}

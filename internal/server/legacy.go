@@ -41,7 +41,11 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 		}
 		writeJSON(w, http.StatusOK, names)
 	case "mtok":
-		writeJSON(w, http.StatusOK, s.masterToken)
+		token, err := s.masterToken.refresh(ctx)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, token)
 	case "customers":
 		list, err := s.store.ListCustomers(ctx)
 		if err != nil {

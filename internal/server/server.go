@@ -27,7 +27,8 @@ import (
 // MaxBodyBytes is the largest request body the API reads.
 const MaxBodyBytes = 1 << 20
 
-// Config is what a Server needs besides its store.
+// Config is what a Server needs besides its store. MasterToken, when set, is stored as the master
+// token unless the store has one: the server checks keys against the store's master token.
 type Config struct {
 	OpsKey      string
 	MasterToken string
@@ -38,7 +39,7 @@ type Config struct {
 type Server struct {
 	store       store.Store
 	opsKey      string
-	masterToken string
+	masterToken *masterTokenCache
 	log         *slog.Logger
 	mux         *http.ServeMux
 	metrics     *metrics
@@ -49,15 +50,18 @@ type Server struct {
 	pruneBatch int
 }
 
-// New returns a Server on st. The ops key and master token must not be empty.
+// New returns a Server on st. The ops key must not be empty.
 func New(st store.Store, cfg Config) (*Server, error) {
-	if cfg.OpsKey == "" || cfg.MasterToken == "" {
-		return nil, errors.New("server: the ops key and the master token must be set")
+	if cfg.OpsKey == "" {
+		return nil, errors.New("server: the ops key must be set")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: cfg.MasterToken, log: cfg.Logger, mux: http.NewServeMux()}
+	if err := seedMasterToken(st, cfg.MasterToken); err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: newMasterTokenCache(st, MasterTokenTTL), log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(st)
 	s.refused, s.pruneBatch = newSampledLog(cfg.Logger, refusalLogInterval), auditPruneBatch
 	s.routes()
@@ -87,6 +91,7 @@ func (s *Server) routes() {
 	s.route("/v1/diag-accounts", methods{"GET": read(s.listDiagAccounts)})
 	s.route("/v1/diag-accounts/{name}", methods{"PUT": write("diag_account.put", s.putDiagAccount)})
 	s.route("/v1/master-token", methods{"GET": read(s.getMasterToken)})
+	s.route("/v1/master-token/rotate", methods{"POST": keyed("master_token.rotate", s.rotateMasterToken)})
 	s.route("/v1/customers", methods{"GET": read(s.listCustomers)})
 	s.route("/v1/customers/{customer}", methods{"GET": read(s.getCustomer),
 		"PUT": keyed("customer.put", s.putCustomer), "DELETE": write("customer.delete", s.deleteCustomer)})

@@ -131,13 +131,8 @@ func getCustomer(ctx context.Context, t tx, name string) (Customer, error) {
 		}
 		c.Diag = &d
 	}
-	users, err := listUsers(ctx, t, name)
-	if err != nil {
+	if c.Users, err = userNames(ctx, t, name); err != nil {
 		return c, err
-	}
-	c.Users = make([]string, 0, len(users))
-	for _, u := range users {
-		c.Users = append(c.Users, u.Name)
 	}
 	c.Accounts, err = listAccounts(ctx, t, name)
 	return c, err

@@ -31,13 +31,14 @@ type Answer struct {
 	Body   []byte
 }
 
-// Written is what a write made, as its store method returns it: the customer, user or AWS account
-// it wrote, and whether it created it. An IdempotencyKey renders its answer from it.
+// Written is what a write made, as its store method returns it: the customer, user, AWS account
+// or master token it wrote, and whether it created it. An IdempotencyKey renders its answer from it.
 type Written struct {
-	Created  bool
-	Customer Customer
-	User     User
-	Account  AWSAccount
+	Created     bool
+	Customer    Customer
+	User        User
+	Account     AWSAccount
+	MasterToken string
 }
 
 // IdempotencyKey is the Idempotency-Key of a write. Attached to the write's context with
@@ -103,19 +104,17 @@ func (s *sqlStore) claimKey(ctx context.Context, t tx, k *IdempotencyKey) error 
 		return err
 	}
 	var fingerprint, header string
+	var body []byte
 	var a Answer
 	err := t.row(ctx, `SELECT fingerprint, status, header, body FROM idempotency_keys WHERE scope = ? AND idem_key = ?`,
-		k.Scope, k.Key).Scan(&fingerprint, &a.Status, &header, &a.Body)
+		k.Scope, k.Key).Scan(&fingerprint, &a.Status, &header, &body)
 	switch {
 	case err == nil && fingerprint != k.Fingerprint:
 		return fmt.Errorf("%w: Idempotency-Key %q was first sent with another request (another method, path or body) "+
 			"less than %s ago; send a new key with each new request, and the same key only to retry the same request",
 			ErrIdempotencyKeyReused, k.Key, retentionWords)
 	case err == nil:
-		if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
-			return fmt.Errorf("the recorded answer of an Idempotency-Key has unreadable headers: %w", err)
-		}
-		return &ReplayError{Answer: a}
+		return replay(t, k, a.Status, header, body)
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
@@ -124,10 +123,28 @@ func (s *sqlStore) claimKey(ctx context.Context, t tx, k *IdempotencyKey) error 
 	return err
 }
 
+// replay opens a recorded answer, sealed because a user's answer holds its token, and returns it
+// as a *ReplayError.
+func replay(t tx, k *IdempotencyKey, status int, sealedHeader string, sealedBody []byte) error {
+	header, err := t.keys.Open(answerWhere("header", k), sealedHeader)
+	if err != nil {
+		return fmt.Errorf("the recorded answer of Idempotency-Key %q: %w", k.Key, err)
+	}
+	body, err := t.keys.Open(answerWhere("body", k), string(sealedBody))
+	if err != nil {
+		return fmt.Errorf("the recorded answer of Idempotency-Key %q: %w", k.Key, err)
+	}
+	a := Answer{Status: status, Body: body}
+	if err := json.Unmarshal(header, &a.Header); err != nil {
+		return fmt.Errorf("the recorded answer of an Idempotency-Key has unreadable headers: %w", err)
+	}
+	return &ReplayError{Answer: a}
+}
+
 // retentionWords is IdempotencyRetention as messages say it.
 const retentionWords = "24 hours"
 
-// recordAnswer fills in the record claimKey inserted with the write's answer, and forgets a
+// recordAnswer fills in the record claimKey inserted with the write's answer, sealed, and forgets a
 // bounded batch of expired records. SKIP LOCKED (PostgreSQL) leaves rows another transaction is
 // deleting to that one, so that two cleanups neither wait for each other nor deadlock.
 func (s *sqlStore) recordAnswer(ctx context.Context, t tx, k *IdempotencyKey, w Written) error {
@@ -143,12 +160,9 @@ func (s *sqlStore) recordAnswer(ctx context.Context, t tx, k *IdempotencyKey, w 
 	if err != nil {
 		return err
 	}
-	body := a.Body
-	if body == nil {
-		body = []byte{}
-	}
+	sealedHeader, sealedBody := t.keys.Seal(answerWhere("header", k), headerJSON), t.keys.Seal(answerWhere("body", k), a.Body)
 	if _, err := t.exec(ctx, `UPDATE idempotency_keys SET status = ?, header = ?, body = ? WHERE scope = ? AND idem_key = ?`,
-		a.Status, string(headerJSON), body, k.Scope, k.Key); err != nil {
+		a.Status, sealedHeader, []byte(sealedBody), k.Scope, k.Key); err != nil {
 		return err
 	}
 	_, err = t.exec(ctx, fmt.Sprintf(`DELETE FROM idempotency_keys WHERE id IN

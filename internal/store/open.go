@@ -7,30 +7,42 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/secrets"
 )
 
 //go:embed migrations
 var migrations embed.FS
 
 // Open opens the store a --db value names: a postgres:// URL, or else a SQLite file path. The
-// schema is brought up to date before it returns.
+// schema is brought up to date before it returns, and every secret in it is sealed under the
+// keys' sealing key (sealAtRest).
 func Open(ctx context.Context, db string, opts ...Option) (Store, error) {
-	var s *sqlStore
+	s := &sqlStore{now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.keys == nil {
+		s.keys = processKeys()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	var err error
 	if IsPostgresURL(db) {
-		s, err = openPostgres(ctx, db)
+		err = openPostgres(ctx, db, s)
 	} else {
-		s, err = openSQLite(ctx, db)
+		err = openSQLite(ctx, db, s)
 	}
 	if err != nil {
 		return nil, err
-	}
-	for _, o := range opts {
-		o(s)
 	}
 	return s, nil
 }
@@ -44,14 +56,38 @@ func WithClock(now func() time.Time) Option {
 	return func(s *sqlStore) { s.now = now }
 }
 
+// WithKeys gives the store the keys of the key file, to seal and open its secrets with.
+func WithKeys(keys *secrets.Keyring) Option {
+	return func(s *sqlStore) { s.keys = keys }
+}
+
+// WithLogger makes the store say what it sealed when it opened.
+func WithLogger(log *slog.Logger) Option {
+	return func(s *sqlStore) { s.log = log }
+}
+
+// processKeys are the keys of a store opened without WithKeys: made for this process and lost
+// with it, so that no such store ever keeps a secret in the clear. virtco-server always passes
+// its key file's keys; tests need none of their own.
+var processKeys = sync.OnceValue(secrets.Generate)
+
 // IsPostgresURL tells whether a --db value names PostgreSQL.
 func IsPostgresURL(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
 // migrate applies the engine's migrations that the database has not seen, in file-name order,
-// each in its own transaction with its record in schema_migrations.
-func migrate(ctx context.Context, db txBeginner, d dialect) error {
+// each in its own transaction with its record in schema_migrations, then seals what was stored
+// in the clear or under an older key.
+func migrate(ctx context.Context, db txBeginner, s *sqlStore) (sealReport, error) {
+	if err := migrateSchema(ctx, db, s); err != nil {
+		return sealReport{}, err
+	}
+	return s.sealAtRest(ctx, db)
+}
+
+func migrateSchema(ctx context.Context, db txBeginner, s *sqlStore) error {
+	d := s.d
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -65,7 +101,6 @@ func migrate(ctx context.Context, db txBeginner, d dialect) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
-	s := &sqlStore{d: d, now: time.Now}
 	for _, name := range names {
 		body, err := fs.ReadFile(migrations, dir+"/"+name)
 		if err != nil {

@@ -18,41 +18,45 @@ import (
 // openPostgres connects to PostgreSQL. Several servers may share the database: row locks
 // (SELECT ... FOR UPDATE on the customer) order their writes, and a lost race on a unique key
 // runs the transaction again.
-func openPostgres(ctx context.Context, url string) (*sqlStore, error) {
+func openPostgres(ctx context.Context, url string, s *sqlStore) error {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
-		return nil, fmt.Errorf("PostgreSQL %s: %w", redactURL(url), err)
+		return fmt.Errorf("PostgreSQL %s: %w", redactURL(url), err)
 	}
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("PostgreSQL %s does not answer: %s", redactURL(url), redactURLsIn(err.Error()))
+		return fmt.Errorf("PostgreSQL %s does not answer: %s", redactURL(url), redactURLsIn(err.Error()))
 	}
-	d := dialect{name: "postgres", placeholder: dollarPlaceholders, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED",
+	s.rdb, s.wdb = db, db
+	s.d = dialect{name: "postgres", placeholder: dollarPlaceholders, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED",
 		isUniqueViolation: isPostgresUnique}
-	if err := migratePostgres(ctx, db, d); err != nil {
+	report, err := migratePostgres(ctx, db, s)
+	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("PostgreSQL %s: %w", redactURL(url), err)
+		return fmt.Errorf("PostgreSQL %s: %w", redactURL(url), err)
 	}
-	return &sqlStore{rdb: db, wdb: db, d: d, now: time.Now}, nil
+	report.log(s.log)
+	return nil
 }
 
-// migrationLock is the advisory lock that keeps servers starting together from migrating at once.
+// migrationLock is the advisory lock that keeps servers starting together from migrating, or
+// sealing, at once.
 const migrationLock = 0x766972746367 // "virtcg"
 
-func migratePostgres(ctx context.Context, db *sql.DB, d dialect) error {
+func migratePostgres(ctx context.Context, db *sql.DB, s *sqlStore) (sealReport, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return err
+		return sealReport{}, err
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
-		return fmt.Errorf("lock for migrations: %w", err)
+		return sealReport{}, fmt.Errorf("lock for migrations: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) //nolint:errcheck // the lock also ends with the session
-	return migrate(ctx, conn, d)
+	return migrate(ctx, conn, s)
 }
 
 func isPostgresUnique(err error) bool {

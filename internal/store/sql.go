@@ -5,13 +5,14 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/secrets"
 )
 
 // dialect is what differs between the SQL engines; the queries themselves are shared.
@@ -35,6 +36,9 @@ type sqlStore struct {
 	rdb, wdb *sql.DB
 	d        dialect
 	now      func() time.Time
+	// keys seal the secrets the store keeps (tokens, answers that hold them) and index tokens.
+	keys *secrets.Keyring
+	log  *slog.Logger
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -63,23 +67,18 @@ func decodeList(s string) []string {
 	return l
 }
 
-// tokenHash is what the database indexes tokens by, so that finding the owner of a token does not
-// compare secrets in SQL.
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// tx wraps a transaction so that queries are written once with "?" placeholders.
+// tx wraps a transaction so that queries are written once with "?" placeholders, and carries
+// the keys that seal and open what it stores.
 type tx struct {
-	q querier
-	d dialect
+	q    querier
+	d    dialect
+	keys *secrets.Keyring
 }
 
 func (t tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -124,7 +123,7 @@ func (s *sqlStore) runTx(ctx context.Context, db txBeginner, fn func(t tx) error
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(tx{q: sqlTx, d: s.d}); err != nil {
+	if err := fn(tx{q: sqlTx, d: s.d, keys: s.keys}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}

@@ -160,7 +160,11 @@ type Store interface {
 
 	// MasterToken returns the stored master token, storing candidate first when there is none.
 	MasterToken(ctx context.Context, candidate string) (string, error)
+	// SetMasterToken replaces the master token; a write like the others, it can carry an audit
+	// entry and an Idempotency-Key (its answer renders Written.MasterToken).
 	SetMasterToken(ctx context.Context, token string) error
+	// ReadMasterToken returns the stored master token (ErrNotFound when there is none).
+	ReadMasterToken(ctx context.Context) (string, error)
 
 	PutCustomer(ctx context.Context, name string, spec CustomerSpec, externalID string, pre Precondition) (Customer, bool, error)
 	GetCustomer(ctx context.Context, name string) (Customer, error)

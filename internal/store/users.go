@@ -7,16 +7,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 const userColumns = "customer, name, key_id, token, created_at, updated_at"
 
-func scanUser(sc scanner) (User, error) {
+// scanUser reads a user and opens its token.
+func (t tx) scanUser(sc scanner) (User, error) {
 	var u User
-	var created, updated string
-	err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &u.Token, &created, &updated)
+	var created, updated, sealed string
+	if err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &sealed, &created, &updated); err != nil {
+		return u, err
+	}
 	u.CreatedAt, u.UpdatedAt = parseTime(created), parseTime(updated)
-	return u, err
+	token, err := t.keys.Open(userWhere(u.Customer, u.Name), sealed)
+	if err != nil {
+		return u, fmt.Errorf("the token of user %q of customer %q: %w", u.Name, u.Customer, err)
+	}
+	u.Token = string(token)
+	return u, nil
 }
 
 func errNoUser(customer, name string) error {
@@ -24,12 +33,20 @@ func errNoUser(customer, name string) error {
 }
 
 func getUser(ctx context.Context, t tx, customer, name string) (User, error) {
-	return queryOne(ctx, t, scanUser, errNoUser(customer, name),
+	return queryOne(ctx, t, t.scanUser, errNoUser(customer, name),
 		`SELECT `+userColumns+` FROM users WHERE customer = ? AND name = ?`, customer, name)
 }
 
 func listUsers(ctx context.Context, t tx, customer string) ([]User, error) {
-	return queryAll(ctx, t, scanUser, `SELECT `+userColumns+` FROM users WHERE customer = ? ORDER BY name`, customer)
+	return queryAll(ctx, t, t.scanUser, `SELECT `+userColumns+` FROM users WHERE customer = ? ORDER BY name`, customer)
+}
+
+// userNames lists a customer's users without opening their tokens.
+func userNames(ctx context.Context, t tx, customer string) ([]string, error) {
+	return queryAll(ctx, t, func(sc scanner) (name string, err error) {
+		err = sc.Scan(&name)
+		return name, err
+	}, `SELECT name FROM users WHERE customer = ? ORDER BY name`, customer)
 }
 
 // putUser creates the user unless it exists; the caller holds the customer's lock.
@@ -40,7 +57,8 @@ func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key
 	}
 	now := fmtTime(s.now())
 	if _, err := t.exec(ctx, `INSERT INTO users (customer, name, key_id, token, token_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, key.Token, tokenHash(key.Token), now, now); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, t.keys.Seal(userWhere(customer, name), []byte(key.Token)),
+		t.keys.Index(key.Token), now, now); err != nil {
 		return u, false, err
 	}
 	if err := s.touchCustomer(ctx, t, customer); err != nil {
@@ -87,7 +105,8 @@ func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key Ne
 	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
 		err := s.changeChild(ctx, t, customer,
 			`UPDATE users SET token = ?, token_hash = ?, updated_at = ? WHERE customer = ? AND name = ?`,
-			errNoUser(customer, name), key.Token, tokenHash(key.Token), fmtTime(s.now()), customer, name)
+			errNoUser(customer, name), t.keys.Seal(userWhere(customer, name), []byte(key.Token)), t.keys.Index(key.Token),
+			fmtTime(s.now()), customer, name)
 		if err != nil {
 			return Written{}, err
 		}
@@ -97,9 +116,16 @@ func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key Ne
 	return u, err
 }
 
+// UserByToken looks the token up by its index under every key, so that a row an older key
+// sealed is found as well as one the sealing key did.
 func (s *sqlStore) UserByToken(ctx context.Context, token string) (User, error) {
 	return readValue(ctx, s, func(t tx) (User, error) {
-		return queryOne(ctx, t, scanUser, fmt.Errorf("%w: no user has this token", ErrNotFound),
-			`SELECT `+userColumns+` FROM users WHERE token_hash = ?`, tokenHash(token))
+		indexes := t.keys.Indexes(token)
+		args := make([]any, len(indexes))
+		for i, h := range indexes {
+			args[i] = h
+		}
+		return queryOne(ctx, t, t.scanUser, fmt.Errorf("%w: no user has this token", ErrNotFound),
+			`SELECT `+userColumns+` FROM users WHERE token_hash IN (?`+strings.Repeat(", ?", len(indexes)-1)+`)`, args...)
 	})
 }
