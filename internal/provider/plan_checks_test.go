@@ -564,7 +564,7 @@ import {
 func TestAccProvider_opsKeyOfNoKnownKind(t *testing.T) {
 	preCheck(t)
 	t.Parallel()
-	const key = "legacy-ops-key-from-apikey-txt"
+	const key = "legacy-ops-key-of-the-old-apikey-txt-file"
 	p := servertest.Start(t, servertest.Options{DiagAccounts: acctest.DiagAccountsJSON, Env: []string{"VIRTCO_OPS_API_KEY=" + key}})
 	ops := acctest.NewClient(t, p.URL, key)
 	config := func(diagAccount string) string {
