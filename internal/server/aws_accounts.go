@@ -48,6 +48,7 @@ func (s *Server) getAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", entityTag(accountTags, a.Version))
 	writeJSON(w, http.StatusOK, awsAccountView(a))
 	return nil
 }
@@ -82,11 +83,13 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 		return err
 	}
 	render := func(wr store.Written) store.Answer {
-		return jsonAnswer(createdOrOK(wr.Created), awsAccountView(wr.Account), nil)
+		return jsonAnswer(createdOrOK(wr.Created), awsAccountView(wr.Account),
+			map[string]string{"ETag": entityTag(accountTags, wr.Account.Version)})
 	}
 	recordAnswer(r, render)
 	a, created, err := s.store.PutAWSAccount(r.Context(), store.AWSAccount{
-		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state})
+		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state},
+		precondition(r, accountTags))
 	if err != nil {
 		return err
 	}
@@ -102,7 +105,7 @@ func (s *Server) deleteAWSAccount(w http.ResponseWriter, r *http.Request, p prin
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteAWSAccount(r.Context(), customer, accountID); err != nil {
+	if err := s.store.DeleteAWSAccount(r.Context(), customer, accountID, precondition(r, accountTags)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -16,29 +15,6 @@ import (
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
-
-func etag(c store.Customer) string { return `"` + strconv.FormatInt(c.Version, 10) + `"` }
-
-// precondition reads If-Match and If-None-Match. An If-Match that is not one of our ETags can
-// never match, so it fails the write rather than being ignored.
-func precondition(r *http.Request) store.Precondition {
-	var pre store.Precondition
-	if strings.TrimSpace(r.Header.Get("If-None-Match")) == "*" {
-		pre.MustNotExist = true
-	}
-	switch match := strings.TrimSpace(r.Header.Get("If-Match")); match {
-	case "":
-	case "*":
-		pre.MustExist = true
-	default:
-		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(match, "W/"), `"`), 10, 64)
-		if err != nil || v <= 0 {
-			v = -1
-		}
-		pre.Version = v
-	}
-	return pre
-}
 
 // customerPath validates the {customer} of the path and that the caller may read it.
 func customerPath(r *http.Request, p principal) (string, error) {
@@ -119,7 +95,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 		return jsonAnswer(createdOrOK(wr.Created), v, header)
 	}
 	recordAnswer(r, render)
-	c, created, err := s.store.PutCustomer(r.Context(), name, spec, uuid.NewString(), precondition(r))
+	c, created, err := s.store.PutCustomer(r.Context(), name, spec, uuid.NewString(), precondition(r, customerTags))
 	if errors.Is(err, store.ErrInvalid) {
 		return s.unknownDiagAccount(r.Context(), "diag_account", spec.DiagAccount)
 	}
@@ -167,7 +143,7 @@ func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request, p princi
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteCustomer(r.Context(), name, precondition(r)); err != nil {
+	if err := s.store.DeleteCustomer(r.Context(), name, precondition(r, customerTags)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

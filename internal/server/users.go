@@ -4,6 +4,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
@@ -55,6 +56,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, p principal) er
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", entityTag(userTags, u.Version))
 	writeJSON(w, http.StatusOK, userView(u))
 	return nil
 }
@@ -72,15 +74,19 @@ func (s *Server) putUser(w http.ResponseWriter, r *http.Request, p principal) er
 		return err
 	}
 	render := func(wr store.Written) store.Answer {
-		return jsonAnswer(createdOrOK(wr.Created), userView(wr.User), nil)
+		return jsonAnswer(createdOrOK(wr.Created), userView(wr.User), userETagHeader(wr.User))
 	}
 	recordAnswer(r, render)
-	u, created, err := s.store.PutUser(r.Context(), customer, user, newUserKey())
+	u, created, err := s.store.PutUser(r.Context(), customer, user, newUserKey(), precondition(r, userTags))
 	if err != nil {
 		return err
 	}
 	sendAnswer(w, render(store.Written{User: u, Created: created}))
 	return nil
+}
+
+func userETagHeader(u store.User) map[string]string {
+	return map[string]string{"ETag": entityTag(userTags, u.Version)}
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p principal) error {
@@ -91,7 +97,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p principal)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteUser(r.Context(), customer, user); err != nil {
+	if err := s.store.DeleteUser(r.Context(), customer, user, precondition(r, userTags)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -106,9 +112,27 @@ func (s *Server) rotateUser(w http.ResponseWriter, r *http.Request, p principal)
 	if err != nil {
 		return err
 	}
-	render := func(wr store.Written) store.Answer { return jsonAnswer(http.StatusOK, userView(wr.User), nil) }
+	render := func(wr store.Written) store.Answer {
+		return jsonAnswer(http.StatusOK, userView(wr.User), userETagHeader(wr.User))
+	}
 	recordAnswer(r, render)
-	u, err := s.store.RotateUser(r.Context(), customer, user, newUserKey())
+	// Without If-Match, the rotation is of the token as it is when the request comes: another
+	// rotation committed meanwhile makes this one a conflict, so that of two rotations at once
+	// exactly one wins and the other's caller is not left holding a dead token.
+	pre := precondition(r, userTags)
+	implicit := pre.Versions == nil && !pre.MustExist
+	if implicit {
+		current, err := s.store.GetUser(r.Context(), customer, user)
+		if err != nil {
+			return err
+		}
+		pre = store.IfMatch(current.Version)
+	}
+	u, err := s.store.RotateUser(r.Context(), customer, user, newUserKey(), pre)
+	if implicit && errors.Is(err, store.ErrPreconditionFailed) {
+		return errorf(http.StatusConflict, "conflict", "user %q of customer %q was rotated by another request at the same "+
+			"time, and that rotation won; read the user for its token, and rotate again only if that is still needed", user, customer)
+	}
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func customerView(c store.Customer) apiv1.Customer {
 	v := apiv1.Customer{Name: c.Name, DiagAccount: c.DiagAccount, DiagAccountStatus: apiv1.DiagAccountAvailability(c.DiagStatus()),
 		ExternalID: c.ExternalID, AWSRegion: c.AWSRegion, Regions: c.Regions, AutoRunFinders: c.AutoRunFinders,
 		RoleStatus: apiv1.RoleStatus(c.RoleStatus()), Accounts: accountStates(c.Accounts), Users: c.Users,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ETag: etag(c)}
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ETag: entityTag(customerTags, c.Version)}
 	if c.Diag != nil {
 		v.DiagAccountID, v.DiagAccountPrincipalARN = c.Diag.AccountID, principalARN(*c.Diag)
 	}

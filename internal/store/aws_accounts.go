@@ -8,12 +8,12 @@ import (
 	"fmt"
 )
 
-const accountColumns = "customer, account_id, role_arn, regions, state, created_at, updated_at"
+const accountColumns = "customer, account_id, role_arn, regions, state, version, created_at, updated_at"
 
 func scanAccount(sc scanner) (AWSAccount, error) {
 	var a AWSAccount
 	var regions, created, updated string
-	err := sc.Scan(&a.Customer, &a.AccountID, &a.RoleARN, &regions, &a.State, &created, &updated)
+	err := sc.Scan(&a.Customer, &a.AccountID, &a.RoleARN, &regions, &a.State, &a.Version, &created, &updated)
 	a.Regions = decodeList(regions)
 	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
 	return a, err
@@ -21,6 +21,11 @@ func scanAccount(sc scanner) (AWSAccount, error) {
 
 func errNoAccount(customer, accountID string) error {
 	return fmt.Errorf("%w: AWS account %s of customer %q is not registered", ErrNotFound, accountID, customer)
+}
+
+func accountChild(customer, accountID string) child {
+	return child{customer: customer, what: fmt.Sprintf("AWS account %s of customer %q", accountID, customer),
+		table: "aws_accounts", key: "account_id", value: accountID, notFound: errNoAccount(customer, accountID)}
 }
 
 func getAccount(ctx context.Context, t tx, customer, accountID string) (AWSAccount, error) {
@@ -32,18 +37,18 @@ func listAccounts(ctx context.Context, t tx, customer string) ([]AWSAccount, err
 	return queryAll(ctx, t, scanAccount, `SELECT `+accountColumns+` FROM aws_accounts WHERE customer = ? ORDER BY account_id`, customer)
 }
 
-func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount) (AWSAccount, bool, error) {
+func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount, pre Precondition) (AWSAccount, bool, error) {
 	var out AWSAccount
 	var created bool
 	err := s.writeRecorded(ctx, func(t tx) (_ Written, err error) {
-		if err := s.lockExistingCustomer(ctx, t, a.Customer); err != nil {
+		if _, err := s.lockChild(ctx, t, accountChild(a.Customer, a.AccountID), pre); err != nil {
 			return Written{}, err
 		}
 		now := fmtTime(s.now())
 		created, err = updateOrInsert(ctx, t,
-			`UPDATE aws_accounts SET role_arn = ?, regions = ?, state = ?, updated_at = ?
+			`UPDATE aws_accounts SET role_arn = ?, regions = ?, state = ?, version = version + 1, updated_at = ?
 			WHERE customer = ? AND account_id = ?`, []any{a.RoleARN, encodeList(a.Regions), a.State, now, a.Customer, a.AccountID},
-			`INSERT INTO aws_accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO aws_accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
 			a.Customer, a.AccountID, a.RoleARN, encodeList(a.Regions), a.State, now, now)
 		if err != nil {
 			return Written{}, err
@@ -70,7 +75,6 @@ func (s *sqlStore) ListAWSAccounts(ctx context.Context, customer string) ([]AWSA
 	})
 }
 
-func (s *sqlStore) DeleteAWSAccount(ctx context.Context, customer, accountID string) error {
-	return s.deleteChild(ctx, customer, `DELETE FROM aws_accounts WHERE customer = ? AND account_id = ?`,
-		errNoAccount(customer, accountID), customer, accountID)
+func (s *sqlStore) DeleteAWSAccount(ctx context.Context, customer, accountID string, pre Precondition) error {
+	return s.deleteChild(ctx, accountChild(customer, accountID), pre)
 }

@@ -39,25 +39,13 @@ func errNoCustomer(name string) error {
 	return fmt.Errorf("%w: customer %q does not exist", ErrNotFound, name)
 }
 
-func checkPrecondition(name string, version int64, found bool, pre Precondition) error {
-	switch {
-	case pre.MustNotExist && found:
-		return fmt.Errorf("%w: customer %q already exists (If-None-Match: *)", ErrPreconditionFailed, name)
-	case (pre.MustExist || pre.Version != 0) && !found:
-		return fmt.Errorf("%w: customer %q does not exist (If-Match)", ErrPreconditionFailed, name)
-	case pre.Version != 0 && pre.Version != version:
-		return fmt.Errorf("%w: customer %q has changed since it was read (If-Match)", ErrPreconditionFailed, name)
-	}
-	return nil
-}
-
 // lockCustomerIf is lockCustomer for a write that checks a precondition on the customer.
 func (s *sqlStore) lockCustomerIf(ctx context.Context, t tx, name string, pre Precondition) (found bool, err error) {
 	version, found, err := s.lockCustomer(ctx, t, name)
 	if err != nil {
 		return false, err
 	}
-	return found, checkPrecondition(name, version, found, pre)
+	return found, pre.check(fmt.Sprintf("customer %q", name), version, found)
 }
 
 func (s *sqlStore) checkDiag(ctx context.Context, t tx, name string) error {
@@ -210,25 +198,48 @@ func customerExists(ctx context.Context, t tx, name string) error {
 	return nil
 }
 
-// changeChild runs query, an update or delete of one user or AWS account of a customer, and gives
-// the customer a new version; notFound is the error when query matches no row.
-func (s *sqlStore) changeChild(ctx context.Context, t tx, customer, query string, notFound error, args ...any) error {
-	if err := s.lockExistingCustomer(ctx, t, customer); err != nil {
-		return err
+// child is a user or AWS account of a customer: how to find its version, and how to name it.
+type child struct {
+	customer string
+	what     string // `user "joe" of customer "acme.com"`
+	table    string // users or aws_accounts
+	key      string // name or account_id
+	value    string
+	notFound error
+}
+
+// lockChild locks the child's customer and checks pre against the child's version; found tells
+// whether the child exists.
+func (s *sqlStore) lockChild(ctx context.Context, t tx, c child, pre Precondition) (found bool, err error) {
+	if err := s.lockExistingCustomer(ctx, t, c.customer); err != nil {
+		return false, err
 	}
-	res, err := t.exec(ctx, query, args...)
-	if err != nil {
-		return err
+	var version int64
+	err = t.row(ctx, `SELECT version FROM `+c.table+` WHERE customer = ? AND `+c.key+` = ?`, c.customer, c.value).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, pre.check(c.what, 0, false)
+	case err != nil:
+		return false, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound
-	}
-	return s.touchCustomer(ctx, t, customer)
+	return true, pre.check(c.what, version, true)
 }
 
 // deleteChild removes one user or AWS account of a customer and gives the customer a new version.
-func (s *sqlStore) deleteChild(ctx context.Context, customer, query string, notFound error, args ...any) error {
-	return s.writeAudited(ctx, func(t tx) error { return s.changeChild(ctx, t, customer, query, notFound, args...) })
+func (s *sqlStore) deleteChild(ctx context.Context, c child, pre Precondition) error {
+	return s.writeAudited(ctx, func(t tx) error {
+		found, err := s.lockChild(ctx, t, c, pre)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return c.notFound
+		}
+		if _, err := t.exec(ctx, `DELETE FROM `+c.table+` WHERE customer = ? AND `+c.key+` = ?`, c.customer, c.value); err != nil {
+			return err
+		}
+		return s.touchCustomer(ctx, t, c.customer)
+	})
 }
 
 func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error) {

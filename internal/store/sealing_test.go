@@ -137,18 +137,18 @@ func provision(t *testing.T, s Store) []string {
 	ctx := t.Context()
 	mustCustomer(t, s, "acme.com", "")
 	for i, u := range []string{"joe", "ann", "bob"} {
-		if _, _, err := s.PutUser(ctx, "acme.com", u, key(i)); err != nil {
+		if _, _, err := s.PutUser(ctx, "acme.com", u, key(i), Precondition{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.RotateUser(ctx, "acme.com", "joe", key(10)); err != nil {
+	if _, err := s.RotateUser(ctx, "acme.com", "joe", key(10), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteUser(ctx, "acme.com", "bob"); err != nil {
+	if err := s.DeleteUser(ctx, "acme.com", "bob", Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	kctx, _ := idemCtx(ctx, idem("ops", "k-eve", "PUT eve"), "user.put")
-	if _, _, err := s.PutUser(kctx, "acme.com", "eve", key(11)); err != nil {
+	if _, _, err := s.PutUser(kctx, "acme.com", "eve", key(11), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.MasterToken(ctx, "vcm_first-master-token"); err != nil {
@@ -182,7 +182,7 @@ func testNothingInTheClear(t *testing.T, db string) {
 	}
 	kctx, _ := idemCtx(ctx, idem("ops", "k-eve", "PUT eve"), "user.put")
 	var replay *ReplayError
-	if _, _, err := s.PutUser(kctx, "acme.com", "eve", key(12)); !errors.As(err, &replay) ||
+	if _, _, err := s.PutUser(kctx, "acme.com", "eve", key(12), Precondition{}); !errors.As(err, &replay) ||
 		!bytes.Contains(replay.Answer.Body, []byte(key(11).Token)) || replay.Answer.Header["X-Token"] != key(11).Token {
 		t.Fatalf("the sealed answer does not replay: %v", err)
 	}
@@ -285,7 +285,7 @@ func testMigratePlain(t *testing.T, db string) {
 	}
 	kctx, _ := idemCtx(ctx, idem("ops", "k-old", "PUT old000"), "user.put")
 	var replay *ReplayError
-	if _, _, err := s.PutUser(kctx, "acme.com", "old000", key(1)); !errors.As(err, &replay) || replay.Answer.Header["X-Token"] != tokens[0] {
+	if _, _, err := s.PutUser(kctx, "acme.com", "old000", key(1), Precondition{}); !errors.As(err, &replay) || replay.Answer.Header["X-Token"] != tokens[0] {
 		t.Fatalf("the answer recorded before sealing does not replay: %v", err)
 	}
 	if !IsPostgresURL(db) {
@@ -320,12 +320,12 @@ func testKeyRotation(t *testing.T, db string) {
 	ctx := t.Context()
 	one := openWith(t, db, testKeys(t, "k1"))
 	mustCustomer(t, one, "acme.com", "")
-	if _, _, err := one.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+	if _, _, err := one.PutUser(ctx, "acme.com", "joe", key(1), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	both := openWith(t, db, testKeys(t, "k1", "k2"))
 	// A server not yet given the new key writes on, sealing with the first.
-	if _, _, err := one.PutUser(ctx, "acme.com", "ann", key(2)); err != nil {
+	if _, _, err := one.PutUser(ctx, "acme.com", "ann", key(2), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	if stored := storedSecrets(t, both)["user acme.com/ann"]; !strings.HasPrefix(stored, "sealed:v1:k1:") {
@@ -336,7 +336,7 @@ func testKeyRotation(t *testing.T, db string) {
 			t.Fatalf("a row the first key sealed: %+v %v", u, err)
 		}
 	}
-	if _, _, err := both.PutUser(ctx, "acme.com", "bob", key(3)); err != nil {
+	if _, _, err := both.PutUser(ctx, "acme.com", "bob", key(3), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	if stored := storedSecrets(t, both)["user acme.com/bob"]; !strings.HasPrefix(stored, "sealed:v1:k2:") {

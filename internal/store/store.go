@@ -9,6 +9,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -115,6 +117,7 @@ type User struct {
 	Name      string
 	KeyID     string
 	Token     string
+	Version   int64 // bumped by every rotation: the user's entity tag
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -135,15 +138,39 @@ type AWSAccount struct {
 	RoleARN   string
 	Regions   []string
 	State     string
+	Version   int64 // bumped by every change: the account's entity tag
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
-// Precondition guards a write on a customer (HTTP If-Match / If-None-Match).
+// Precondition guards a write (HTTP If-Match / If-None-Match) by the version of the object it
+// writes: a customer, a user or an AWS account, each with a version of its own.
 type Precondition struct {
-	Version      int64 // when not zero, the customer's version must be this
-	MustExist    bool  // If-Match: *
-	MustNotExist bool  // If-None-Match: *
+	// Versions, when not nil, are the versions the object may have (If-Match with entity tags,
+	// any of which may match); an empty, non-nil list matches nothing (only tags that cannot
+	// match were given).
+	Versions     []int64
+	MustExist    bool // If-Match: *
+	MustNotExist bool // If-None-Match: *
+}
+
+// IfMatch is the precondition that the object has one of versions.
+func IfMatch(versions ...int64) Precondition {
+	return Precondition{Versions: append([]int64{}, versions...)}
+}
+
+// check is the precondition against the object what names (`customer "acme.com"`), of version
+// when found.
+func (p Precondition) check(what string, version int64, found bool) error {
+	switch {
+	case p.MustNotExist && found:
+		return fmt.Errorf("%w: %s already exists (If-None-Match: *)", ErrPreconditionFailed, what)
+	case (p.MustExist || p.Versions != nil) && !found:
+		return fmt.Errorf("%w: %s does not exist (If-Match)", ErrPreconditionFailed, what)
+	case p.Versions != nil && !slices.Contains(p.Versions, version):
+		return fmt.Errorf("%w: %s has changed since it was read (If-Match)", ErrPreconditionFailed, what)
+	}
+	return nil
 }
 
 // Store is the control plane's persistence. Every method is one transaction: a write that
@@ -172,11 +199,11 @@ type Store interface {
 	DeleteCustomer(ctx context.Context, name string, pre Precondition) error
 
 	// PutUser provisions a user of an existing customer; an existing user keeps its key.
-	PutUser(ctx context.Context, customer, name string, key NewKey) (User, bool, error)
+	PutUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, bool, error)
 	GetUser(ctx context.Context, customer, name string) (User, error)
 	ListUsers(ctx context.Context, customer string) ([]User, error)
-	DeleteUser(ctx context.Context, customer, name string) error
-	RotateUser(ctx context.Context, customer, name string, key NewKey) (User, error)
+	DeleteUser(ctx context.Context, customer, name string, pre Precondition) error
+	RotateUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, error)
 	// UserByToken finds the user a token belongs to (ErrNotFound when none does).
 	UserByToken(ctx context.Context, token string) (User, error)
 
@@ -184,10 +211,10 @@ type Store interface {
 	// empty), then the user. The customer and user are created or kept in one transaction.
 	Provision(ctx context.Context, customer, user, diag, externalID string, key NewKey) (User, error)
 
-	PutAWSAccount(ctx context.Context, a AWSAccount) (AWSAccount, bool, error)
+	PutAWSAccount(ctx context.Context, a AWSAccount, pre Precondition) (AWSAccount, bool, error)
 	GetAWSAccount(ctx context.Context, customer, accountID string) (AWSAccount, error)
 	ListAWSAccounts(ctx context.Context, customer string) ([]AWSAccount, error)
-	DeleteAWSAccount(ctx context.Context, customer, accountID string) error
+	DeleteAWSAccount(ctx context.Context, customer, accountID string, pre Precondition) error
 
 	// RecordAudit records an entry of a write that did not reach the store (refused, invalid).
 	RecordAudit(ctx context.Context, e *AuditEntry) error

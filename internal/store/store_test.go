@@ -40,6 +40,7 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"DiagAccounts":          testDiagAccounts,
 		"CustomerLifecycle":     testCustomerLifecycle,
 		"CustomerPreconditions": testCustomerPreconditions,
+		"ChildPreconditions":    testChildPreconditions,
 		"Users":                 testUsers,
 		"AWSAccounts":           testAWSAccounts,
 		"Provision":             testProvision,
@@ -126,10 +127,10 @@ func testCustomerLifecycle(t *testing.T, s Store) {
 		t.Fatalf("update: the external id must not change and the version must: %+v %v %v", c, created, err)
 	}
 
-	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress}); err != nil {
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress}, Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	c, err = s.GetCustomer(ctx, "acme.com")
@@ -159,6 +160,65 @@ func testCustomerLifecycle(t *testing.T, s Store) {
 	}
 }
 
+// Every write of a user or an AWS account meets the version of that user or account: a stale one
+// changes nothing, a list matches if any entry does, and If-None-Match: * refuses an existing one.
+func testChildPreconditions(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustCustomer(t, s, "acme.com", "")
+	u, _, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{MustNotExist: true})
+	if err != nil || u.Version != 1 {
+		t.Fatalf("create-only user: %+v %v", u, err)
+	}
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(2), Precondition{MustNotExist: true}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("If-None-Match: * on an existing user: %v", err)
+	}
+	if _, err := s.RotateUser(ctx, "acme.com", "joe", key(3), IfMatch(u.Version+1)); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("rotate with a stale version: %v", err)
+	}
+	if got, _ := s.GetUser(ctx, "acme.com", "joe"); got.Token != key(1).Token {
+		t.Fatal("a refused rotation rotated")
+	}
+	r, err := s.RotateUser(ctx, "acme.com", "joe", key(4), IfMatch(7, u.Version))
+	if err != nil || r.Version != u.Version+1 || r.Token != key(4).Token {
+		t.Fatalf("rotate with a list that holds the version: %+v %v", r, err)
+	}
+	if err := s.DeleteUser(ctx, "acme.com", "joe", IfMatch(u.Version)); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("delete with the version before the rotation: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "acme.com", "joe", IfMatch()); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("delete with tags none of which can match: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "acme.com", "ann", Precondition{MustExist: true}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("If-Match: * on a user that does not exist: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "acme.com", "joe", IfMatch(r.Version)); err != nil {
+		t.Fatalf("delete with the current version: %v", err)
+	}
+
+	a := AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress}
+	got, created, err := s.PutAWSAccount(ctx, a, Precondition{MustNotExist: true})
+	if err != nil || !created || got.Version != 1 {
+		t.Fatalf("create-only account: %+v %v %v", got, created, err)
+	}
+	a.State, a.RoleARN = StateDone, "arn:aws:iam::123456789012:role/r"
+	if _, _, err := s.PutAWSAccount(ctx, a, IfMatch(2)); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("account put with a stale version: %v", err)
+	}
+	if got, _ := s.GetAWSAccount(ctx, "acme.com", "123456789012"); got.State != StateInProgress {
+		t.Fatal("a refused account put changed the account")
+	}
+	done, _, err := s.PutAWSAccount(ctx, a, IfMatch(1))
+	if err != nil || done.Version != 2 || done.State != StateDone {
+		t.Fatalf("account put with the current version: %+v %v", done, err)
+	}
+	if err := s.DeleteAWSAccount(ctx, "acme.com", "123456789012", IfMatch(1)); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("account delete with a stale version: %v", err)
+	}
+	if err := s.DeleteAWSAccount(ctx, "acme.com", "123456789012", IfMatch(2)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func testCustomerPreconditions(t *testing.T, s Store) {
 	ctx := t.Context()
 	spec := CustomerSpec{AWSRegion: "us-east-1"}
@@ -172,13 +232,13 @@ func testCustomerPreconditions(t *testing.T, s Store) {
 	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{MustNotExist: true}); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("If-None-Match: * on an existing customer: %v", err)
 	}
-	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{Version: c.Version + 1}); !errors.Is(err, ErrPreconditionFailed) {
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", IfMatch(c.Version + 1)); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("stale version: %v", err)
 	}
-	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{Version: c.Version}); err != nil {
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", IfMatch(c.Version)); err != nil {
 		t.Fatalf("current version: %v", err)
 	}
-	if err := s.DeleteCustomer(ctx, "a.com", Precondition{Version: c.Version}); !errors.Is(err, ErrPreconditionFailed) {
+	if err := s.DeleteCustomer(ctx, "a.com", IfMatch(c.Version)); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("delete with a stale version: %v", err)
 	}
 	if _, err := s.GetCustomer(ctx, "a.com"); err != nil {
@@ -188,39 +248,39 @@ func testCustomerPreconditions(t *testing.T, s Store) {
 
 func testUsers(t *testing.T, s Store) {
 	ctx := t.Context()
-	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("user of a missing customer: %v", err)
 	}
 	mustCustomer(t, s, "acme.com", "")
-	u, created, err := s.PutUser(ctx, "acme.com", "joe", key(1))
+	u, created, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{})
 	if err != nil || !created || u.Token != key(1).Token || u.KeyName() != "joe@acme.com-API-Key" {
 		t.Fatalf("create: %+v %v %v", u, created, err)
 	}
-	u, created, err = s.PutUser(ctx, "acme.com", "joe", key(2))
+	u, created, err = s.PutUser(ctx, "acme.com", "joe", key(2), Precondition{})
 	if err != nil || created || u.Token != key(1).Token || u.KeyID != key(1).KeyID {
 		t.Fatalf("an existing user must keep its key: %+v %v %v", u, created, err)
 	}
 	if owner, err := s.UserByToken(ctx, key(1).Token); err != nil || owner.Name != "joe" || owner.Customer != "acme.com" {
 		t.Fatalf("by token: %+v %v", owner, err)
 	}
-	u, err = s.RotateUser(ctx, "acme.com", "joe", key(3))
+	u, err = s.RotateUser(ctx, "acme.com", "joe", key(3), Precondition{})
 	if err != nil || u.Token != key(3).Token || u.KeyID != key(1).KeyID {
 		t.Fatalf("rotate: %+v %v", u, err)
 	}
 	if _, err := s.UserByToken(ctx, key(1).Token); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("the old token still works after rotation: %v", err)
 	}
-	if _, err := s.RotateUser(ctx, "acme.com", "ann", key(4)); !errors.Is(err, ErrNotFound) {
+	if _, err := s.RotateUser(ctx, "acme.com", "ann", key(4), Precondition{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("rotate unknown: %v", err)
 	}
-	if _, _, err := s.PutUser(ctx, "acme.com", "ann", key(5)); err != nil {
+	if _, _, err := s.PutUser(ctx, "acme.com", "ann", key(5), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	users, err := s.ListUsers(ctx, "acme.com")
 	if err != nil || len(users) != 2 || users[0].Name != "ann" || users[1].Name != "joe" {
 		t.Fatalf("list: %+v %v", users, err)
 	}
-	if err := s.DeleteUser(ctx, "acme.com", "joe"); err != nil {
+	if err := s.DeleteUser(ctx, "acme.com", "joe", Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UserByToken(ctx, key(3).Token); !errors.Is(err, ErrNotFound) {
@@ -229,7 +289,7 @@ func testUsers(t *testing.T, s Store) {
 	if _, err := s.UserByToken(ctx, key(5).Token); err != nil {
 		t.Fatalf("deleting joe revoked ann: %v", err)
 	}
-	if err := s.DeleteUser(ctx, "acme.com", "joe"); !errors.Is(err, ErrNotFound) {
+	if err := s.DeleteUser(ctx, "acme.com", "joe", Precondition{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
 	if _, err := s.ListUsers(ctx, "nope.com"); !errors.Is(err, ErrNotFound) {
@@ -240,27 +300,27 @@ func testUsers(t *testing.T, s Store) {
 func testAWSAccounts(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress, Regions: []string{"us-east-1"}}
-	if _, _, err := s.PutAWSAccount(ctx, a); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.PutAWSAccount(ctx, a, Precondition{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("account of a missing customer: %v", err)
 	}
 	mustCustomer(t, s, "acme.com", "")
-	got, created, err := s.PutAWSAccount(ctx, a)
+	got, created, err := s.PutAWSAccount(ctx, a, Precondition{})
 	if err != nil || !created || got.State != StateInProgress || len(got.Regions) != 1 {
 		t.Fatalf("create: %+v %v %v", got, created, err)
 	}
 	a.State, a.RoleARN = StateDone, "arn:aws:iam::123456789012:role/r"
-	got, created, err = s.PutAWSAccount(ctx, a)
+	got, created, err = s.PutAWSAccount(ctx, a, Precondition{})
 	if err != nil || created || got.RoleARN != a.RoleARN || got.State != StateDone {
 		t.Fatalf("update: %+v %v %v", got, created, err)
 	}
-	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "210987654321", State: StatePurge}); err != nil {
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "210987654321", State: StatePurge}, Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.ListAWSAccounts(ctx, "acme.com")
 	if err != nil || len(list) != 2 || list[0].AccountID != "123456789012" || RoleStatus(list) != StatePurge {
 		t.Fatalf("list: %+v %v", list, err)
 	}
-	if err := s.DeleteAWSAccount(ctx, "acme.com", "210987654321"); err != nil {
+	if err := s.DeleteAWSAccount(ctx, "acme.com", "210987654321", Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.GetAWSAccount(ctx, "acme.com", "210987654321"); !errors.Is(err, ErrNotFound) {
@@ -328,7 +388,7 @@ func testConcurrentUsers(t *testing.T, s Store) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, _, err := s.PutUser(ctx, "acme.com", fmt.Sprintf("user%02d", i), key(i))
+			_, _, err := s.PutUser(ctx, "acme.com", fmt.Sprintf("user%02d", i), key(i), Precondition{})
 			errs <- err
 		}(i)
 	}
@@ -356,7 +416,7 @@ func TestSQLiteReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCustomer(t, s, "acme.com", "")
-	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -527,13 +587,13 @@ func testCounts(t *testing.T, s Store) {
 	mustCustomer(t, s, "acme.com", "")
 	mustCustomer(t, s, "other.org", "")
 	for i, u := range []string{"joe", "ann", "bob"} {
-		if _, _, err := s.PutUser(ctx, "acme.com", u, key(i)); err != nil {
+		if _, _, err := s.PutUser(ctx, "acme.com", u, key(i), Precondition{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, a := range []AWSAccount{{Customer: "acme.com", AccountID: "111111111111", State: StateDone, RoleARN: "arn:aws:iam::111111111111:role/r"},
 		{Customer: "other.org", AccountID: "222222222222", State: StateInProgress}} {
-		if _, _, err := s.PutAWSAccount(ctx, a); err != nil {
+		if _, _, err := s.PutAWSAccount(ctx, a, Precondition{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -588,7 +648,7 @@ func testIdempotency(t *testing.T, s Store) {
 
 	// A write that fails records nothing: its retry under the same key runs.
 	failed, entry := idemCtx(ctx, idem("ops", "k-user", "PUT joe"), "user.put")
-	if _, _, err := s.PutUser(failed, "acme.com", "joe", key(1)); !errors.Is(err, ErrNotFound) || entry.Recorded() {
+	if _, _, err := s.PutUser(failed, "acme.com", "joe", key(1), Precondition{}); !errors.Is(err, ErrNotFound) || entry.Recorded() {
 		t.Fatalf("user of a missing customer: %v", err)
 	}
 	if n := countKeys(t, s); n != 0 {
@@ -606,15 +666,15 @@ func testIdempotency(t *testing.T, s Store) {
 			return err
 		}},
 		{"PutUser", "user.put", func(ctx context.Context, attempt int) error {
-			_, _, err := s.PutUser(ctx, "acme.com", "joe", key(10+attempt))
+			_, _, err := s.PutUser(ctx, "acme.com", "joe", key(10+attempt), Precondition{})
 			return err
 		}},
 		{"RotateUser", "user.rotate", func(ctx context.Context, attempt int) error {
-			_, err := s.RotateUser(ctx, "acme.com", "joe", key(20+attempt))
+			_, err := s.RotateUser(ctx, "acme.com", "joe", key(20+attempt), Precondition{})
 			return err
 		}},
 		{"PutAWSAccount", "aws_account.put", func(ctx context.Context, attempt int) error {
-			_, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StatePending})
+			_, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StatePending}, Precondition{})
 			return err
 		}},
 		{"Provision", "legacy.provision", func(ctx context.Context, attempt int) error {
@@ -661,7 +721,7 @@ func testIdempotency(t *testing.T, s Store) {
 
 	// Another request under a used key is refused, and writes nothing.
 	reused, entry := idemCtx(ctx, idem("ops", "k-PutUser", "PUT ann"), "user.put")
-	if _, _, err := s.PutUser(reused, "acme.com", "ann", key(40)); !errors.Is(err, ErrIdempotencyKeyReused) || entry.Recorded() {
+	if _, _, err := s.PutUser(reused, "acme.com", "ann", key(40), Precondition{}); !errors.Is(err, ErrIdempotencyKeyReused) || entry.Recorded() {
 		t.Fatalf("a key reused for another request: %v", err)
 	}
 	if _, err := s.GetUser(ctx, "acme.com", "ann"); !errors.Is(err, ErrNotFound) {
@@ -669,12 +729,12 @@ func testIdempotency(t *testing.T, s Store) {
 	}
 	// The same key from another caller is another key.
 	other, _ := idemCtx(ctx, idem("user:k000000001", "k-PutUser", "PUT ann"), "user.put")
-	if _, created, err := s.PutUser(other, "acme.com", "ann", key(41)); err != nil || !created {
+	if _, created, err := s.PutUser(other, "acme.com", "ann", key(41), Precondition{}); err != nil || !created {
 		t.Fatalf("another caller's key of the same name: %v %v", created, err)
 	}
 	// A write under an IdempotencyKey without an Answer is a bug: it must not commit unrecorded.
 	bare := &IdempotencyKey{Scope: "ops", Key: "k-bare", Fingerprint: "PUT eve"}
-	if _, _, err := s.PutUser(WithIdempotencyKey(ctx, bare), "acme.com", "eve", key(42)); err == nil {
+	if _, _, err := s.PutUser(WithIdempotencyKey(ctx, bare), "acme.com", "eve", key(42), Precondition{}); err == nil {
 		t.Fatal("a write whose answer cannot be recorded committed")
 	}
 	if _, err := s.GetUser(ctx, "acme.com", "eve"); !errors.Is(err, ErrNotFound) {
@@ -692,7 +752,7 @@ func testIdempotencyExpiry(t *testing.T, s Store) {
 
 	put := func(k string) (int, error) {
 		kctx, _ := idemCtx(ctx, idem("ops", k, "PUT joe"), "user.put")
-		_, created, err := s.PutUser(kctx, "acme.com", "joe", key(1))
+		_, created, err := s.PutUser(kctx, "acme.com", "joe", key(1), Precondition{})
 		var replay *ReplayError
 		if errors.As(err, &replay) {
 			return replay.Answer.Status, nil
@@ -750,7 +810,7 @@ func testIdempotencyExpiry(t *testing.T, s Store) {
 func testIdempotencyConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	mustCustomer(t, s, "acme.com", "")
-	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1)); err != nil {
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := s.GetCustomer(ctx, "acme.com")
@@ -763,7 +823,7 @@ func testIdempotencyConcurrent(t *testing.T, s Store) {
 		go func(i int) {
 			defer wg.Done()
 			kctx, _ := idemCtx(ctx, idem("ops", "rotate-once", "POST rotate joe"), "user.rotate")
-			u, err := s.RotateUser(kctx, "acme.com", "joe", key(100+i))
+			u, err := s.RotateUser(kctx, "acme.com", "joe", key(100+i), Precondition{})
 			var replay *ReplayError
 			switch {
 			case err == nil:

@@ -10,13 +10,13 @@ import (
 	"strings"
 )
 
-const userColumns = "customer, name, key_id, token, created_at, updated_at"
+const userColumns = "customer, name, key_id, token, version, created_at, updated_at"
 
 // scanUser reads a user and opens its token.
 func (t tx) scanUser(sc scanner) (User, error) {
 	var u User
 	var created, updated, sealed string
-	if err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &sealed, &created, &updated); err != nil {
+	if err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &sealed, &u.Version, &created, &updated); err != nil {
 		return u, err
 	}
 	u.CreatedAt, u.UpdatedAt = parseTime(created), parseTime(updated)
@@ -30,6 +30,11 @@ func (t tx) scanUser(sc scanner) (User, error) {
 
 func errNoUser(customer, name string) error {
 	return fmt.Errorf("%w: user %q of customer %q does not exist", ErrNotFound, name, customer)
+}
+
+func userChild(customer, name string) child {
+	return child{customer: customer, what: fmt.Sprintf("user %q of customer %q", name, customer),
+		table: "users", key: "name", value: name, notFound: errNoUser(customer, name)}
 }
 
 func getUser(ctx context.Context, t tx, customer, name string) (User, error) {
@@ -68,11 +73,11 @@ func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key
 	return u, true, err
 }
 
-func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKey) (User, bool, error) {
+func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, bool, error) {
 	var u User
 	var created bool
 	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
-		if err := s.lockExistingCustomer(ctx, t, customer); err != nil {
+		if _, err := s.lockChild(ctx, t, userChild(customer, name), pre); err != nil {
 			return Written{}, err
 		}
 		var err error
@@ -95,19 +100,27 @@ func (s *sqlStore) ListUsers(ctx context.Context, customer string) ([]User, erro
 	})
 }
 
-func (s *sqlStore) DeleteUser(ctx context.Context, customer, name string) error {
-	return s.deleteChild(ctx, customer, `DELETE FROM users WHERE customer = ? AND name = ?`,
-		errNoUser(customer, name), customer, name)
+func (s *sqlStore) DeleteUser(ctx context.Context, customer, name string, pre Precondition) error {
+	return s.deleteChild(ctx, userChild(customer, name), pre)
 }
 
-func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key NewKey) (User, error) {
+func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, error) {
 	var u User
 	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
-		err := s.changeChild(ctx, t, customer,
-			`UPDATE users SET token = ?, token_hash = ?, updated_at = ? WHERE customer = ? AND name = ?`,
-			errNoUser(customer, name), t.keys.Seal(userWhere(customer, name), []byte(key.Token)), t.keys.Index(key.Token),
-			fmtTime(s.now()), customer, name)
-		if err != nil {
+		c := userChild(customer, name)
+		found, err := s.lockChild(ctx, t, c, pre)
+		switch {
+		case err != nil:
+			return Written{}, err
+		case !found:
+			return Written{}, c.notFound
+		}
+		if _, err := t.exec(ctx, `UPDATE users SET token = ?, token_hash = ?, version = version + 1, updated_at = ?
+			WHERE customer = ? AND name = ?`, t.keys.Seal(userWhere(customer, name), []byte(key.Token)), t.keys.Index(key.Token),
+			fmtTime(s.now()), customer, name); err != nil {
+			return Written{}, err
+		}
+		if err := s.touchCustomer(ctx, t, customer); err != nil {
 			return Written{}, err
 		}
 		u, err = getUser(ctx, t, customer, name)
