@@ -112,7 +112,7 @@ func answerLostToSIGKILL(t *testing.T, opts servertest.Options) {
 		t.Fatalf("the retry after SIGKILL got created=%v, the committed token: %v; want 201 and that token", created, same)
 	}
 
-	rotated, err := c.Users.Rotate(t.Context(), "acme.com", "joe")
+	rotated, err := c.Users.Rotate(t.Context(), "acme.com", "joe", client.UserRotateOptions{})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, p.Logs())
 	}

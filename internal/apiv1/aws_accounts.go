@@ -14,6 +14,9 @@ type AWSAccount struct {
 	State     RoleStatus `json:"state"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// ETag is the account's version, which every change to it changes. It travels in the ETag
+	// header of one account's answers, not in the body, and is empty in a list.
+	ETag string `json:"-"`
 }
 
 // AWSAccountList is the body of GET /v1/customers/{customer}/aws-accounts.

@@ -15,6 +15,9 @@ type User struct {
 	// CreatedAt is when the user was provisioned; UpdatedAt changes when the token is rotated.
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// ETag is the user's version, which its rotations change. It travels in the ETag header of
+	// one user's answers, not in the body, and is empty in a list.
+	ETag string `json:"-"`
 }
 
 // UserList is the body of GET /v1/customers/{customer}/users.

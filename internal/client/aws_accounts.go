@@ -14,13 +14,14 @@ import (
 type AWSAccounts interface {
 	// List returns a customer's AWS accounts, ordered by account id (ops, master, its own users).
 	List(ctx context.Context, customer string) ([]AWSAccount, error)
-	// Get returns one AWS account (ops, master, its own users).
+	// Get returns one AWS account (ops, master, its own users); ETag is set.
 	Get(ctx context.Context, customer, accountID string) (*AWSAccount, error)
 	// Put registers an account or changes its state (ops, its own users); created says which. A
 	// retry after a lost answer gets the first attempt's answer (the call's Idempotency-Key).
+	// ETag is set.
 	Put(ctx context.Context, customer, accountID string, opts AWSAccountPutOptions) (acct *AWSAccount, created bool, err error)
 	// Delete purges and removes an account (ops, its own users).
-	Delete(ctx context.Context, customer, accountID string) error
+	Delete(ctx context.Context, customer, accountID string, opts AWSAccountDeleteOptions) error
 }
 
 // AWSAccount is one of a customer's AWS accounts.
@@ -38,6 +39,17 @@ type AWSAccountPutOptions struct {
 	// IdempotencyKey is the call's Idempotency-Key (1-255 printable ASCII characters); empty for
 	// a new random one. See CustomerPutOptions.IdempotencyKey.
 	IdempotencyKey string
+	// IfMatch, an ETag, writes only if the account is still at that version (else
+	// ErrPreconditionFailed); IfNoneMatch "*" registers only (ErrPreconditionFailed when the
+	// account is registered).
+	IfMatch, IfNoneMatch string
+}
+
+// AWSAccountDeleteOptions qualify AWSAccounts.Delete.
+type AWSAccountDeleteOptions struct {
+	// IfMatch, an ETag, removes the account only if it is still at that version (else
+	// ErrPreconditionFailed).
+	IfMatch string
 }
 
 type awsAccounts struct{ c *Client }
@@ -64,9 +76,11 @@ func (s *awsAccounts) Get(ctx context.Context, customer, accountID string) (*AWS
 		return nil, err
 	}
 	var out AWSAccount
-	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
+	res, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil)
+	if err != nil {
 		return nil, err
 	}
+	out.ETag = res.header.Get("ETag")
 	return &out, nil
 }
 
@@ -75,7 +89,7 @@ func (s *awsAccounts) Put(ctx context.Context, customer, accountID string, opts 
 	if err != nil {
 		return nil, false, err
 	}
-	h, err := withIdempotencyKey(nil, opts.IdempotencyKey)
+	h, err := withIdempotencyKey(conditions(opts.IfMatch, opts.IfNoneMatch), opts.IdempotencyKey)
 	if err != nil {
 		return nil, false, err
 	}
@@ -85,14 +99,15 @@ func (s *awsAccounts) Put(ctx context.Context, customer, accountID string, opts 
 	if err != nil {
 		return nil, false, err
 	}
+	out.ETag = res.header.Get("ETag")
 	return &out, res.status == http.StatusCreated, nil
 }
 
-func (s *awsAccounts) Delete(ctx context.Context, customer, accountID string) error {
+func (s *awsAccounts) Delete(ctx context.Context, customer, accountID string, opts AWSAccountDeleteOptions) error {
 	p, err := awsAccountPath(customer, accountID)
 	if err != nil {
 		return err
 	}
-	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, &requestOptions{header: conditions(opts.IfMatch, "")})
 	return err
 }

@@ -137,31 +137,36 @@ func apiCalls() []apiCall {
 		{
 			name: "Users.Get", operation: "getUser",
 			method: "GET", path: "/v1/customers/acme.com/users/joe",
-			status: 200, resp: userJSON,
+			status: 200, respHeader: map[string]string{"ETag": userETag}, resp: userJSON,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.Get(ctx, "acme.com", "joe") },
-			want: &wantUser,
+			want: withETag(wantUser, userETag),
 		},
 		{
 			name: "Users.Put", operation: "putUser", keyed: true,
 			method: "PUT", path: "/v1/customers/acme.com/users/joe",
-			status: 201, resp: userJSON,
+			header: map[string]string{"If-None-Match": "*"},
+			status: 201, respHeader: map[string]string{"ETag": userETag}, resp: userJSON,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return putResult(c.Users.Put(ctx, "acme.com", "joe", UserPutOptions{}))
+				return putResult(c.Users.Put(ctx, "acme.com", "joe", UserPutOptions{IfNoneMatch: "*"}))
 			},
-			want: put[*User]{&wantUser, true},
+			want: put[*User]{withETag(wantUser, userETag), true},
 		},
 		{
 			name: "Users.Delete", operation: "deleteUser",
-			method: "DELETE", path: "/v1/customers/acme.com/users/joe",
+			method: "DELETE", path: "/v1/customers/acme.com/users/joe", header: map[string]string{"If-Match": userETag},
 			status: 204,
-			call:   func(ctx context.Context, c *Client) (any, error) { return nil, c.Users.Delete(ctx, "acme.com", "joe") },
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.Users.Delete(ctx, "acme.com", "joe", UserDeleteOptions{IfMatch: userETag})
+			},
 		},
 		{
 			name: "Users.Rotate", operation: "rotateUser", keyed: true,
-			method: "POST", path: "/v1/customers/acme.com/users/joe/rotate",
-			status: 200, resp: userJSON,
-			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.Rotate(ctx, "acme.com", "joe") },
-			want: &wantUser,
+			method: "POST", path: "/v1/customers/acme.com/users/joe/rotate", header: map[string]string{"If-Match": userETag},
+			status: 200, respHeader: map[string]string{"ETag": `"u8"`}, resp: userJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Users.Rotate(ctx, "acme.com", "joe", UserRotateOptions{IfMatch: userETag})
+			},
+			want: withETag(wantUser, `"u8"`),
 		},
 		{
 			name: "AWSAccounts.List", operation: "listAWSAccounts",
@@ -173,30 +178,32 @@ func apiCalls() []apiCall {
 		{
 			name: "AWSAccounts.Get", operation: "getAWSAccount",
 			method: "GET", path: "/v1/customers/acme.com/aws-accounts/123456789012",
-			status: 200, resp: awsAccountJSON,
+			status: 200, respHeader: map[string]string{"ETag": awsAccountETag}, resp: awsAccountJSON,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.AWSAccounts.Get(ctx, "acme.com", "123456789012")
 			},
-			want: &wantAWSAccount,
+			want: withAccountETag(wantAWSAccount, awsAccountETag),
 		},
 		{
 			name: "AWSAccounts.Put", operation: "putAWSAccount", keyed: true,
 			method: "PUT", path: "/v1/customers/acme.com/aws-accounts/123456789012",
 			body:   `{"role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","regions":["us-east-1"],"state":"done"}`,
-			status: 200, resp: awsAccountJSON,
+			header: map[string]string{"If-Match": awsAccountETag},
+			status: 200, respHeader: map[string]string{"ETag": `"a5"`}, resp: awsAccountJSON,
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return putResult(c.AWSAccounts.Put(ctx, "acme.com", "123456789012", AWSAccountPutOptions{
 					RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", Regions: []string{"us-east-1"}, State: RoleDone,
+					IfMatch: awsAccountETag,
 				}))
 			},
-			want: put[*AWSAccount]{&wantAWSAccount, false},
+			want: put[*AWSAccount]{withAccountETag(wantAWSAccount, `"a5"`), false},
 		},
 		{
 			name: "AWSAccounts.Delete", operation: "deleteAWSAccount",
-			method: "DELETE", path: "/v1/customers/acme.com/aws-accounts/123456789012",
+			method: "DELETE", path: "/v1/customers/acme.com/aws-accounts/123456789012", header: map[string]string{"If-Match": awsAccountETag},
 			status: 204,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.AWSAccounts.Delete(ctx, "acme.com", "123456789012")
+				return nil, c.AWSAccounts.Delete(ctx, "acme.com", "123456789012", AWSAccountDeleteOptions{IfMatch: awsAccountETag})
 			},
 		},
 		{

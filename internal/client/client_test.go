@@ -573,7 +573,7 @@ func TestRotateRetryPolicy(t *testing.T) {
 				}
 				_, _ = io.WriteString(w, userJSON)
 			})
-			_, err := h.c.Users.Rotate(context.Background(), "acme.com", "joe")
+			_, err := h.c.Users.Rotate(context.Background(), "acme.com", "joe", UserRotateOptions{})
 			if n := len(h.requests()); n != tc.attempts {
 				t.Errorf("%d attempts, want %d (err %v)", n, tc.attempts, err)
 			}
@@ -602,7 +602,10 @@ func TestConnectionRefused(t *testing.T) {
 	c := h.client(t, addr)
 	for _, call := range []func() error{
 		func() error { _, err := c.Customers.List(context.Background()); return err },
-		func() error { _, err := c.Users.Rotate(context.Background(), "acme.com", "joe"); return err }, // a dial error is safe to retry even for POST
+		func() error {
+			_, err := c.Users.Rotate(context.Background(), "acme.com", "joe", UserRotateOptions{})
+			return err
+		}, // a dial error is safe to retry even for POST
 	} {
 		h.logs = nil
 		h.waits = nil
@@ -634,7 +637,7 @@ func hangUp(w http.ResponseWriter) {
 
 func TestConnectionLostAfterSending(t *testing.T) {
 	h := newHarness(t, func(w http.ResponseWriter, _ *http.Request, _ int) { hangUp(w) })
-	_, err := h.c.Users.Rotate(context.Background(), "acme.com", "joe")
+	_, err := h.c.Users.Rotate(context.Background(), "acme.com", "joe", UserRotateOptions{})
 	if !errors.Is(err, ErrUnreachable) || len(h.requests()) != 4 {
 		t.Errorf("POST with an Idempotency-Key: %d attempts (want 4), error %v", len(h.requests()), err)
 	}
@@ -664,7 +667,7 @@ func TestResponseCutShort(t *testing.T) {
 		t.Errorf("%d attempts (want 4), error %v", len(h.requests()), err)
 	}
 	h.reqs = nil
-	_, err = h.c.Users.Rotate(context.Background(), "acme.com", "joe")
+	_, err = h.c.Users.Rotate(context.Background(), "acme.com", "joe", UserRotateOptions{})
 	if err == nil || len(h.requests()) != 4 {
 		t.Errorf("POST with an Idempotency-Key: %d attempts (want 4), error %v", len(h.requests()), err)
 	}
@@ -782,7 +785,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		h := newHarness(t, handler)
 		_, err := h.c.Users.Get(context.Background(), "acme.com", "joe")
 		check(h, err)
-		_, err = h.c.Users.Rotate(context.Background(), "acme.com", "joe")
+		_, err = h.c.Users.Rotate(context.Background(), "acme.com", "joe", UserRotateOptions{})
 		check(h, err)
 	}
 	h := &harness{}
@@ -886,7 +889,7 @@ func TestIdempotencyKeys(t *testing.T) {
 			return err
 		},
 		"Users.Rotate": func(c *Client) error {
-			_, err := c.Users.Rotate(context.Background(), "acme.com", "joe")
+			_, err := c.Users.Rotate(context.Background(), "acme.com", "joe", UserRotateOptions{})
 			return err
 		},
 		"AWSAccounts.Put": func(c *Client) error {

@@ -31,8 +31,10 @@ var (
 	accountStateJSON = `{"account_id":"123456789012","role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","state":"done"}`
 	wantAccountState = AccountState{AccountID: "123456789012", RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: RoleDone}
 
-	customerETag = `"c0ffee-3"`
-	customerJSON = `{"name":"acme.com","diag_account":"Diag3","diag_account_id":"111122223333",` +
+	customerETag   = `"c0ffee-3"`
+	userETag       = `"u7"`
+	awsAccountETag = `"a4"`
+	customerJSON   = `{"name":"acme.com","diag_account":"Diag3","diag_account_id":"111122223333",` +
 		`"diag_account_principal_arn":"arn:aws:iam::111122223333:role/virtco-collector","diag_account_status":"ready-for-use",` +
 		`"external_id":"0b0e7bd4-8d2e-4f6c-9a51-6e0c2a1f2b3c","aws_region":"us-east-1","regions":["us-east-1","eu-west-1"],` +
 		`"auto_run_finders":true,"role_status":"done","accounts":[` + accountStateJSON + `],"users":["joe"],` +
@@ -73,3 +75,15 @@ var (
 		Action: "aws_account.put", Request: "PUT /v1/customers/acme.com/aws-accounts/123456789012", Customer: "acme.com",
 		Target: "acme.com/123456789012", Outcome: "ok"}
 )
+
+// withETag is u as an answer with that ETag header reads.
+func withETag(u User, etag string) *User {
+	u.ETag = etag
+	return &u
+}
+
+// withAccountETag is a as an answer with that ETag header reads.
+func withAccountETag(a AWSAccount, etag string) *AWSAccount {
+	a.ETag = etag
+	return &a
+}

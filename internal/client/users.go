@@ -16,18 +16,22 @@ import (
 type Users interface {
 	// List returns a customer's users with their keys, ordered by name (ops, master).
 	List(ctx context.Context, customer string) ([]User, error)
-	// Get returns one user with its key (ops, master).
+	// Get returns one user with its key (ops, master); ETag is set.
 	Get(ctx context.Context, customer, name string) (*User, error)
 	// Put provisions a user (ops). It is idempotent: a new user gets a new key (created is true),
 	// an existing one keeps its key. A retry after a lost answer gets the first attempt's answer
-	// (the call's Idempotency-Key): created stays true for a user the call itself created.
+	// (the call's Idempotency-Key): created stays true for a user the call itself created. ETag
+	// is set.
 	Put(ctx context.Context, customer, name string, opts UserPutOptions) (user *User, created bool, err error)
 	// Delete revokes the user's key and removes the user (ops).
-	Delete(ctx context.Context, customer, name string) error
+	Delete(ctx context.Context, customer, name string, opts UserDeleteOptions) error
 	// Rotate gives the user a new token; the old one stops working at once (ops). A retry after a
 	// lost answer gets the token of the rotation the first attempt made, not a second rotation
-	// (the call's Idempotency-Key), so Rotate is retried like any other call.
-	Rotate(ctx context.Context, customer, name string) (*User, error)
+	// (the call's Idempotency-Key), so Rotate is retried like any other call. ETag is set.
+	//
+	// Of two rotations of one user at once, exactly one wins: the other fails with ErrConflict,
+	// or with ErrPreconditionFailed under IfMatch, and rotates nothing.
+	Rotate(ctx context.Context, customer, name string, opts UserRotateOptions) (*User, error)
 }
 
 // User is one user of a customer, with its API key: apiv1's fields (KeyName is
@@ -64,6 +68,23 @@ type UserPutOptions struct {
 	// new random one. A caller that gives its own can ask again later, with the same key, whether
 	// a create whose answer it never saw took effect: the server answers as it did the first time.
 	IdempotencyKey string
+	// IfMatch, an ETag, writes only if the user is still at that version (else
+	// ErrPreconditionFailed); IfNoneMatch "*" creates only (ErrPreconditionFailed when the user
+	// exists).
+	IfMatch, IfNoneMatch string
+}
+
+// UserDeleteOptions qualify Users.Delete.
+type UserDeleteOptions struct {
+	// IfMatch, an ETag, deletes only if the user is still at that version, that is, still holds
+	// the token that was read with it (else ErrPreconditionFailed).
+	IfMatch string
+}
+
+// UserRotateOptions qualify Users.Rotate.
+type UserRotateOptions struct {
+	// IfMatch, an ETag, rotates only the token of that version (else ErrPreconditionFailed).
+	IfMatch string
 }
 
 type users struct{ c *Client }
@@ -94,9 +115,11 @@ func (s *users) Get(ctx context.Context, customer, name string) (*User, error) {
 		return nil, err
 	}
 	var out User
-	if _, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil); err != nil {
+	res, err := s.c.do(ctx, http.MethodGet, p, nil, &out, nil)
+	if err != nil {
 		return nil, err
 	}
+	out.ETag = res.header.Get("ETag")
 	return &out, nil
 }
 
@@ -105,7 +128,7 @@ func (s *users) Put(ctx context.Context, customer, name string, opts UserPutOpti
 	if err != nil {
 		return nil, false, err
 	}
-	h, err := withIdempotencyKey(nil, opts.IdempotencyKey)
+	h, err := withIdempotencyKey(conditions(opts.IfMatch, opts.IfNoneMatch), opts.IdempotencyKey)
 	if err != nil {
 		return nil, false, err
 	}
@@ -114,30 +137,33 @@ func (s *users) Put(ctx context.Context, customer, name string, opts UserPutOpti
 	if err != nil {
 		return nil, false, err
 	}
+	out.ETag = res.header.Get("ETag")
 	return &out, res.status == http.StatusCreated, nil
 }
 
-func (s *users) Delete(ctx context.Context, customer, name string) error {
+func (s *users) Delete(ctx context.Context, customer, name string, opts UserDeleteOptions) error {
 	p, err := userPath(customer, name)
 	if err != nil {
 		return err
 	}
-	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, &requestOptions{header: conditions(opts.IfMatch, "")})
 	return err
 }
 
-func (s *users) Rotate(ctx context.Context, customer, name string) (*User, error) {
+func (s *users) Rotate(ctx context.Context, customer, name string, opts UserRotateOptions) (*User, error) {
 	p, err := userPath(customer, name)
 	if err != nil {
 		return nil, err
 	}
-	h, err := withIdempotencyKey(nil, "")
+	h, err := withIdempotencyKey(conditions(opts.IfMatch, ""), "")
 	if err != nil {
 		return nil, err
 	}
 	var out User
-	if _, err := s.c.do(ctx, http.MethodPost, p+"/rotate", nil, &out, &requestOptions{header: h}); err != nil {
+	res, err := s.c.do(ctx, http.MethodPost, p+"/rotate", nil, &out, &requestOptions{header: h})
+	if err != nil {
 		return nil, err
 	}
+	out.ETag = res.header.Get("ETag")
 	return &out, nil
 }

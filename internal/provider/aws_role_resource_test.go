@@ -972,7 +972,7 @@ resource "virtco_aws_role" "r" {
 	if err != nil || rec.State != client.RoleDone || rec.RoleARN != arn {
 		t.Errorf("the platform's record after the restart: %+v %v", rec, err)
 	}
-	if err := ops.AWSAccounts.Delete(t.Context(), "down.example.com", acctest.Account); err != nil {
+	if err := ops.AWSAccounts.Delete(t.Context(), "down.example.com", acctest.Account, client.AWSAccountDeleteOptions{}); err != nil {
 		t.Error(err)
 	}
 }

@@ -252,7 +252,7 @@ resource "virtco_user" "joe" {
 			{
 				// someone revokes the user on the platform
 				PreConfig: func() {
-					if err := s.Ops.Users.Delete(t.Context(), "drift.example.com", "joe"); err != nil {
+					if err := s.Ops.Users.Delete(t.Context(), "drift.example.com", "joe", client.UserDeleteOptions{}); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -269,7 +269,7 @@ resource "virtco_user" "joe" {
 			{
 				// a refresh alone shows the drift as a non-empty plan
 				PreConfig: func() {
-					if err := s.Ops.Users.Delete(t.Context(), "drift.example.com", "joe"); err != nil {
+					if err := s.Ops.Users.Delete(t.Context(), "drift.example.com", "joe", client.UserDeleteOptions{}); err != nil {
 						t.Fatal(err)
 					}
 				},

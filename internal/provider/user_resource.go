@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -52,6 +54,29 @@ var userFields = fields{"customer": "customer", "user": "name"}
 // modifier), so that importing a user never replaces a token in use.
 const privateImported = "imported"
 
+// privateETag is, in the private state, the ETag of the user as Terraform last read or wrote it.
+// A rotation and a revocation send it as If-Match, so that neither acts on a token that changed
+// since without saying so (Update, Delete).
+const privateETag = "etag"
+
+func setETag(ctx context.Context, private privateKeys, etag string) diag.Diagnostics {
+	if etag == "" {
+		return private.SetKey(ctx, privateETag, nil)
+	}
+	return private.SetKey(ctx, privateETag, []byte(strconv.Quote(etag)))
+}
+
+// etagOf is the ETag recorded in the private state, "" for none (a state written by an older
+// provider): the write then goes ahead without If-Match, as it always did.
+func etagOf(ctx context.Context, private privateKeys) (string, diag.Diagnostics) {
+	raw, diags := private.GetKey(ctx, privateETag)
+	etag, err := strconv.Unquote(string(raw))
+	if err != nil {
+		return "", diags
+	}
+	return etag, diags
+}
+
 func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_user"
 }
@@ -62,7 +87,11 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"key and an existing customer. Destroying it revokes the user's key at once.\n\n" +
 			"The token is stored in the state (marked sensitive); where it is only passed on, the " +
 			"`virtco_user_token` ephemeral resource reads it without storing it. Creating a user that already exists on " +
-			"the platform is an error, never a silent adoption: import it instead.",
+			"the platform is an error, never a silent adoption: import it instead.\n\n" +
+			"A rotation or a destroy is made under the user's ETag as Terraform last read it. A token rotated outside " +
+			"Terraform since then stops a rotation with an error (the next apply reads it, and rotates if `rotate_token` " +
+			"still asks for that); a destroy revokes the user all the same, unless the user was removed and provisioned " +
+			"again outside Terraform (another `key_id`): that one is left alone, with a warning.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -204,6 +233,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	tflog.Debug(ctx, "created user", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
 	plan.fromAPI(u)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setETag(ctx, resp.Private, u.ETag)...)
 }
 
 func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -231,6 +261,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	state.fromAPI(u)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setETag(ctx, resp.Private, u.ETag)...)
 }
 
 func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -260,20 +291,30 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		return
 	}
 	ctx = r.data.logContext(ctx)
-	u, err := c.Users.Rotate(ctx, customer, name)
-	if errors.Is(err, client.ErrNotFound) {
+	etag, diags := etagOf(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	u, err := c.Users.Rotate(ctx, customer, name, client.UserRotateOptions{IfMatch: etag})
+	switch {
+	case errors.Is(err, client.ErrNotFound):
 		resp.Diagnostics.AddError("User no longer exists",
 			fmt.Sprintf("User %q of customer %q was removed on the platform after Terraform last read it, so its token "+
 				"was not rotated. Run terraform apply again: the plan will re-create it.", name, customer))
 		return
-	}
-	if err != nil {
+	case errors.Is(err, client.ErrPreconditionFailed), errors.Is(err, client.ErrConflict):
+		// Rotating anyway would throw away a token someone was just handed, unseen.
+		resp.Diagnostics.AddError("Token changed since Terraform read it",
+			fmt.Sprintf("The token of user %q of customer %q was rotated or replaced outside this Terraform run after "+
+				"Terraform last read it, so Terraform did not rotate it again. Run terraform apply again: it reads the "+
+				"token as it is now, and rotates it if rotate_token still asks for that.", name, customer))
+		return
+	case err != nil:
 		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
 		return
 	}
 	tflog.Debug(ctx, "rotated user token", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
 	plan.fromAPI(u)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setETag(ctx, resp.Private, u.ETag)...)
 }
 
 func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -289,12 +330,14 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		return
 	}
 	ctx = r.data.logContext(ctx)
+	etag, diags := etagOf(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
 	if key, diags := pendingCreate(ctx, req.Private); key != "" || diags.HasError() {
 		resp.Diagnostics.Append(diags...)
 		// Asked again with the lost create's key, the platform answers as it did (201: this create
 		// made the user), or makes the user now (201 too), or says it existed already (200):
 		// someone else's, left alone.
-		_, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key})
+		u, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key})
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			return // the customer is gone, and its users with it
@@ -308,11 +351,38 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 					"is someone else's, and was left as it is with its key. Import it to manage it here.", name, customer))
 			return
 		}
+		etag = u.ETag
 	}
-	err := c.Users.Delete(ctx, customer, name)
+	err := c.Users.Delete(ctx, customer, name, client.UserDeleteOptions{IfMatch: etag})
+	if errors.Is(err, client.ErrPreconditionFailed) {
+		err = r.revokeChanged(ctx, c, &state, &resp.Diagnostics)
+	}
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
 	}
+}
+
+// revokeChanged revokes a user whose token changed since Terraform read it. Revoking must not
+// wait for a refresh: when the user still holds the key Terraform created (the same key id, its
+// token rotated outside Terraform), it is revoked all the same. A user with another key id was
+// removed and made again by someone else since: it is theirs, and is left alone with a warning.
+func (r *userResource) revokeChanged(ctx context.Context, c *client.Client, state *userResourceModel, diags *diag.Diagnostics) error {
+	customer, name := state.Customer.ValueString(), state.Name.ValueString()
+	now, err := c.Users.Get(ctx, customer, name)
+	if err != nil {
+		return err
+	}
+	if now.KeyID != state.KeyID.ValueString() {
+		diags.AddWarning("User left alone",
+			fmt.Sprintf("User %q of customer %q was removed and provisioned again outside Terraform since Terraform last "+
+				"read it (its key id is now %s, not %s): it is no longer the user this state created, so it was left as "+
+				"it is, with its key. Import it to manage it here, or revoke it with the ops key.",
+				name, customer, now.KeyID, state.KeyID.ValueString()))
+		return nil
+	}
+	tflog.Info(ctx, "the user's token was rotated outside Terraform; revoking it all the same",
+		map[string]any{"customer": customer, "user": name, "key_id": now.KeyID})
+	return c.Users.Delete(ctx, customer, name, client.UserDeleteOptions{IfMatch: now.ETag})
 }
 
 func (r *userResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

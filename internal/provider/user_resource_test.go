@@ -5,6 +5,7 @@ package provider
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -583,4 +584,84 @@ resource "virtco_user" "bob" {
 			},
 		},
 	})
+}
+
+// A token rotated outside Terraform since its last read is neither rotated again unseen nor a
+// reason to keep a revoked user: a rotation without a refresh stops and says why, one after a
+// refresh goes ahead, and a destroy without a refresh revokes the user all the same. A user
+// removed and provisioned again by someone else is theirs: destroy leaves it alone.
+func TestAccUserResource_changedOutside(t *testing.T) {
+	s := startServer(t)
+	const customer = "outside.example.com"
+	ws := acctest.NewWorkspace(t)
+	config := func(rotation string) string {
+		return s.providerConfig() + fmt.Sprintf(`
+resource "virtco_customer" "c" {
+  name = %q
+}
+
+resource "virtco_user" "joe" {
+  customer     = virtco_customer.c.name
+  name         = "joe"
+  rotate_token = { r = %q }
+}
+
+output "token" {
+  value     = virtco_user.joe.token
+  sensitive = true
+}
+`, customer, rotation)
+	}
+	ws.Write(config("1"))
+	ws.MustRun("apply", "-auto-approve")
+	rotateOutside := func() string {
+		t.Helper()
+		u, err := s.Ops.Users.Rotate(t.Context(), customer, "joe", client.UserRotateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Token
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	outside := rotateOutside()
+	ws.Write(config("2"))
+	out, err := ws.Run("apply", "-auto-approve", "-refresh=false")
+	if err == nil || !acctest.Words("Token changed since Terraform read it").MatchString(out) {
+		t.Fatalf("a rotation over a token changed outside went ahead (%v):\n%s", err, out)
+	}
+	must(s.UserToken(customer, "joe", outside))
+	must(s.TokenWorks(outside))
+
+	ws.MustRun("apply", "-auto-approve")
+	rotated := strings.TrimSpace(ws.MustRun("output", "-raw", "token"))
+	must(s.UserToken(customer, "joe", rotated))
+	must(s.TokenRefused(outside))
+	if out, err := ws.Run("plan", "-detailed-exitcode"); err != nil {
+		t.Fatalf("the plan after the rotation is not empty (%v):\n%s", err, out)
+	}
+
+	outside = rotateOutside()
+	ws.MustRun("destroy", "-auto-approve", "-refresh=false", "-target", "virtco_user.joe")
+	if _, err := s.Ops.Users.Get(t.Context(), customer, "joe"); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("the user outlived its destroy: %v", err)
+	}
+	must(s.TokenRefused(outside))
+
+	// Another user of the same name, made outside Terraform after this state's was removed.
+	ws.MustRun("apply", "-auto-approve")
+	must(s.Ops.Users.Delete(t.Context(), customer, "joe", client.UserDeleteOptions{}))
+	theirs, _, err := s.Ops.Users.Put(t.Context(), customer, "joe", client.UserPutOptions{})
+	must(err)
+	out = ws.MustRun("destroy", "-auto-approve", "-refresh=false", "-target", "virtco_user.joe")
+	if !acctest.Words("User left alone").MatchString(out) {
+		t.Errorf("no warning that the user was left alone:\n%s", out)
+	}
+	must(s.UserToken(customer, "joe", theirs.Token))
+	must(s.TokenWorks(theirs.Token))
 }

@@ -126,7 +126,7 @@ func (g *Grantor) restore(ctx context.Context, t Target, prev *client.AWSAccount
 	defer cancel()
 	var err error
 	if prev == nil {
-		if err = g.platform.AWSAccounts.Delete(ctx, t.Customer, t.AccountID); errors.Is(err, client.ErrNotFound) {
+		if err = g.platform.AWSAccounts.Delete(ctx, t.Customer, t.AccountID, client.AWSAccountDeleteOptions{}); errors.Is(err, client.ErrNotFound) {
 			err = nil
 		}
 	} else {
@@ -307,7 +307,7 @@ func (g *Grantor) Revoke(ctx context.Context, t Target, roleARN string) (*Leftov
 
 	rctx, cancel := context.WithTimeout(ctx, PlatformStepTimeout)
 	defer cancel()
-	err := g.platform.AWSAccounts.Delete(rctx, t.Customer, t.AccountID)
+	err := g.platform.AWSAccounts.Delete(rctx, t.Customer, t.AccountID, client.AWSAccountDeleteOptions{})
 	if err == nil || errors.Is(err, client.ErrNotFound) {
 		return nil, nil
 	}

@@ -416,7 +416,7 @@ func TestObservePlatformStanding(t *testing.T) {
 
 	joes := w.grantorWith(acctest.NewClient(t, w.URL, joe))
 	seen("joe's token", joes, rolegrant.Known)
-	if err := w.Ops.Users.Delete(ctx, customer, "joe"); err != nil {
+	if err := w.Ops.Users.Delete(ctx, customer, "joe", client.UserDeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	seen("joe's revoked token", joes, rolegrant.KeyRefused)
@@ -496,7 +496,7 @@ func TestRevokeWhateverThePlatformSays(t *testing.T) {
 		{"a revoked key", func(w *world) *rolegrant.Grantor {
 			joe := w.Provision(customer, "Diag3", "joe")["joe"]
 			g := w.grantorWith(acctest.NewClient(w.t, w.URL, joe))
-			if err := w.Ops.Users.Delete(w.t.Context(), customer, "joe"); err != nil {
+			if err := w.Ops.Users.Delete(w.t.Context(), customer, "joe", client.UserDeleteOptions{}); err != nil {
 				w.t.Fatal(err)
 			}
 			return g

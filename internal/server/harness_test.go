@@ -127,6 +127,8 @@ type env struct {
 
 	// readTimeout is the servers' read timeout (server.DefaultReadTimeout when zero).
 	readTimeout time.Duration
+	// wrap, when set, stands between each server and its store.
+	wrap func(store.Store) store.Store
 }
 
 // testDB is a fresh database for one test: a SQLite file, or with VIRTCO_TEST_STORE=postgres a
@@ -153,7 +155,11 @@ func (e *env) serve(db string, log *slog.Logger, opts ...store.Option) (string, 
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log})
+	served := st
+	if e.wrap != nil {
+		served = e.wrap(st)
+	}
+	srv, err := New(served, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -48,8 +48,8 @@ func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount, pre Precondi
 		created, err = updateOrInsert(ctx, t,
 			`UPDATE aws_accounts SET role_arn = ?, regions = ?, state = ?, version = version + 1, updated_at = ?
 			WHERE customer = ? AND account_id = ?`, []any{a.RoleARN, encodeList(a.Regions), a.State, now, a.Customer, a.AccountID},
-			`INSERT INTO aws_accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
-			a.Customer, a.AccountID, a.RoleARN, encodeList(a.Regions), a.State, now, now)
+			`INSERT INTO aws_accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Customer, a.AccountID, a.RoleARN, encodeList(a.Regions), a.State, firstVersion(), now, now)
 		if err != nil {
 			return Written{}, err
 		}

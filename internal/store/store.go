@@ -8,6 +8,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -152,6 +154,17 @@ type Precondition struct {
 	Versions     []int64
 	MustExist    bool // If-Match: *
 	MustNotExist bool // If-None-Match: *
+}
+
+// firstVersion is the version of a new user or AWS account: random, below 2^53 (so that any JSON
+// reader holds it exactly), rather than 1. A user removed and provisioned again is another user
+// with another token; starting its versions at 1 would give it the entity tag of the first, and
+// an If-Match read before the removal would match it. Versions then count up by one, so the tags
+// of two incarnations meet with a chance of about one in 2^53.
+func firstVersion() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (since Go 1.24)
+	return int64(binary.BigEndian.Uint64(b[:])>>11) | 1
 }
 
 // IfMatch is the precondition that the object has one of versions.

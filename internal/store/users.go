@@ -61,9 +61,9 @@ func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key
 		return u, false, err
 	}
 	now := fmtTime(s.now())
-	if _, err := t.exec(ctx, `INSERT INTO users (customer, name, key_id, token, token_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, t.keys.Seal(userWhere(customer, name), []byte(key.Token)),
-		t.keys.Index(key.Token), now, now); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO users (customer, name, key_id, token, token_hash, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, t.keys.Seal(userWhere(customer, name), []byte(key.Token)),
+		t.keys.Index(key.Token), firstVersion(), now, now); err != nil {
 		return u, false, err
 	}
 	if err := s.touchCustomer(ctx, t, customer); err != nil {
