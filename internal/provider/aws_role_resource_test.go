@@ -1070,3 +1070,73 @@ func TestAccAWSRole_planListsRolesOnce(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Credentials that reach another account than the role's are refused on every operation after
+// create too: a refresh, an update and a destroy each stop before touching either account or the
+// platform's record, and the right credentials then find everything as it was.
+func TestAccAWSRole_wrongAccountAfterCreate(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("wrong.example.com", "Diag3")
+	const other = "210987654321"
+	ws := acctest.NewWorkspace(t)
+	role := func(account, extra string) string {
+		return a.config("", account) + `
+resource "virtco_aws_role" "r" {
+  customer   = "wrong.example.com"
+  account_id = "` + acctest.Account + `"
+` + extra + `}
+`
+	}
+	ws.Write(role(acctest.Account, ""))
+	ws.MustRun("apply", "-auto-approve")
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	unchanged := func(after string) {
+		t.Helper()
+		if err := a.aws.CheckRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName,
+			ExternalID: a.ExternalID("wrong.example.com"), Principal: acctest.Diag3Principal, Actions: acctest.DefaultActions()}); err != nil {
+			t.Errorf("after %s: %v", after, err)
+		}
+		if r, _ := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); len(r.Tags) != 0 {
+			t.Errorf("after %s, the role has tags %v", after, r.Tags)
+		}
+		if roles := a.aws.Emulator.Roles(other); len(roles) != 0 {
+			t.Errorf("after %s, the other account has roles: %v", after, roles)
+		}
+		if err := a.Account("wrong.example.com", acctest.Account, client.RoleDone, arn); err != nil {
+			t.Errorf("after %s: %v", after, err)
+		}
+	}
+	refused := func(op, out string, err error) {
+		t.Helper()
+		want := "The provider's AWS credentials reach AWS account " + other + ", but the role is for account " +
+			acctest.Account + ": the provider refuses to " + op + " the role in another account than the one declared, and did nothing."
+		if err == nil || !acctest.Words(want).MatchString(out) {
+			t.Errorf("%s with another account's credentials was not refused (%v):\n%s", op, err, out)
+		}
+		unchanged(op)
+	}
+
+	ws.Write(role(other, ""))
+	out, err := ws.Run("plan")
+	refused("read", out, err)
+
+	ws.Write(role(other, "  tags = { team = \"finops\" }\n"))
+	out, err = ws.Run("apply", "-auto-approve", "-refresh=false")
+	refused("update", out, err)
+
+	ws.Write(role(other, ""))
+	out, err = ws.Run("destroy", "-auto-approve", "-refresh=false")
+	refused("delete", out, err)
+
+	ws.Write(role(acctest.Account, ""))
+	if out, err := ws.Run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("with the right credentials again, the plan is not empty (%v):\n%s", err, out)
+	}
+	ws.MustRun("destroy", "-auto-approve")
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Error(err)
+	}
+	if err := a.AccountGone("wrong.example.com", acctest.Account); err != nil {
+		t.Error(err)
+	}
+}
