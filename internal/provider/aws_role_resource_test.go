@@ -1140,3 +1140,98 @@ resource "virtco_aws_role" "r" {
 		t.Error(err)
 	}
 }
+
+// The provider's aws settings that the README shows, when they succeed: a profile from the
+// shared config and credentials files named by shared_config_files and shared_credentials_files,
+// alone and as the base of assume_role, whose session_name reaches STS (the deployer role admits
+// only that session name).
+func TestAccAWSRole_sharedFilesAndProfile(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("files.example.com", "Diag3")
+	configFile := acctest.WriteFile(t, "config",
+		"[profile direct]\nregion = eu-west-1\n\n[profile ci]\nregion = us-east-1\n", 0o600)
+	credentialsFile := acctest.WriteFile(t, "credentials",
+		"[direct]\naws_access_key_id = "+acctest.Account+"\naws_secret_access_key = x\n\n"+
+			"[ci]\naws_access_key_id = 555555555555\naws_secret_access_key = x\n", 0o600)
+	deployTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::555555555555:root"},` +
+		`"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:RoleSessionName":"virtco-ci"}}}]}`
+	if err := call(a.aws.IAM(acctest.Account).CreateRole(t.Context(), &iam.CreateRoleInput{
+		RoleName: aws.String("deployer"), AssumeRolePolicyDocument: aws.String(deployTrust),
+	})); err != nil {
+		t.Fatal(err)
+	}
+	withAWS := func(settings string) string {
+		return fmt.Sprintf(`
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+  aws {
+    shared_config_files      = [%q]
+    shared_credentials_files = [%q]
+%s
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+
+resource "virtco_aws_role" "r" {
+  customer = "files.example.com"
+}
+`, a.URL, a.OpsKey, configFile, credentialsFile, settings, a.aws.URL, a.aws.URL)
+	}
+	viaCI := func(session string) string {
+		return fmt.Sprintf(`    profile = "ci"
+    assume_role {
+      role_arn     = "arn:aws:iam::%s:role/deployer"
+      session_name = %q
+    }`, acctest.Account, session)
+	}
+	want := acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal,
+		ExternalID: a.ExternalID("files.example.com"), Actions: acctest.DefaultActions()}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy: checkAll(a.checkAccountGone("files.example.com", acctest.Account), func(*terraform.State) error {
+			if _, ok := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); ok {
+				return fmt.Errorf("the role outlived destroy")
+			}
+			return nil
+		}),
+		Steps: []resource.TestStep{
+			{
+				// the profile's own credentials, from the files named in the aws block
+				Config: withAWS(`    profile = "direct"`),
+				Check: checkAll(
+					a.checkRole(want),
+					resource.TestCheckResourceAttr("virtco_aws_role.r", "account_id", acctest.Account),
+				),
+			},
+			{
+				// another session name than the deployer role admits: STS refuses, at plan time
+				Config:      withAWS(viaCI("someone-else")),
+				PlanOnly:    true,
+				ExpectError: re(`Assuming arn:aws:iam::123456789012:role/deployer (aws.assume_role) failed`),
+			},
+			{
+				// the CI profile assumes the deployer role with the admitted session name: the same
+				// role, read and then destroyed through the assumed role
+				PreConfig: a.aws.Emulator.ResetCalls,
+				Config:    withAWS(viaCI("virtco-ci")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: checkAll(
+					a.checkRole(want),
+					func(*terraform.State) error {
+						if n := a.aws.Emulator.Calls().ByAccountAction["555555555555"]["sts:AssumeRole"]; n == 0 {
+							return fmt.Errorf("the CI profile's credentials never assumed the deployer role")
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
