@@ -16,10 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -1231,6 +1233,80 @@ resource "virtco_aws_role" "r" {
 						return nil
 					},
 				),
+			},
+		},
+	})
+}
+
+// The retry settings the provider ships, with no retryer hook (only IAM's waits are shortened):
+// AWS_MAX_ATTEMPTS bounds the attempts of a failing IAM call, max_retries wins over it, and a call
+// that fails on every attempt fails the apply having created nothing.
+func TestAccAWSRole_realRetries(t *testing.T) {
+	preCheck(t) // not parallel: AWS_MAX_ATTEMPTS is the process's environment, which the SDK reads
+	a := &awsTest{testServer: &testServer{acctest.StartPlatform(t)}, aws: acctest.StartAWS(t, awsemu.Faults{})}
+	a.Provision("retry.example.com", "Diag3")
+	a.Provision("retry2.example.com", "Diag3")
+	a.Provision("retry3.example.com", "Diag3")
+	t.Setenv("AWS_MAX_ATTEMPTS", "3")
+	shipped := map[string]func() (tfprotov6.ProviderServer, error){
+		"virtco": providerserver.NewProtocol6WithError(&virtcoProvider{version: "test", env: testEnv(nil), awsHooks: awsHooks{roleOptions: acctest.FastRoleOptions}}),
+	}
+	role := func(name, customer string) string {
+		return fmt.Sprintf(`
+resource "virtco_aws_role" %q {
+  customer  = %q
+  role_name = %q
+}
+`, name, customer, name)
+	}
+	failCreate := func(times int) func() {
+		return func() {
+			a.aws.Emulator.SetFaults(awsemu.Faults{FailActions: map[string]int{"iam:CreateRole": times}})
+			a.aws.Emulator.ResetCalls()
+		}
+	}
+	createRoleCalls := func(want int) resource.TestCheckFunc {
+		return later(func() error {
+			if n := a.aws.Emulator.Calls().Action("iam", "CreateRole"); n != want {
+				return fmt.Errorf("%d CreateRole calls, want %d", n, want)
+			}
+			return nil
+		})
+	}
+	first := a.config("", acctest.Account) + role("first", "retry.example.com")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: shipped,
+		CheckDestroy:             a.checkNoRoles(acctest.Account),
+		Steps: []resource.TestStep{
+			{
+				// two failures, then success: three attempts, as AWS_MAX_ATTEMPTS allows
+				PreConfig: failCreate(2),
+				Config:    first,
+				Check:     checkAll(createRoleCalls(3), a.checkAccount("retry.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "first"))),
+			},
+			{
+				// three failures: the third attempt is the last, and the apply fails with nothing made
+				PreConfig:   failCreate(3),
+				Config:      first + role("second", "retry2.example.com"),
+				ExpectError: re(`ServiceFailure`),
+			},
+			{
+				// max_retries = 3 wins over AWS_MAX_ATTEMPTS: four attempts, the last succeeds
+				PreConfig: func() {
+					if n := a.aws.Emulator.Calls().Action("iam", "CreateRole"); n != 3 {
+						t.Errorf("the failed create made %d CreateRole calls, want 3", n)
+					}
+					if _, ok := a.aws.Emulator.Role(acctest.Account, "second"); ok {
+						t.Error("the failed create left its role")
+					}
+					if err := a.AccountGone("retry2.example.com", acctest.Account); err != nil {
+						t.Error(err)
+					}
+					failCreate(3)()
+				},
+				Config: strings.Replace(a.config("", acctest.Account), "  aws {\n", "  aws {\n    max_retries = 3\n", 1) +
+					role("first", "retry.example.com") + role("third", "retry3.example.com"),
+				Check: checkAll(createRoleCalls(4), a.checkAccount("retry3.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "third"))),
 			},
 		},
 	})
