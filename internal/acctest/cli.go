@@ -33,7 +33,9 @@ func TerraformCLI(t *testing.T) string {
 	}
 	tf, err := exec.LookPath("terraform")
 	if err != nil {
-		t.Skip("no terraform CLI on PATH")
+		// A failure, not a skip: the acceptance tests are what proves the provider works.
+		t.Fatal("no terraform CLI on PATH: the acceptance tests run the real Terraform CLI (1.11 or later); " +
+			"put it on PATH or set TF_ACC_TERRAFORM_PATH")
 	}
 	return tf
 }

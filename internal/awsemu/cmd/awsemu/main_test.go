@@ -40,9 +40,6 @@ func TestProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go tool not on PATH")
-	}
 	bin := buildtest.Binary(t, "./internal/awsemu/cmd/awsemu", "awsemu")
 
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-requests", "--fail-action", "iam:DeleteRole=1")
