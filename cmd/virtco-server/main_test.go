@@ -4,10 +4,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -108,6 +110,15 @@ func TestEnvironment(t *testing.T) {
 	}
 	if status, _ := request(t, "GET", p.URL+"/v1/customers", master, ""); status != 200 {
 		t.Fatalf("master token from the environment refused: %d", status)
+	}
+	// Setting the master token from the environment is in the audit trail, as a change made by
+	// configuration, without the token.
+	_, audit := request(t, "GET", p.URL+"/v1/audit", ops, "")
+	if !strings.Contains(string(audit), `"key_kind":"config","key_id":"","actor":"","action":"master_token.set","request":"VIRTCO_MASTER_TOKEN"`) {
+		t.Fatalf("VIRTCO_MASTER_TOKEN left no audit entry: %s", audit)
+	}
+	if strings.Contains(string(audit), master) {
+		t.Fatal("the audit trail holds the master token")
 	}
 }
 
@@ -232,4 +243,130 @@ func killDuringWrites(t *testing.T, opts servertest.Options) {
 		}
 	}
 	t.Logf("%d writes acknowledged before SIGKILL, %d users stored after restart", len(acked), len(stored))
+}
+
+// TestVariables: each setting's variable configures the server on its own, and its flag wins
+// over it.
+func TestVariables(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	two := write("two.json", diagJSON)
+	one := write("one.json", `[{"name":"Diag7","account_id":"777788889999"}]`)
+	env := []string{
+		"VIRTCO_ADDR=127.0.0.1:0",
+		"VIRTCO_DB=" + filepath.Join(dir, "env.db"),
+		"VIRTCO_DIAG_ACCOUNTS=" + two,
+		"VIRTCO_OPS_API_KEY_FILE=" + filepath.Join(dir, "env-key.txt"),
+	}
+	diagAccounts := func(p *servertest.Process, key string) []string {
+		t.Helper()
+		status, body := request(t, "GET", p.URL+"/v1/diag-accounts", key, "")
+		var list struct {
+			DiagAccounts []struct{ Name string } `json:"diag_accounts"`
+		}
+		if err := json.Unmarshal(body, &list); status != 200 || err != nil {
+			t.Fatalf("diag accounts: %d %s %v", status, body, err)
+		}
+		var names []string
+		for _, d := range list.DiagAccounts {
+			names = append(names, d.Name)
+		}
+		return names
+	}
+	keyIn := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("the ops key file %s: %v", name, err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	exists := func(name string) bool {
+		_, err := os.Stat(filepath.Join(dir, name))
+		return err == nil
+	}
+
+	p := servertest.Start(t, servertest.Options{Dir: dir, Bare: true, Env: env})
+	if got := diagAccounts(p, keyIn("env-key.txt")); strings.Join(got, ",") != "Diag3,Diag4" {
+		t.Errorf("from VIRTCO_DIAG_ACCOUNTS: %v", got)
+	}
+	if !exists("env.db") || exists("virtco.db") || exists("apikey.txt") {
+		t.Error("the variables did not choose the database and the ops key file")
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The flags win: the variable's address could not even be listened on.
+	env[0] = "VIRTCO_ADDR=256.0.0.1:1"
+	p = servertest.Start(t, servertest.Options{Dir: dir, Bare: true, Env: env, Args: []string{
+		"--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "flag.db"), "--diag-accounts", one,
+		"--ops-key-file", filepath.Join(dir, "flag-key.txt"),
+	}})
+	if got := diagAccounts(p, keyIn("flag-key.txt")); strings.Join(got, ",") != "Diag7" {
+		t.Errorf("with --diag-accounts: %v", got)
+	}
+	if !exists("flag.db") {
+		t.Error("--db did not win over VIRTCO_DB")
+	}
+	if status, _ := request(t, "GET", p.URL+"/v1/diag-accounts", keyIn("env-key.txt"), ""); status != 401 {
+		t.Errorf("the key of VIRTCO_OPS_API_KEY_FILE was accepted (%d) although --ops-key-file names another", status)
+	}
+}
+
+// TestSIGTERMFinishesRequestsUnderWay: a request whose body is still arriving when SIGTERM comes
+// is finished and answered, its write kept, before the server exits cleanly; new connections are
+// refused meanwhile.
+func TestSIGTERMFinishesRequestsUnderWay(t *testing.T) {
+	p := servertest.Start(t, servertest.Options{})
+	host := strings.TrimPrefix(p.URL, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"aws_region":"eu-west-1"}`
+	fmt.Fprintf(conn, "PUT /v1/customers/acme.com HTTP/1.1\r\nHost: %s\r\nx-api-key: %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\n\r\n%s", host, p.OpsKey, len(body), body[:10])
+	// The server must have begun reading the request before the signal: a connection on which
+	// it read nothing yet is idle, and a shutdown rightly closes those.
+	time.Sleep(200 * time.Millisecond)
+
+	p.Terminate()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			break // the listener is closed: the shutdown is under way
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections 30 s after SIGTERM")
+		}
+	}
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatalf("the request under way was cut off: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to the request under way: %v\n%s", err, p.Logs())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("the request under way got %d, want 201", resp.StatusCode)
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatalf("the server did not exit cleanly: %v\n%s", err, p.Logs())
+	}
+
+	p.Restart()
+	status, got := request(t, "GET", p.URL+"/v1/customers/acme.com", p.OpsKey, "")
+	if status != 200 || !strings.Contains(string(got), `"aws_region":"eu-west-1"`) {
+		t.Fatalf("the write answered during the shutdown is not kept: %d %s", status, got)
+	}
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Env          []string // extra environment, NAME=value
 	Args         []string // extra flags
 	Addr         string   // --addr; 127.0.0.1:0 (a free port) when empty
+	// Bare passes Args alone, none of the flags above, so that the variables in Env are what
+	// configure the server (DB and DiagAccounts are then unused).
+	Bare bool
 }
 
 // Process is a running virtco-server.
@@ -78,7 +81,7 @@ func Start(t testing.TB, opts Options) *Process {
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}
-	if opts.DB == "" {
+	if opts.DB == "" && !opts.Bare {
 		opts.DB = filepath.Join(opts.Dir, "virtco.db")
 	}
 	p := &Process{t: t, opts: opts, Dir: opts.Dir, DB: opts.DB}
@@ -118,6 +121,9 @@ func StartErr(t testing.TB, opts Options, timeout time.Duration) (int, string) {
 }
 
 func args(opts Options) []string {
+	if opts.Bare {
+		return opts.Args
+	}
 	addr := opts.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -214,9 +220,16 @@ func (p *Process) Running() bool {
 
 // Stop sends SIGTERM and waits for the process to exit; it returns how it exited.
 func (p *Process) Stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	return p.wait()
+	p.Terminate()
+	return p.Wait()
 }
+
+// Terminate sends SIGTERM and returns at once, for a test that does something while the server
+// shuts down; Wait then waits for it to exit.
+func (p *Process) Terminate() { _ = p.cmd.Process.Signal(syscall.SIGTERM) }
+
+// Wait waits for the process to exit (at most 30 s, then kills it) and returns how it exited.
+func (p *Process) Wait() error { return p.wait() }
 
 // Kill sends SIGKILL: the process gets no chance to finish anything.
 func (p *Process) Kill() {

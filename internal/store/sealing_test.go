@@ -6,7 +6,6 @@ package store
 import (
 	"bytes"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -361,17 +360,5 @@ func testKeyRotation(t *testing.T, db string) {
 	var unknown *secrets.UnknownKeyError
 	if !errors.As(err, &unknown) || unknown.ID != "k2" || !strings.Contains(err.Error(), "add that key's line back to the key file") {
 		t.Fatalf("opened with none of the keys its values are sealed with: %v", err)
-	}
-}
-
-// TestSQLiteSecureDelete: every connection, the writer's and the readers', overwrites what it
-// deletes, so that a deleted row is not left in free pages.
-func TestSQLiteSecureDelete(t *testing.T) {
-	s := openWith(t, filepath.Join(t.TempDir(), "virtco.db"), testKeys(t, "k1"))
-	for name, db := range map[string]*sql.DB{"writer": s.wdb, "reader": s.rdb} {
-		var on int
-		if err := db.QueryRowContext(t.Context(), `PRAGMA secure_delete`).Scan(&on); err != nil || on != 1 {
-			t.Errorf("%s: secure_delete %d %v", name, on, err)
-		}
 	}
 }
