@@ -90,13 +90,18 @@ func (w *Workspace) Write(config string) {
 }
 
 // Run runs terraform with args (and -no-color, and -input=false where it applies) and returns its
-// combined output.
+// combined output. The options it adds go before apply's plan file, which must come last.
 func (w *Workspace) Run(args ...string) (string, error) {
-	args = append(args, "-no-color")
+	added := []string{"-no-color"}
 	switch args[0] {
 	case "plan", "apply", "destroy", "refresh", "import":
-		args = append(args, "-input=false")
+		added = append(added, "-input=false")
 	}
+	at := len(args)
+	if last := args[len(args)-1]; args[0] == "apply" && len(args) > 1 && !strings.HasPrefix(last, "-") {
+		at--
+	}
+	args = append(append(args[:at:at], added...), args[at:]...)
 	cmd := exec.Command(w.tf, args...)
 	cmd.Dir, cmd.Env = w.Dir, w.env
 	out, err := cmd.CombinedOutput()

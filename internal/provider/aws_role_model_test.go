@@ -6,6 +6,12 @@ package provider
 import (
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/client"
+	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
 
 func TestParseRoleID(t *testing.T) {
@@ -23,6 +29,31 @@ func TestParseRoleID(t *testing.T) {
 	} {
 		if _, _, _, err := parseRoleID(id); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parseRoleID(%q): %v, want %q", id, err, want)
+		}
+	}
+}
+
+// checkPlanned: the trust a create or update would give the role must be the one the plan showed;
+// what the plan did not know yet (a customer made in the same apply) passes.
+func TestCheckPlanned(t *testing.T) {
+	trust := &rolegrant.Trust{Customer: &client.Customer{Name: "acme.com"}, Principal: "arn:aws:iam::111122223333:root", ExternalID: "e1"}
+	for _, c := range []struct {
+		name                  string
+		externalID, principal types.String
+		ok                    bool
+	}{
+		{"as planned", types.StringValue("e1"), types.StringValue("arn:aws:iam::111122223333:root"), true},
+		{"not known at plan time", types.StringUnknown(), types.StringUnknown(), true},
+		{"another external id", types.StringValue("e0"), types.StringValue("arn:aws:iam::111122223333:root"), false},
+		{"another diag account", types.StringValue("e1"), types.StringValue("arn:aws:iam::444455556666:root"), false},
+	} {
+		var diags diag.Diagnostics
+		m := &awsRoleResourceModel{ExternalID: c.externalID, TrustedPrincipal: c.principal}
+		if ok := m.checkPlanned(trust, &diags); ok != c.ok || diags.HasError() == c.ok {
+			t.Errorf("%s: ok %v, diagnostics %v", c.name, ok, diags)
+		}
+		if !c.ok && !strings.Contains(diags.Errors()[0].Detail(), `Customer "acme.com"'s diagnostic account or external id changed on the platform after the plan was made`) {
+			t.Errorf("%s: %v", c.name, diags)
 		}
 	}
 }

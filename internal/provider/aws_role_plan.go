@@ -32,8 +32,16 @@ func (r *awsRoleResource) planTrust(ctx context.Context, plan, config, state *aw
 		name := plan.Customer.ValueString()
 		trust, err := rolegrant.ReadTrust(r.data.logContext(ctx), c, name)
 		switch {
-		case errors.Is(err, client.ErrNotFound):
+		case errors.Is(err, client.ErrNotFound) && state == nil:
 			tflog.Debug(ctx, "customer does not exist yet; the trust policy is known after apply", map[string]any{"customer": name})
+		case state != nil && errors.Is(err, client.ErrNotFound):
+			// Unprovisioned since the state was last refreshed (a saved plan, -refresh=false): the role
+			// is stranded. Its trust is planned as it is, so that a destroy goes on, and an update
+			// fails at apply saying why, rather than as a plan Terraform finds inconsistent.
+			plan.ExternalID, plan.TrustedPrincipal, plan.TrustPolicyJSON = state.ExternalID, state.TrustedPrincipal, state.TrustPolicyJSON
+			diags.AddWarning("Customer no longer exists",
+				fmt.Sprintf("Customer %q no longer exists on the platform, so the role's trust policy is planned as it is; "+
+					"the role can only be revoked now.", name))
 		case state != nil && (errors.Is(err, client.ErrUnreachable) || errors.Is(err, client.ErrServer) || errors.Is(err, client.ErrRateLimited)):
 			// The platform cannot say now: an existing role's trust is planned as it is, so that a plan,
 			// and the refresh of a destroy, go on without it.
@@ -126,12 +134,13 @@ func (r *awsRoleResource) planStranded(ctx context.Context, req resource.ModifyP
 	what := fmt.Sprintf("IAM role %q in AWS account %s is stranded: %s. The platform can no longer use it, but it is "+
 		"still there, and its trust still admits the diagnostic account.", state.RoleName.ValueString(),
 		state.AccountID.ValueString(), reason)
-	if resp.Plan.Raw.Equal(req.State.Raw) {
-		resp.Diagnostics.AddAttributeWarning(path.Root("stranded"), "AWS role stranded", what+" Revoke it: terraform "+
-			"destroy, or remove the resource from the configuration and apply; either needs only the AWS credentials.")
-		return
+	revoke := " Revoke it: terraform destroy, or remove the resource from the configuration and apply; either needs " +
+		"only the AWS credentials."
+	if !resp.Plan.Raw.Equal(req.State.Raw) {
+		// A warning, not an error: terraform destroy plans the configuration too, while it refreshes,
+		// and an error here would keep the role from being revoked. Update refuses the change.
+		revoke = " It can only be revoked, not changed: the change planned here will fail at apply, having changed " +
+			"nothing." + revoke
 	}
-	resp.Diagnostics.AddAttributeError(path.Root("stranded"), "AWS role stranded", what+" It can only be revoked, "+
-		"not changed: remove the resource from the configuration (or run terraform destroy), which deletes the role with "+
-		"the AWS credentials alone.")
+	resp.Diagnostics.AddAttributeWarning(path.Root("stranded"), "AWS role stranded", what+revoke)
 }

@@ -212,9 +212,10 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Computed: true,
 				MarkdownDescription: "True when the platform can no longer use the role: it no longer has the customer (it was " +
 					"unprovisioned) or it refuses the provider's API key (revoked or rotated). The role is still in the AWS " +
-					"account, and its trust still admits the diagnostic account. The plan then warns rather than planning " +
-					"a change that would fail, and refuses any change but the role's removal: destroying the resource, or " +
-					"removing it from the configuration, deletes the role with the AWS credentials alone.",
+					"account, and its trust still admits the diagnostic account. The plan then warns, and apply refuses any " +
+					"change but the role's removal (a plan that changes it says so; terraform destroy is never stopped by " +
+					"it): destroying the resource, or removing it from the configuration, deletes the role with the AWS " +
+					"credentials alone.",
 			},
 		},
 	}
@@ -423,6 +424,14 @@ func (r *awsRoleResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	t := state.target()
+	if state.Stranded.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("stranded"), "AWS role stranded",
+			fmt.Sprintf("IAM role %q in AWS account %s is stranded: the platform no longer has customer %q, or refuses the "+
+				"provider's API key for it. It can only be revoked, not changed, so nothing was changed: remove the resource "+
+				"from the configuration (or run terraform destroy), which deletes the role with the AWS credentials alone.",
+				t.RoleName, t.AccountID, t.Customer))
+		return
+	}
 	op := r.declared(ctx, &plan, t.Customer, fmt.Sprintf("updating AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
 	if op == nil {
 		return

@@ -1035,15 +1035,18 @@ resource "virtco_aws_role" "r" {
 		t.Error("the state does not record the role as stranded")
 	}
 
+	// A change is warned of at plan time and refused at apply; the destroy that follows plans the
+	// changed configuration while it refreshes, and must not be stopped by it.
 	ws.Write(role("  tags = { team = \"finops\" }\n"))
-	if out, err := ws.Run("plan"); err == nil || !acctest.Words(`It can only be revoked, not changed`).MatchString(out) {
-		t.Errorf("a change of a stranded role was not refused at plan time (%v):\n%s", err, out)
+	if out := ws.MustRun("plan"); !acctest.Words(`It can only be revoked, not changed: the change planned here will fail at apply`).MatchString(out) {
+		t.Errorf("the plan of a change to a stranded role does not warn that it will fail:\n%s", out)
+	}
+	if out, err := ws.Run("apply", "-auto-approve"); err == nil || !acctest.Words(`It can only be revoked, not changed, so nothing was changed`).MatchString(out) {
+		t.Errorf("a change of a stranded role was not refused (%v):\n%s", err, out)
 	}
 	if r, _ := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName); len(r.Tags) != 0 {
-		t.Errorf("the refused plan changed the role: %+v", r.Tags)
+		t.Errorf("the refused change changed the role: %+v", r.Tags)
 	}
-
-	ws.Write(role(""))
 	ws.MustRun("destroy", "-auto-approve")
 	if err := a.aws.NoRoles(acctest.Account); err != nil {
 		t.Error(err)
@@ -1310,4 +1313,57 @@ resource "virtco_aws_role" %q {
 			},
 		},
 	})
+}
+
+// A saved plan applied after the platform changed under it: a customer whose diag account
+// changed gets no role with a trust the plan did not show (Terraform itself refuses the apply,
+// since the apply-time plan shows the new trust; checkPlanned is the provider's own check for a
+// change after that, aws_role_model_test.go), and a customer unprovisioned since the plan gets no
+// update; neither leaves anything behind or changes the role.
+func TestAccAWSRole_customerChangedSinceThePlan(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	a.Provision("moved.example.com", "Diag3")
+	ws := acctest.NewWorkspace(t)
+	role := func(extra string) string {
+		return a.config("", acctest.Account) + `
+resource "virtco_aws_role" "r" {
+  customer = "moved.example.com"
+` + extra + `}
+`
+	}
+	ws.Write(role(""))
+	ws.MustRun("plan", "-out=create.tfplan")
+	if _, _, err := a.Ops.Customers.Put(t.Context(), "moved.example.com", client.CustomerPutOptions{DiagAccount: "Diag4"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ws.Run("apply", "create.tfplan")
+	if err == nil || !acctest.Words(`Provider produced inconsistent final plan`).MatchString(out) ||
+		!acctest.Words(`produced an invalid new value for .trust_policy_json`).MatchString(out) {
+		t.Fatalf("a create planned with another trust went ahead (%v):\n%s", err, out)
+	}
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Error(err)
+	}
+	if err := a.AccountGone("moved.example.com", acctest.Account); err != nil {
+		t.Error(err)
+	}
+
+	ws.MustRun("apply", "-auto-approve")
+	ws.Write(role("  tags = { team = \"finops\" }\n"))
+	ws.MustRun("plan", "-out=update.tfplan")
+	if err := a.Ops.Customers.Delete(t.Context(), "moved.example.com", client.CustomerDeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err = ws.Run("apply", "update.tfplan")
+	if err == nil || !acctest.Words(`Customer "moved.example.com" does not exist on the platform`).MatchString(out) {
+		t.Fatalf("an update after the customer was unprovisioned did not fail as it should (%v):\n%s", err, out)
+	}
+	r, ok := a.aws.Emulator.Role(acctest.Account, awsrole.DefaultRoleName)
+	if !ok || len(r.Tags) != 0 {
+		t.Fatalf("the refused update changed or removed the role: %v %+v", ok, r.Tags)
+	}
+	ws.MustRun("destroy", "-auto-approve")
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Error(err)
+	}
 }
