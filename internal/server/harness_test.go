@@ -127,6 +127,12 @@ type env struct {
 
 	// readTimeout is the servers' read timeout (server.DefaultReadTimeout when zero).
 	readTimeout time.Duration
+	// rateLimit is the servers' Config.RateLimit; configure, when set, changes each server
+	// before it serves.
+	rateLimit float64
+	configure func(*Server)
+	// client makes the requests of call (http.DefaultClient when nil).
+	client *http.Client
 }
 
 // testDB is a fresh database for one test: a SQLite file, or with VIRTCO_TEST_STORE=postgres a
@@ -153,9 +159,12 @@ func (e *env) serve(db string, log *slog.Logger, opts ...store.Option) (string, 
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log})
+	srv, err := New(st, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log, RateLimit: e.rateLimit})
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if e.configure != nil {
+		e.configure(srv)
 	}
 	// The servers run with the limits the binary sets, so that the tests see what clients see.
 	hs := httptest.NewUnstartedServer(srv)
@@ -236,7 +245,11 @@ func (e *env) call(method, path, key string, body any, headers ...string) respon
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := e.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
