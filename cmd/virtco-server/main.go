@@ -129,7 +129,8 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log})
+	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log,
+		RateLimit: o.serving.rateLimit, TrustedProxies: o.serving.trustedProxies})
 	if err != nil {
 		return err
 	}
