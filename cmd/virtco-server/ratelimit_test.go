@@ -125,11 +125,20 @@ func TestRateLimitSettings(t *testing.T) {
 		t.Fatalf("another client behind the proxy: %+v", a)
 	}
 
+	for _, want := range []string{"rate limit: 0.001 requests a second per API key", "trusted proxies: X-Forwarded-For names the client behind 127.0.0.1/32"} {
+		if !strings.Contains(p.Logs(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, p.Logs())
+		}
+	}
+
 	q := servertest.Start(t, servertest.Options{Env: []string{"VIRTCO_RATE_LIMIT=0.001"}, Args: []string{"--rate-limit", "0"}})
 	for i := 0; i < 3; i++ {
 		if a := send(t, c, "GET", q.URL+"/v1/customers", q.OpsKey); a.status != 200 {
 			t.Fatalf("--rate-limit 0 over VIRTCO_RATE_LIMIT, request %d: %+v", i+1, a)
 		}
+	}
+	if strings.Contains(q.Logs(), "rate limit:") {
+		t.Errorf("--rate-limit 0 logs a rate limit:\n%s", q.Logs())
 	}
 }
 

@@ -84,6 +84,21 @@ func parseRetention(v string) (time.Duration, error) {
 	return 0, fmt.Errorf("--audit-retention (VIRTCO_AUDIT_RETENTION) %q is not a duration such as 2160h or a number of days such as 90d; 0 keeps every entry", v)
 }
 
+// logLimits says at start which limits the flags set, so that an operator behind a proxy can see
+// whether it is trusted: if not, every client shares the proxy's failed authentications.
+func logLimits(log *slog.Logger, s servingOptions) {
+	if s.rateLimit > 0 {
+		log.Info(fmt.Sprintf("rate limit: %g requests a second per API key (--rate-limit)", s.rateLimit))
+	}
+	if len(s.trustedProxies) > 0 {
+		proxies := make([]string, len(s.trustedProxies))
+		for i, p := range s.trustedProxies {
+			proxies[i] = p.String()
+		}
+		log.Info("trusted proxies: X-Forwarded-For names the client behind " + strings.Join(proxies, ", "))
+	}
+}
+
 // auditPruneInterval is how often the audit is pruned at most: entries outlive the retention by
 // up to this much.
 const auditPruneInterval = time.Hour
