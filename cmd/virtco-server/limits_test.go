@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/server"
 	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
 )
 
@@ -84,8 +85,8 @@ func rssBytes(t *testing.T, pid int) int64 {
 }
 
 // TestRefusedRequestsCostNoDisk: 2,000 writes without a key, half of them with 64 KB paths, are
-// refused (401; 414 for the long paths; 429 should a rate limit answer first) and leave the
-// database files as they were, give or take a page.
+// refused (401; 414 for the long paths; 429 once the address has spent its failures) and leave
+// the database files as they were, give or take a page.
 func TestRefusedRequestsCostNoDisk(t *testing.T) {
 	p := servertest.Start(t, servertest.Options{})
 	if status, body := request(t, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
@@ -123,11 +124,17 @@ func TestRefusedRequestsCostNoDisk(t *testing.T) {
 	if statuses[414] != 1000 {
 		t.Errorf("%d of the 1000 long paths got 414", statuses[414])
 	}
+	// All from one address: past the burst of failures, the short paths are turned away.
+	if statuses[401]+statuses[429] != 1000 || statuses[401] < server.AuthFailureBurst || statuses[429] == 0 {
+		t.Errorf("the 1000 short paths got %d 401 and %d 429, want at least %d 401 and the rest 429",
+			statuses[401], statuses[429], server.AuthFailureBurst)
+	}
 	if grown := dbBytes(t, p.DB) - size; grown >= 64<<10 {
 		t.Errorf("2000 refused requests grew the database files by %d bytes", grown)
 	}
-	if _, after := request(t, "GET", p.URL+"/v1/audit?limit=1000", p.OpsKey, ""); string(after) != string(before) {
-		t.Errorf("refused requests changed the audit trail")
+	// From another address: this one has spent its failures.
+	if after := send(t, clientFrom(t, "127.0.0.2"), "GET", p.URL+"/v1/audit?limit=1000", p.OpsKey); after.status != 200 || after.body != string(before) {
+		t.Errorf("refused requests changed the audit trail: %d %s", after.status, after.body)
 	}
 	if n := strings.Count(p.Logs(), `msg=refused`); n == 0 || n > 200 {
 		t.Errorf("2000 refusals made %d log lines; they are logged once a second at most", n)

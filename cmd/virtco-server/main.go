@@ -129,10 +129,12 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log})
+	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log,
+		RateLimit: o.serving.rateLimit, TrustedProxies: o.serving.trustedProxies})
 	if err != nil {
 		return err
 	}
+	logLimits(log, o.serving)
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", o.addr)
 	if err != nil {

@@ -144,6 +144,9 @@ func TestRefusesToStart(t *testing.T) {
 		{"bad audit retention", servertest.Options{Args: []string{"--audit-retention", "forever"}}, 2, `--audit-retention (VIRTCO_AUDIT_RETENTION) "forever" is not a duration`},
 		{"bad audit retention variable", servertest.Options{Env: []string{"VIRTCO_AUDIT_RETENTION=-1d"}}, 2, `"-1d" is not a duration`},
 		{"bad read timeout", servertest.Options{Args: []string{"--read-timeout", "0"}}, 2, `--read-timeout (VIRTCO_READ_TIMEOUT) "0" is not a positive duration`},
+		{"bad rate limit", servertest.Options{Args: []string{"--rate-limit", "lots"}}, 2, `--rate-limit (VIRTCO_RATE_LIMIT) "lots" is not a number of requests a second`},
+		{"bad trusted proxies variable", servertest.Options{Env: []string{"VIRTCO_TRUSTED_PROXIES=10.0.0.0/8 lb.internal"}}, 2,
+			`--trusted-proxies (VIRTCO_TRUSTED_PROXIES): "lb.internal" is neither an address nor a CIDR prefix`},
 		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
 	}
 	for _, c := range cases {

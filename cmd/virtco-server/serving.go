@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -18,14 +20,16 @@ import (
 )
 
 // servingOptions are the settings of how the server serves, besides its address: the metrics'
-// own address, how long a client may take to send a request, and how long the audit keeps its
-// entries.
+// own address, how long a client may take to send a request, how long the audit keeps its
+// entries, and the limits of how fast a client may send requests.
 type servingOptions struct {
 	metricsAddr    string
 	readTimeout    time.Duration
 	auditRetention time.Duration
+	rateLimit      float64
+	trustedProxies []netip.Prefix
 
-	readTimeoutText, auditRetentionText string
+	readTimeoutText, auditRetentionText, rateLimitText, trustedProxiesText string
 }
 
 // defaultAuditRetention is how long the audit keeps an entry unless told otherwise.
@@ -39,6 +43,11 @@ func (s *servingOptions) register(fs *flag.FlagSet) {
 		"how long a client may take to send a whole request, body included; a slower one gets 408 (env VIRTCO_READ_TIMEOUT)")
 	fs.StringVar(&s.auditRetentionText, "audit-retention", envOr("VIRTCO_AUDIT_RETENTION", defaultAuditRetention),
 		"how long audit entries are kept: a duration such as 2160h or a number of days such as 90d; 0 keeps every entry (env VIRTCO_AUDIT_RETENTION)")
+	fs.StringVar(&s.rateLimitText, "rate-limit", envOr("VIRTCO_RATE_LIMIT", "0"),
+		"requests a second each API key may make, over which it gets 429 with Retry-After; 0: no limit (env VIRTCO_RATE_LIMIT)")
+	fs.StringVar(&s.trustedProxiesText, "trusted-proxies", envOr("VIRTCO_TRUSTED_PROXIES", ""),
+		"addresses or CIDR prefixes of the proxies in front of the server, separated by commas, whose X-Forwarded-For names the client "+
+			"whose failed authentications are limited; empty: the client is the connection's address (env VIRTCO_TRUSTED_PROXIES)")
 }
 
 // parse checks the values the flags (or their variables) gave, after the flag set parsed them.
@@ -50,6 +59,14 @@ func (s *servingOptions) parse() error {
 	s.readTimeout, err = time.ParseDuration(strings.TrimSpace(s.readTimeoutText))
 	if err != nil || s.readTimeout <= 0 {
 		return fmt.Errorf("--read-timeout (VIRTCO_READ_TIMEOUT) %q is not a positive duration such as 30s", s.readTimeoutText)
+	}
+	s.rateLimit, err = strconv.ParseFloat(strings.TrimSpace(s.rateLimitText), 64)
+	// NaN and infinities parse, but are no rate.
+	if err != nil || s.rateLimit < 0 || math.IsNaN(s.rateLimit) || math.IsInf(s.rateLimit, 0) {
+		return fmt.Errorf("--rate-limit (VIRTCO_RATE_LIMIT) %q is not a number of requests a second such as 10 or 0.5; 0 means no limit", s.rateLimitText)
+	}
+	if s.trustedProxies, err = server.ParseTrustedProxies(s.trustedProxiesText); err != nil {
+		return fmt.Errorf("--trusted-proxies (VIRTCO_TRUSTED_PROXIES): %w; give addresses or CIDR prefixes separated by commas", err)
 	}
 	return nil
 }
@@ -65,6 +82,21 @@ func parseRetention(v string) (time.Duration, error) {
 		return d, nil
 	}
 	return 0, fmt.Errorf("--audit-retention (VIRTCO_AUDIT_RETENTION) %q is not a duration such as 2160h or a number of days such as 90d; 0 keeps every entry", v)
+}
+
+// logLimits says at start which limits the flags set, so that an operator behind a proxy can see
+// whether it is trusted: if not, every client shares the proxy's failed authentications.
+func logLimits(log *slog.Logger, s servingOptions) {
+	if s.rateLimit > 0 {
+		log.Info(fmt.Sprintf("rate limit: %g requests a second per API key (--rate-limit)", s.rateLimit))
+	}
+	if len(s.trustedProxies) > 0 {
+		proxies := make([]string, len(s.trustedProxies))
+		for i, p := range s.trustedProxies {
+			proxies[i] = p.String()
+		}
+		log.Info("trusted proxies: X-Forwarded-For names the client behind " + strings.Join(proxies, ", "))
+	}
 }
 
 // auditPruneInterval is how often the audit is pruned at most: entries outlive the retention by

@@ -129,6 +129,12 @@ type env struct {
 	readTimeout time.Duration
 	// wrap, when set, stands between each server and its store.
 	wrap func(store.Store) store.Store
+	// rateLimit is the servers' Config.RateLimit; configure, when set, changes each server
+	// before it serves.
+	rateLimit float64
+	configure func(*Server)
+	// client makes the requests of call (http.DefaultClient when nil).
+	client *http.Client
 }
 
 // testDB is a fresh database for one test: a SQLite file, or with VIRTCO_TEST_STORE=postgres a
@@ -159,9 +165,12 @@ func (e *env) serve(db string, log *slog.Logger, opts ...store.Option) (string, 
 	if e.wrap != nil {
 		served = e.wrap(st)
 	}
-	srv, err := New(served, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log})
+	srv, err := New(served, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log, RateLimit: e.rateLimit})
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if e.configure != nil {
+		e.configure(srv)
 	}
 	// The servers run with the limits the binary sets, so that the tests see what clients see.
 	hs := httptest.NewUnstartedServer(srv)
@@ -242,7 +251,11 @@ func (e *env) call(method, path, key string, body any, headers ...string) respon
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := e.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

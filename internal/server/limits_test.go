@@ -25,8 +25,11 @@ import (
 // nobody has, add nothing to the audit trail; they are counted, and logged at most once a second
 // with the number of those left out.
 func TestRefusedWithoutKeyLeavesNoTrace(t *testing.T) {
+	const n = 300
 	var logs lockedBuffer
 	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken()}
+	// Room for every refusal here, and the ones after: TestAuthFailuresLimited is about the limit.
+	e.configure = func(s *Server) { s.authFailures.burst = n + 10 }
 	e.url, e.store = e.serve(testDB(t), slog.New(slog.NewJSONHandler(&logs, nil)))
 	var clock atomic.Int64
 	clock.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
@@ -43,7 +46,6 @@ func TestRefusedWithoutKeyLeavesNoTrace(t *testing.T) {
 		{"GET", legacyPath("provision", "eve@acme.com")},
 		{"GET", legacyPath("unprovision", "acme.com")},
 	}
-	const n = 300
 	for i := 0; i < n; i++ {
 		w := writes[i%len(writes)]
 		key := []string{"", "vcu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "not-a-key"}[i%3]

@@ -24,6 +24,7 @@ type metrics struct {
 	latency         *prometheus.HistogramVec
 	dbErrors        prometheus.Counter
 	unauthenticated *prometheus.CounterVec
+	rateLimited     *prometheus.CounterVec
 	auditPruned     prometheus.Counter
 }
 
@@ -43,11 +44,18 @@ func newMetrics(st store.Store) *metrics {
 		unauthenticated: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "virtco_unauthenticated_requests_total", Help: "Requests refused at authentication (401), by reason: no_key or invalid_key.",
 		}, []string{"reason"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "virtco_rate_limited_requests_total",
+			Help: "Requests answered 429, by limit: auth_failures (the client's failed authentications) or key (the key's --rate-limit).",
+		}, []string{"limit"}),
 		auditPruned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "virtco_audit_entries_pruned_total", Help: "Audit entries deleted for being older than the retention.",
 		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.dbErrors, m.unauthenticated, m.auditPruned, &provisioned{st: st, errors: m.dbErrors},
+	// Both limits show from the start, so that a rate of 429s can be computed before the first.
+	m.rateLimited.WithLabelValues(limitAuthFailures)
+	m.rateLimited.WithLabelValues(limitKey)
+	m.registry.MustRegister(m.requests, m.latency, m.dbErrors, m.unauthenticated, m.rateLimited, m.auditPruned, &provisioned{st: st, errors: m.dbErrors},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

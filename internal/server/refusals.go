@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -16,8 +17,8 @@ import (
 // Requests that prove no key are what anyone on the network can send, as fast as they like, so
 // they must cost nothing that lasts: no audit entry, no series of their own in the metrics, and at
 // most one log line a second. Those refused at authentication are counted in
-// virtco_unauthenticated_requests_total; the log line that gets through says how many it stands
-// for.
+// virtco_unauthenticated_requests_total, those a rate limit turned away in
+// virtco_rate_limited_requests_total; the log line that gets through says how many it stands for.
 
 // refusalLogInterval is how often at most a request refused without a key is logged.
 const refusalLogInterval = time.Second
@@ -83,11 +84,14 @@ func unauthenticatedReason(r *http.Request) string {
 
 // refuseUnauthenticated answers a request whose key was missing, unknown, or could not be
 // checked. It leaves no audit entry: there is no one to attribute it to, and recording it would
-// let anyone fill the disk.
-func (s *Server) refuseUnauthenticated(w http.ResponseWriter, r *http.Request, err error) {
+// let anyone fill the disk. A missing or unknown key takes a token from the client's bucket of
+// failures (ratelimit.go); a key that could not be checked, because the store failed, does not:
+// the client did nothing wrong.
+func (s *Server) refuseUnauthenticated(w http.ResponseWriter, r *http.Request, client netip.Prefix, err error) {
 	ae := s.toAPIError(r.Context(), err)
 	if ae.status == http.StatusUnauthorized {
 		s.metrics.unauthenticated.WithLabelValues(unauthenticatedReason(r)).Inc()
+		s.authFailures.take(client)
 	}
 	writeError(w, ae)
 }

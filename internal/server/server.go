@@ -16,10 +16,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -33,6 +36,12 @@ type Config struct {
 	OpsKey      string
 	MasterToken string
 	Logger      *slog.Logger // nil: discard
+
+	// RateLimit is the requests a second each key may make, over which it gets 429; 0: no limit.
+	RateLimit float64
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client whose failed
+	// authentications are limited (ratelimit.go); none: the client is the peer's address.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API. Create it with New.
@@ -48,6 +57,12 @@ type Server struct {
 	refused *sampledLog
 	// pruneBatch is how many audit entries one pruning transaction deletes at most.
 	pruneBatch int
+
+	// authFailures limits failed authentications by client, keyRate each key's requests (nil:
+	// no limit); ratelimit.go.
+	authFailures   *buckets[netip.Prefix]
+	keyRate        *buckets[string]
+	trustedProxies []netip.Prefix
 }
 
 // New returns a Server on st. The ops key must not be empty.
@@ -64,6 +79,11 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: newMasterTokenCache(st, MasterTokenTTL), log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(st)
 	s.refused, s.pruneBatch = newSampledLog(cfg.Logger, refusalLogInterval), auditPruneBatch
+	s.authFailures = newBuckets[netip.Prefix](rate.Every(AuthFailureRefill), AuthFailureBurst, MaxLimitedClients)
+	s.trustedProxies = cfg.TrustedProxies
+	if cfg.RateLimit > 0 {
+		s.keyRate = newBuckets[string](rate.Limit(cfg.RateLimit), keyRateBurst(cfg.RateLimit), MaxLimitedClients)
+	}
 	s.routes()
 	return s, nil
 }
@@ -117,7 +137,8 @@ func (s *Server) routes() {
 // allowed ones. Every write of an authenticated key, granted or refused, leaves an audit entry:
 // the store records it with the write itself, and route records the ones that never got that far.
 // A replay of a keyed write's recorded answer leaves none: the first request's entry stands for
-// it. Nor does a request refused at authentication: anyone can send those (refusals.go).
+// it. Nor does a request refused at authentication: anyone can send those (refusals.go); nor one
+// turned away by a rate limit, which would otherwise cost what the limit saves (ratelimit.go).
 func (s *Server) route(pattern string, m methods) {
 	allowed := make([]string, 0, len(m))
 	for method := range m {
@@ -132,11 +153,11 @@ func (s *Server) route(pattern string, m methods) {
 				"%s is not allowed on %s; allowed: %s", clip(r.Method, 32), r.URL.Path, strings.Join(allowed, ", ")))
 			return
 		}
-		p, err := s.authenticate(r)
-		if err != nil {
-			s.refuseUnauthenticated(w, r, err)
+		p, ok := s.admit(w, r)
+		if !ok {
 			return
 		}
+		var err error
 		entry := newAuditEntry(r, ep.action)
 		r = r.WithContext(store.WithAudit(r.Context(), entry))
 		*callerFrom(r.Context()) = p
@@ -196,7 +217,8 @@ func (w *statusWriter) WriteHeader(status int) {
 
 // ServeHTTP adds a request id, the limits of the target and the body, panic recovery and one
 // access-log line per request. The log line names the kind of key, never the key. A request that
-// proved no key and was refused is logged at most once a second instead (refusals.go).
+// proved no key and was refused, or that a rate limit turned away, is logged at most once a second
+// instead (refusals.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
@@ -219,8 +241,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		elapsed := time.Since(start)
 		s.metrics.observe(r, sw.status, elapsed)
 		method, path := clip(r.Method, 32), clip(r.URL.Path, 256)
-		if caller.kind == 0 && sw.status >= 400 && sw.status < 500 {
-			s.refused.Info(ctx, "refused", "id", id, "method", method, "path", path, "status", sw.status, "remote", r.RemoteAddr)
+		if (caller.kind == 0 || sw.status == http.StatusTooManyRequests) && sw.status >= 400 && sw.status < 500 {
+			s.refused.Info(ctx, "refused", "id", id, "method", method, "path", path, "status", sw.status, "remote", r.RemoteAddr,
+				"client", s.clientPrefix(r).String(), "key", caller.kind.String(), "key_id", caller.keyID)
 			return
 		}
 		s.log.InfoContext(ctx, "request", "id", id, "method", method, "path", path, "status", sw.status,
