@@ -37,22 +37,24 @@ func openStore(t *testing.T, db string) Store {
 
 func runSuite(t *testing.T, open func(t *testing.T) Store) {
 	tests := map[string]func(t *testing.T, s Store){
-		"DiagAccounts":          testDiagAccounts,
-		"CustomerLifecycle":     testCustomerLifecycle,
-		"CustomerPreconditions": testCustomerPreconditions,
-		"ChildPreconditions":    testChildPreconditions,
-		"Users":                 testUsers,
-		"AWSAccounts":           testAWSAccounts,
-		"Provision":             testProvision,
-		"MasterToken":           testMasterToken,
-		"ConcurrentUsers":       testConcurrentUsers,
-		"Audit":                 testAudit,
-		"AuditFieldCaps":        testAuditFieldCaps,
-		"AuditRetention":        testAuditRetention,
-		"Counts":                testCounts,
-		"Idempotency":           testIdempotency,
-		"IdempotencyExpiry":     testIdempotencyExpiry,
-		"IdempotencyConcurrent": testIdempotencyConcurrent,
+		"DiagAccounts":           testDiagAccounts,
+		"CustomerLifecycle":      testCustomerLifecycle,
+		"CustomerPreconditions":  testCustomerPreconditions,
+		"ChildPreconditions":     testChildPreconditions,
+		"Users":                  testUsers,
+		"AWSAccounts":            testAWSAccounts,
+		"Provision":              testProvision,
+		"MasterToken":            testMasterToken,
+		"ConcurrentUsers":        testConcurrentUsers,
+		"Audit":                  testAudit,
+		"AuditFieldCaps":         testAuditFieldCaps,
+		"AuditRetention":         testAuditRetention,
+		"Counts":                 testCounts,
+		"Idempotency":            testIdempotency,
+		"IdempotencyExpiry":      testIdempotencyExpiry,
+		"IdempotencyConcurrent":  testIdempotencyConcurrent,
+		"Verification":           testVerification,
+		"VerificationClaimsRace": testVerificationClaimsRace,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -232,7 +234,7 @@ func testCustomerPreconditions(t *testing.T, s Store) {
 	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", Precondition{MustNotExist: true}); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("If-None-Match: * on an existing customer: %v", err)
 	}
-	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", IfMatch(c.Version + 1)); !errors.Is(err, ErrPreconditionFailed) {
+	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", IfMatch(c.Version+1)); !errors.Is(err, ErrPreconditionFailed) {
 		t.Fatalf("stale version: %v", err)
 	}
 	if _, _, err := s.PutCustomer(ctx, "a.com", spec, "e1", IfMatch(c.Version)); err != nil {

@@ -1,0 +1,175 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func testVerification(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustDiag(t, s, "Diag3", DiagReady)
+	mustCustomer(t, s, "acme.com", "Diag3")
+	mustCustomer(t, s, "other.org", "")
+	const arn = "arn:aws:iam::123456789012:role/r"
+	a := AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress}
+	got, _, err := s.PutAWSAccount(ctx, a, Precondition{})
+	if err != nil || got.Verification.State != VerifyPending || !got.Verification.CheckedAt.IsZero() {
+		t.Fatalf("a new account's verification: %+v %v", got.Verification, err)
+	}
+	if jobs, err := s.ClaimDueVerifications(ctx, "A/1", time.Minute, 10); err != nil || len(jobs) != 0 {
+		t.Fatalf("an account in progress was due: %+v %v", jobs, err)
+	}
+	if _, err := s.ClaimVerification(ctx, "acme.com", "123456789012", "A/1", time.Minute); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("claiming an account in progress: %v", err)
+	}
+	if _, err := s.ClaimVerification(ctx, "acme.com", "999999999999", "A/1", time.Minute); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("claiming an unknown account: %v", err)
+	}
+
+	// Done: due now, with the retry window the write gave.
+	until := time.Now().Add(2 * time.Minute).UTC().Truncate(time.Microsecond)
+	a.State, a.RoleARN, a.VerifyRetryUntil = StateDone, arn, until
+	done, _, err := s.PutAWSAccount(ctx, a, Precondition{})
+	if err != nil || !done.VerifyRetryUntil.Equal(until) || done.Verification.State != VerifyPending {
+		t.Fatalf("done: %+v %v", done, err)
+	}
+	jobs, err := s.ClaimDueVerifications(ctx, "A/1", time.Minute, 10)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim of the done account: %+v %v", jobs, err)
+	}
+	j := jobs[0]
+	if j.RoleARN != arn || j.ExternalID != "ext-acme.com" || j.Diag == nil || j.Diag.Name != "Diag3" || !j.RetryUntil.Equal(until) || j.Holder != "A/1" {
+		t.Fatalf("job: %+v", j)
+	}
+	// Leased: nobody else gets it, due or asked for.
+	if again, err := s.ClaimDueVerifications(ctx, "B/1", time.Minute, 10); err != nil || len(again) != 0 {
+		t.Fatalf("a leased account claimed again: %+v %v", again, err)
+	}
+	if _, err := s.ClaimVerification(ctx, "acme.com", "123456789012", "B/2", time.Minute); !errors.Is(err, ErrConflict) {
+		t.Fatalf("claiming a leased account: %v", err)
+	}
+
+	checked := time.Now().UTC().Truncate(time.Microsecond)
+	v := Verification{State: VerifyVerified, CheckedAt: checked, Message: "assumed", AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/r/s"}
+	if held, err := s.FinishVerification(ctx, j, VerifyOutcome{Verification: v, NextDue: time.Now().Add(time.Hour)}); err != nil || !held {
+		t.Fatalf("finish: %v %v", held, err)
+	}
+	got, _ = s.GetAWSAccount(ctx, "acme.com", "123456789012")
+	if got.Verification != v || got.Version != done.Version || !got.VerifyRetryUntil.IsZero() {
+		t.Fatalf("after the verdict: %+v (version %d, was %d)", got, got.Version, done.Version)
+	}
+	c, _ := s.GetCustomer(ctx, "acme.com")
+	if c.Accounts[0].Verification != v {
+		t.Fatalf("the customer's accounts lack the verdict: %+v", c.Accounts)
+	}
+	if again, _ := s.ClaimDueVerifications(ctx, "A/2", time.Minute, 10); len(again) != 0 {
+		t.Fatalf("due again before NextDue: %+v", again)
+	}
+	if held, _ := s.FinishVerification(ctx, j, VerifyOutcome{Verification: Verification{State: VerifyFailed}}); held {
+		t.Fatal("a released lease recorded a verdict")
+	}
+
+	// A purge while a verification is under way drops its verdict and forgets the last one.
+	j, err = s.ClaimVerification(ctx, "acme.com", "123456789012", "B/3", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.State = StatePurge
+	if _, _, err := s.PutAWSAccount(ctx, a, Precondition{}); err != nil {
+		t.Fatalf("a purge waited on, or was refused by, a lease: %v", err)
+	}
+	if held, _ := s.FinishVerification(ctx, j, VerifyOutcome{Verification: v}); held {
+		t.Fatal("a verdict recorded on a purged account")
+	}
+	if got, _ := s.GetAWSAccount(ctx, "acme.com", "123456789012"); got.Verification.State != VerifyPending || got.Verification.Message != "" {
+		t.Fatalf("purged account's verification: %+v", got.Verification)
+	}
+
+	// A lease that ran out is taken over; the first holder's verdict is then dropped.
+	a.State = StateDone
+	if _, _, err := s.PutAWSAccount(ctx, a, Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ClaimDueVerifications(ctx, "A/4", -time.Second, 10)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("%+v %v", first, err)
+	}
+	second, err := s.ClaimDueVerifications(ctx, "B/4", time.Minute, 10)
+	if err != nil || len(second) != 1 {
+		t.Fatalf("an expired lease was not taken over: %+v %v", second, err)
+	}
+	if held, _ := s.FinishVerification(ctx, first[0], VerifyOutcome{Verification: v}); held {
+		t.Fatal("the expired lease's holder recorded a verdict")
+	}
+	failed := Verification{State: VerifyFailed, CheckedAt: checked, Message: "AccessDenied"}
+	if held, _ := s.FinishVerification(ctx, second[0], VerifyOutcome{Verification: failed}); !held {
+		t.Fatal("the lease's holder could not record its verdict")
+	}
+
+	// One AWS account, one customer.
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "other.org", AccountID: "123456789012", State: StateInProgress}, Precondition{}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("an account of another customer registered: %v", err)
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil || counts.Verifications[VerifyFailed] != 1 {
+		t.Fatalf("counts: %+v %v", counts, err)
+	}
+	if err := s.DeleteAWSAccount(ctx, "acme.com", "123456789012", Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "other.org", AccountID: "123456789012", State: StateInProgress}, Precondition{}); err != nil {
+		t.Fatalf("an account removed from one customer, registered to another: %v", err)
+	}
+}
+
+// testVerificationClaimsRace: claimers at once, as servers sharing a database, each get different
+// accounts: every due account is claimed exactly once.
+func testVerificationClaimsRace(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustDiag(t, s, "Diag3", DiagReady)
+	mustCustomer(t, s, "acme.com", "Diag3")
+	const n = 20
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("1000000000%02d", i)
+		if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: id, State: StateDone,
+			RoleARN: "arn:aws:iam::" + id + ":role/r"}, Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for round := 0; round < 10; round++ {
+				jobs, err := s.ClaimDueVerifications(ctx, fmt.Sprintf("w%d/%d", w, round), time.Minute, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, j := range jobs {
+					claimed[j.AccountID]++
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	if len(claimed) != n {
+		t.Fatalf("%d of %d accounts claimed", len(claimed), n)
+	}
+	for id, k := range claimed {
+		if k != 1 {
+			t.Errorf("account %s claimed %d times", id, k)
+		}
+	}
+}
