@@ -33,6 +33,8 @@ type Config struct {
 	OpsKey      string
 	MasterToken string
 	Logger      *slog.Logger // nil: discard
+	// Verification: whether and how roles are verified (verification.go); the zero value is off.
+	Verification VerificationConfig
 }
 
 // Server serves the API. Create it with New.
@@ -48,6 +50,8 @@ type Server struct {
 	refused *sampledLog
 	// pruneBatch is how many audit entries one pruning transaction deletes at most.
 	pruneBatch int
+	// verify runs and renders the verification of roles (verification.go).
+	verify *verification
 }
 
 // New returns a Server on st. The ops key must not be empty.
@@ -64,6 +68,8 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: newMasterTokenCache(st, MasterTokenTTL), log: cfg.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(st)
 	s.refused, s.pruneBatch = newSampledLog(cfg.Logger, refusalLogInterval), auditPruneBatch
+	s.verify = newVerification(st, cfg.Verification, cfg.Logger)
+	s.metrics.registry.MustRegister(&verificationGauge{v: s.verify, errors: s.metrics.dbErrors})
 	s.routes()
 	return s, nil
 }
@@ -103,6 +109,7 @@ func (s *Server) routes() {
 	s.route("/v1/customers/{customer}/aws-accounts", methods{"GET": read(s.listAWSAccounts)})
 	s.route("/v1/customers/{customer}/aws-accounts/{account_id}", methods{"GET": read(s.getAWSAccount),
 		"PUT": keyed("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
+	s.route("/v1/customers/{customer}/aws-accounts/{account_id}/verify", methods{"POST": write("aws_account.verify", s.verifyAWSAccount)})
 	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)

@@ -255,6 +255,9 @@ type Store interface {
 	// writes nothing and returns false when the lease is lost: the account was changed, removed
 	// or leased anew meanwhile.
 	FinishVerification(ctx context.Context, job VerifyJob, out VerifyOutcome) (bool, error)
+	// NextVerificationDue is when the next verification may be claimed (the later of when it is
+	// due and when its lease ends); false when none is scheduled.
+	NextVerificationDue(ctx context.Context) (time.Time, bool, error)
 
 	// RecordAudit records an entry of a write that did not reach the store (refused, invalid).
 	RecordAudit(ctx context.Context, e *AuditEntry) error

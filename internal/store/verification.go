@@ -195,3 +195,15 @@ func verificationColumns(prefix string) string {
 	return prefix + "verification_state, " + prefix + "verification_message, " + prefix + "verification_checked_at, " +
 		prefix + "verification_assumed_role_arn"
 }
+
+func (s *sqlStore) NextVerificationDue(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullString
+	err := s.read(ctx, func(t tx) error {
+		return t.row(ctx, `SELECT MIN(CASE WHEN verify_lease_until > verify_due_at THEN verify_lease_until ELSE verify_due_at END)
+			FROM aws_accounts WHERE state = 'done' AND verify_due_at <> ''`).Scan(&next)
+	})
+	if err != nil || !next.Valid || next.String == "" {
+		return time.Time{}, false, err
+	}
+	return parseTime(next.String), true, nil
+}

@@ -25,6 +25,9 @@ func testVerification(t *testing.T, s Store) {
 	if jobs, err := s.ClaimDueVerifications(ctx, "A/1", time.Minute, 10); err != nil || len(jobs) != 0 {
 		t.Fatalf("an account in progress was due: %+v %v", jobs, err)
 	}
+	if _, due, err := s.NextVerificationDue(ctx); due || err != nil {
+		t.Fatalf("a verification due with no account done: %v", err)
+	}
 	if _, err := s.ClaimVerification(ctx, "acme.com", "123456789012", "A/1", time.Minute); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("claiming an account in progress: %v", err)
 	}
@@ -38,6 +41,9 @@ func testVerification(t *testing.T, s Store) {
 	done, _, err := s.PutAWSAccount(ctx, a, Precondition{})
 	if err != nil || !done.VerifyRetryUntil.Equal(until) || done.Verification.State != VerifyPending {
 		t.Fatalf("done: %+v %v", done, err)
+	}
+	if next, due, err := s.NextVerificationDue(ctx); !due || err != nil || time.Until(next) > 0 {
+		t.Fatalf("the done account is not due now: %v %v %v", next, due, err)
 	}
 	jobs, err := s.ClaimDueVerifications(ctx, "A/1", time.Minute, 10)
 	if err != nil || len(jobs) != 1 {
