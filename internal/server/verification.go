@@ -143,7 +143,13 @@ func (s *Server) RunVerification(ctx context.Context) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					defer func() { <-v.busy; done <- struct{}{} }()
+					defer func() {
+						<-v.busy
+						select { // a wake-up, never a wait: the loop may have stopped
+						case done <- struct{}{}:
+						default:
+						}
+					}()
 					v.run(ctx, job, false)
 				}()
 			}

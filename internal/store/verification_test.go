@@ -6,6 +6,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,5 +179,67 @@ func testVerificationClaimsRace(t *testing.T, s Store) {
 		if k != 1 {
 			t.Errorf("account %s claimed %d times", id, k)
 		}
+	}
+}
+
+// undoMigration0005 puts a SQLite database back as a version before verification left it.
+func undoMigration0005(t *testing.T, s Store) {
+	t.Helper()
+	db := s.(*sqlStore).wdb
+	stmts := []string{`DROP INDEX aws_accounts_verify_due`, `DROP INDEX aws_accounts_account_id`}
+	for _, col := range []string{"verification_state", "verification_message", "verification_checked_at", "verification_assumed_role_arn",
+		"verify_due_at", "verify_retry_until", "verify_attempts", "verify_lease_until", "verify_lease_holder"} {
+		stmts = append(stmts, `ALTER TABLE aws_accounts DROP COLUMN `+col)
+	}
+	stmts = append(stmts, `DELETE FROM schema_migrations WHERE version = '0005_verification.sql'`)
+	for _, q := range stmts {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestMigration0005: an older database's done accounts are verified once after the upgrade, and
+// one where two customers registered one account stops the start, saying so.
+func TestMigration0005(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "virtco.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDiag(t, s, "Diag3", DiagReady)
+	mustCustomer(t, s, "acme.com", "Diag3")
+	mustCustomer(t, s, "other.org", "Diag3")
+	if _, _, err := s.PutAWSAccount(ctx, AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateDone,
+		RoleARN: "arn:aws:iam::123456789012:role/r"}, Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimDueVerifications(ctx, "x", time.Hour, 10); err != nil {
+		t.Fatal(err)
+	}
+	undoMigration0005(t, s)
+	_ = s.Close()
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetAWSAccount(ctx, "acme.com", "123456789012")
+	if err != nil || got.State != StateDone || got.Verification.State != VerifyPending {
+		t.Fatalf("after the upgrade: %+v %v", got, err)
+	}
+	if jobs, err := s.ClaimDueVerifications(ctx, "y", time.Minute, 10); err != nil || len(jobs) != 1 {
+		t.Fatalf("a done account is not due after the upgrade: %+v %v", jobs, err)
+	}
+
+	undoMigration0005(t, s)
+	if _, err := s.(*sqlStore).wdb.ExecContext(ctx, `INSERT INTO aws_accounts (customer, account_id, role_arn, regions, state, version, created_at, updated_at)
+		VALUES ('other.org', '123456789012', '', '[]', 'pending', 1, '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "0005_verification.sql") {
+		t.Fatalf("two customers of one account: %v", err)
 	}
 }
