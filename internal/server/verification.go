@@ -132,7 +132,13 @@ func (s *Server) RunVerification(ctx context.Context) {
 	defer wg.Wait()
 	done := make(chan struct{}, v.cfg.Workers)
 	for {
-		if free := v.cfg.Workers - len(v.busy); free > 0 {
+		// A read first: an idle server costs the database no write transaction per poll.
+		next, due, err := v.st.NextVerificationDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.metrics.dbErrors.Inc()
+			v.log.ErrorContext(ctx, "verification: cannot read the schedule", "error", err)
+		}
+		if free := v.cfg.Workers - len(v.busy); free > 0 && due && !next.After(time.Now()) {
 			jobs, err := v.st.ClaimDueVerifications(ctx, v.lease(), verifyLease, free)
 			if err != nil && ctx.Err() == nil {
 				s.metrics.dbErrors.Inc()
@@ -156,7 +162,7 @@ func (s *Server) RunVerification(ctx context.Context) {
 		}
 		wait := v.cfg.Poll
 		if len(v.busy) < v.cfg.Workers {
-			if next, ok, err := v.st.NextVerificationDue(ctx); err == nil && ok {
+			if next, due, err := v.st.NextVerificationDue(ctx); err == nil && due {
 				wait = min(wait, max(time.Until(next), 10*time.Millisecond))
 			}
 		}
