@@ -43,6 +43,7 @@ type options struct {
 	addr, db, opsKeyFile, diagAccounts string
 
 	serving servingOptions // serving.go
+	verify  verifyOptions  // verification.go
 }
 
 func envOr(name, def string) string {
@@ -65,11 +66,15 @@ func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
 		"file of the keys that seal the tokens in the database, created with a new key when absent (env VIRTCO_SECRETS_KEY_FILE; default secrets.key beside the ops key file)")
 	fs.StringVar(&o.diagAccounts, "diag-accounts", envOr("VIRTCO_DIAG_ACCOUNTS", ""), "JSON file of diag accounts to upsert at start (env VIRTCO_DIAG_ACCOUNTS)")
 	o.serving.register(fs)
+	o.verify.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, false, err
 	}
 	if err := o.serving.parse(); err != nil {
+		return o, false, err
+	}
+	if err := o.verify.parse(); err != nil {
 		return o, false, err
 	}
 	if fs.NArg() > 0 {
@@ -122,7 +127,8 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	defer st.Close()
 	warnIfSharedDB(log, o.db)
-	if err := seedDiagAccounts(openCtx, st, o.diagAccounts, log); err != nil {
+	profiles, err := seedDiagAccounts(openCtx, st, o.diagAccounts, log)
+	if err != nil {
 		return err
 	}
 	master, err := masterToken(openCtx, st)
@@ -130,7 +136,8 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log,
-		RateLimit: o.serving.rateLimit, TrustedProxies: o.serving.trustedProxies})
+		RateLimit: o.serving.rateLimit, TrustedProxies: o.serving.trustedProxies,
+		Verification: o.verify.config(profiles, log)})
 	if err != nil {
 		return err
 	}
@@ -149,6 +156,9 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	retentionCtx, stopRetention := context.WithCancel(ctx)
 	retentionDone := startRetention(retentionCtx, srv, o.serving.auditRetention, log)
 	defer func() { stopRetention(); <-retentionDone }()
+	verifyCtx, stopVerification := context.WithCancel(ctx)
+	verificationDone := startVerification(verifyCtx, srv)
+	defer func() { stopVerification(); <-verificationDone }()
 	hs := server.NewHTTPServer(srv, o.serving.readTimeout)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -209,37 +219,48 @@ func loadOpsKey(path string, log *slog.Logger) (string, error) {
 	return key, nil
 }
 
-// seedDiagAccounts upserts the diag accounts of the --diag-accounts file. A bad entry stops the
-// server rather than being skipped.
-func seedDiagAccounts(ctx context.Context, st store.Store, path string, log *slog.Logger) error {
+// seedDiagAccounts upserts the diag accounts of the --diag-accounts file, and returns the
+// credentials profile each names. A bad entry stops the server rather than being skipped.
+func seedDiagAccounts(ctx context.Context, st store.Store, path string, log *slog.Logger) (map[string]string, error) {
+	profiles := map[string]string{}
 	if path == "" {
-		return nil
+		return profiles, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("cannot read the diag accounts file (--diag-accounts, VIRTCO_DIAG_ACCOUNTS): %w", err)
+		return nil, fmt.Errorf("cannot read the diag accounts file (--diag-accounts, VIRTCO_DIAG_ACCOUNTS): %w", err)
 	}
 	var entries []struct {
 		Name string `json:"name"`
+		// CredentialsProfile is the profile, in the shared AWS config and credentials files, that
+		// this server acts as the diag account with; it is the server's own setting, so it stays
+		// in the file and is never stored or served.
+		CredentialsProfile string `json:"credentials_profile"`
 		server.DiagAccountInput
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&entries); err != nil {
-		return fmt.Errorf("the diag accounts file %s is not a JSON list of {name, account_id, region, status, principal_arn}: %w", path, err)
+		return nil, fmt.Errorf("the diag accounts file %s is not a JSON list of {name, account_id, region, status, principal_arn, credentials_profile}: %w", path, err)
 	}
 	for i, e := range entries {
 		d, err := e.DiagAccount(e.Name)
 		if err != nil {
-			return fmt.Errorf("the diag accounts file %s, entry %d: %w", path, i+1, err)
+			return nil, fmt.Errorf("the diag accounts file %s, entry %d: %w", path, i+1, err)
+		}
+		if p := e.CredentialsProfile; p != "" {
+			if strings.TrimSpace(p) != p || strings.ContainsAny(p, "[]\r\n") {
+				return nil, fmt.Errorf("the diag accounts file %s, entry %d: credentials_profile %q is not a profile name", path, i+1, p)
+			}
+			profiles[d.Name] = p
 		}
 		audit := &store.AuditEntry{KeyKind: "config", Action: "diag_account.put", Request: "--diag-accounts " + path, Target: d.Name}
 		if _, _, err := st.PutDiagAccount(store.WithAudit(ctx, audit), d); err != nil {
-			return fmt.Errorf("saving diag account %s: %w", d.Name, err)
+			return nil, fmt.Errorf("saving diag account %s: %w", d.Name, err)
 		}
 	}
 	log.Info(fmt.Sprintf("diag accounts: %d upserted from %s", len(entries), path))
-	return nil
+	return profiles, nil
 }
 
 // masterToken takes VIRTCO_MASTER_TOKEN when set (and stores it, replacing the stored one, so that

@@ -76,6 +76,9 @@ func match(t *testing.T, at string, typ reflect.Type, schema *openapi3.Schema) {
 	if len(schema.AllOf) == 1 && schema.Type == nil {
 		schema = schema.AllOf[0].Value
 	}
+	if typ.Kind() == reflect.Pointer { // an optional value: the pointer tells absent from zero
+		typ = typ.Elem()
+	}
 	want := map[reflect.Kind]string{reflect.Struct: "object", reflect.Slice: "array", reflect.String: "string",
 		reflect.Bool: "boolean", reflect.Int64: "integer"}[typ.Kind()]
 	if typ == timeType {
@@ -130,6 +133,8 @@ func TestEnumsMatchTheSpec(t *testing.T) {
 			customer["diag_account_status"].Value},
 		{"DiagAccountStatus", strs(apiv1.DiagAccountReadyForUse, apiv1.DiagAccountProvisioning, apiv1.DiagAccountUnavailable),
 			diag["status"].Value},
+		{"VerificationState", strs(apiv1.VerificationPending, apiv1.Verified, apiv1.VerificationFailed, apiv1.VerificationUnavailable),
+			s.body("getAWSAccount", 200).Properties["verification"].Value.Properties["state"].Value},
 	} {
 		var enum []string
 		for _, v := range c.schema.Enum {

@@ -17,6 +17,34 @@ type AWSAccount struct {
 	// ETag is the account's version, which every change to it changes. It travels in the ETag
 	// header of one account's answers, not in the body, and is empty in a list.
 	ETag string `json:"-"`
+	// Verification is set by the platform alone, never by a client.
+	Verification Verification `json:"verification"`
+}
+
+// VerificationState is what the platform found when it assumed an account's role itself.
+type VerificationState string
+
+// The verification states.
+const (
+	// VerificationPending: not tried yet, or refused so far within the retry window that
+	// follows done (IAM propagation).
+	VerificationPending VerificationState = "pending"
+	// Verified: the platform assumed the role as the diagnostic account.
+	Verified VerificationState = "verified"
+	// VerificationFailed: AWS refused; the message is AWS's, and says what to check.
+	VerificationFailed VerificationState = "failed"
+	// VerificationUnavailable: no credentials for the diagnostic account, or verification is
+	// switched off on the server.
+	VerificationUnavailable VerificationState = "unavailable"
+)
+
+// Verification is the platform's last verdict on an AWS account's role.
+type Verification struct {
+	State VerificationState `json:"state"`
+	// CheckedAt is when the platform last asked AWS; nil (absent) when it has not.
+	CheckedAt      *time.Time `json:"checked_at,omitempty"`
+	Message        string     `json:"message"`
+	AssumedRoleARN string     `json:"assumed_role_arn"` // verified: who the role's credentials act as
 }
 
 // AWSAccountList is the body of GET /v1/customers/{customer}/aws-accounts.

@@ -66,9 +66,10 @@ type Customer struct {
 
 // AccountState is one of a customer's AWS accounts, in brief.
 type AccountState struct {
-	AccountID string     `json:"account_id"`
-	RoleARN   string     `json:"role_arn"`
-	State     RoleStatus `json:"state"`
+	AccountID    string       `json:"account_id"`
+	RoleARN      string       `json:"role_arn"`
+	State        RoleStatus   `json:"state"`
+	Verification Verification `json:"verification"`
 }
 
 // CustomerStatus is a customer's provisioning status.

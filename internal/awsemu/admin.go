@@ -47,8 +47,12 @@ func (e *Emulator) adminHandler() http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid faults: " + err.Error()})
 			return
 		}
-		if f.ThrottleRate < 0 || f.ThrottleRate > 1 || f.FailRate < 0 || f.FailRate > 1 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "throttle_rate and fail_rate must be between 0 and 1"})
+		if f.ThrottleRate < 0 || f.ThrottleRate > 1 || f.STSThrottleRate < 0 || f.STSThrottleRate > 1 || f.FailRate < 0 || f.FailRate > 1 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "throttle_rate, sts_throttle_rate and fail_rate must be between 0 and 1"})
+			return
+		}
+		if f.AssumeRoleDelay.Duration < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "assume_role_delay must not be negative"})
 			return
 		}
 		e.SetFaults(f)

@@ -4,9 +4,12 @@
 package awsemu
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Faults are failures the emulator injects so that tests can exercise the
@@ -16,8 +19,19 @@ import (
 type Faults struct {
 	// ThrottleRate is the share (0..1) of IAM calls answered with HTTP 400
 	// code "Throttling" ("Rate exceeded"), which the SDK's standard retryer
-	// retries. STS calls are never throttled.
+	// retries. It leaves STS alone: STSThrottleRate is STS's.
 	ThrottleRate float64 `json:"throttle_rate,omitempty"`
+
+	// STSThrottleRate is the share (0..1) of STS calls answered with HTTP 400
+	// code "Throttling" ("Rate exceeded"), as STS throttles AssumeRole and
+	// GetCallerIdentity under load.
+	STSThrottleRate float64 `json:"sts_throttle_rate,omitempty"`
+
+	// AssumeRoleDelay makes AssumeRole refuse a role created, or whose trust
+	// policy changed, less than this long ago (by the emulator's clock), with
+	// the AccessDenied of a trust that does not match: IAM's propagation delay
+	// on the assuming side. In JSON a Go duration string ("3s").
+	AssumeRoleDelay Duration `json:"assume_role_delay,omitzero"`
 
 	// FailRate is the share (0..1) of IAM and STS calls answered with a 500
 	// (IAM: ServiceFailure, STS: InternalFailure).
@@ -101,11 +115,40 @@ func (e *Emulator) injectFault(req *request) *apiError {
 	if e.faults.FailRate > 0 && e.rng.Float64() < e.faults.FailRate {
 		return serviceFailure(req.service)
 	}
-	if req.service == "iam" && e.faults.ThrottleRate > 0 && e.rng.Float64() < e.faults.ThrottleRate {
+	rate := e.faults.ThrottleRate
+	if req.service == "sts" {
+		rate = e.faults.STSThrottleRate
+	}
+	if rate > 0 && e.rng.Float64() < rate {
 		// Real IAM throttles with a 400, not a 429; the SDK recognises the
 		// code, not the status.
 		return errorf(http.StatusBadRequest, "Throttling", "Rate exceeded")
 	}
+	return nil
+}
+
+// Duration is a time.Duration written in JSON as a Go duration string ("3s", "1m30s").
+type Duration struct{ time.Duration }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a duration string such as "3s"; a number is taken as seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var secs float64
+		if json.Unmarshal(b, &secs) != nil {
+			return fmt.Errorf("a duration is a string such as \"3s\" or a number of seconds, not %s", b)
+		}
+		d.Duration = time.Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	d.Duration = v
 	return nil
 }
 

@@ -76,7 +76,7 @@ func TestThrottling(t *testing.T) {
 	if calls.Errors["Throttling"] == 0 || calls.ByService["iam"] != 40+calls.Errors["Throttling"] {
 		t.Errorf("40 IAM operations: %d IAM calls, %d throttled", calls.ByService["iam"], calls.Errors["Throttling"])
 	}
-	// STS is never throttled.
+	// ThrottleRate leaves STS alone (STSThrottleRate is its own).
 	for i := 0; i < 20; i++ {
 		if _, err := s.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 			t.Fatal(err)

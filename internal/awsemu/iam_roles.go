@@ -165,6 +165,7 @@ func (e *Emulator) createRole(req *request) (any, *apiError) {
 		arn:            "arn:aws:iam::" + req.acct.id + ":role" + path + name,
 		created:        e.now(),
 		trust:          trust,
+		trustSince:     e.now(),
 		description:    desc,
 		maxSession:     maxSession,
 		boundary:       boundary,
@@ -297,7 +298,7 @@ func (e *Emulator) updateAssumeRolePolicy(req *request) (any, *apiError) {
 	if policySize(trust) > 2048 {
 		return nil, errLimitExceeded("Cannot exceed quota for ACLSizePerRole: 2048")
 	}
-	r.trust = trust
+	r.trust, r.trustSince = trust, e.now()
 	return nil, nil
 }
 

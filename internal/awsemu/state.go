@@ -40,12 +40,15 @@ func newAccount(id string) *account {
 }
 
 type role struct {
-	name        string
-	path        string
-	id          string
-	arn         string
-	created     time.Time
-	trust       string // normalised trust policy JSON (see normalizeTrustPolicy)
+	name    string
+	path    string
+	id      string
+	arn     string
+	created time.Time
+	trust   string // normalised trust policy JSON (see normalizeTrustPolicy)
+	// trustSince is when the role was created or its trust last changed: AssumeRole refuses it
+	// until Faults.AssumeRoleDelay has passed since, as IAM does while a trust propagates.
+	trustSince  time.Time
 	description string
 	maxSession  int
 	boundary    string // permissions boundary policy ARN, "" for none

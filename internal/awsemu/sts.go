@@ -106,6 +106,11 @@ func (e *Emulator) assumeRole(req *request) (any, *apiError) {
 	if perr != nil {
 		return nil, denied
 	}
+	// A new role, or a changed trust, is refused for a while, with the same AccessDenied as a
+	// trust that does not let the caller in: callers cannot tell the two apart, as with IAM.
+	if d := e.faults.AssumeRoleDelay.Duration; d > 0 && e.now().Before(r.trustSince.Add(d)) {
+		return nil, denied
+	}
 	keys := map[string]string{
 		"sts:rolesessionname":  sessionName,
 		"aws:principalaccount": req.caller.account,

@@ -22,10 +22,30 @@ type AWSAccounts interface {
 	Put(ctx context.Context, customer, accountID string, opts AWSAccountPutOptions) (acct *AWSAccount, created bool, err error)
 	// Delete purges and removes an account (ops, its own users).
 	Delete(ctx context.Context, customer, accountID string, opts AWSAccountDeleteOptions) error
+	// Verify makes the platform assume the account's role now, as the customer's diagnostic
+	// account, and returns the account with the outcome in Verification (ops, its own users). A
+	// refusal is VerificationFailed at once; ErrConflict when the account is not done (or another
+	// verification of it took too long), and an *APIError of status 503 when STS did not answer
+	// (the verdict is then unchanged). ETag is set.
+	Verify(ctx context.Context, customer, accountID string) (*AWSAccount, error)
 }
 
 // AWSAccount is one of a customer's AWS accounts.
 type AWSAccount = apiv1.AWSAccount
+
+// Verification is the platform's last verdict on an account's role: only the platform sets it.
+type Verification = apiv1.Verification
+
+// VerificationState is a Verification's state.
+type VerificationState = apiv1.VerificationState
+
+// The verification states.
+const (
+	VerificationPending     = apiv1.VerificationPending
+	Verified                = apiv1.Verified
+	VerificationFailed      = apiv1.VerificationFailed
+	VerificationUnavailable = apiv1.VerificationUnavailable
+)
 
 // AWSAccountPutOptions is an AWS account's settable state, the body of Put (apiv1's
 // AWSAccountInput), and the call's Idempotency-Key. It is the client's own type, not an alias, so
@@ -110,4 +130,18 @@ func (s *awsAccounts) Delete(ctx context.Context, customer, accountID string, op
 	}
 	_, err = s.c.do(ctx, http.MethodDelete, p, nil, nil, &requestOptions{header: conditions(opts.IfMatch, "")})
 	return err
+}
+
+func (s *awsAccounts) Verify(ctx context.Context, customer, accountID string) (*AWSAccount, error) {
+	p, err := awsAccountPath(customer, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var out AWSAccount
+	res, err := s.c.do(ctx, http.MethodPost, p+"/verify", nil, &out, nil)
+	if err != nil {
+		return nil, err
+	}
+	out.ETag = res.header.Get("ETag")
+	return &out, nil
 }

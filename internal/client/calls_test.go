@@ -207,6 +207,15 @@ func apiCalls() []apiCall {
 			},
 		},
 		{
+			name: "AWSAccounts.Verify", operation: "verifyAWSAccount",
+			method: "POST", path: "/v1/customers/acme.com/aws-accounts/123456789012/verify",
+			status: 200, respHeader: map[string]string{"ETag": awsAccountETag}, resp: verifiedAccountJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.AWSAccounts.Verify(ctx, "acme.com", "123456789012")
+			},
+			want: withAccountETag(wantVerifiedAccount, awsAccountETag),
+		},
+		{
 			name: "Audit.List", operation: "listAudit",
 			method: "GET", path: "/v1/audit", query: "after_id=7&customer=acme.com&limit=2&since=2024-05-06T07%3A08%3A09Z&until=2024-05-06T08%3A08%3A09Z",
 			status: 200, resp: `{"entries":[` + auditEntryJSON + `],"next_after_id":8}`,

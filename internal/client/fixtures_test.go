@@ -4,6 +4,7 @@
 package client
 
 import (
+	"strings"
 	"time"
 )
 
@@ -28,8 +29,16 @@ var (
 	customerSummaryJSON = `{"name":"acme.com","diag_account":"Diag3","diag_account_status":"ready-for-use","role_status":"done"}`
 	wantCustomerSummary = CustomerSummary{Name: "acme.com", DiagAccount: "Diag3", DiagAccountStatus: DiagnosticsAccountReady, RoleStatus: RoleDone}
 
-	accountStateJSON = `{"account_id":"123456789012","role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","state":"done"}`
-	wantAccountState = AccountState{AccountID: "123456789012", RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: RoleDone}
+	verificationJSON = `{"state":"verified","checked_at":"2024-05-06T08:08:09Z","message":"the platform assumed the role",` +
+		`"assumed_role_arn":"arn:aws:sts::123456789012:assumed-role/virtco-diagnostics-readonly/virtco-verify-acme.com"}`
+	wantVerification = Verification{State: Verified, CheckedAt: &t1, Message: "the platform assumed the role",
+		AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/virtco-diagnostics-readonly/virtco-verify-acme.com"}
+	pendingJSON      = `{"state":"pending","message":"","assumed_role_arn":""}`
+	wantPending      = Verification{State: VerificationPending}
+	accountStateJSON = `{"account_id":"123456789012","role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","state":"done",` +
+		`"verification":` + verificationJSON + `}`
+	wantAccountState = AccountState{AccountID: "123456789012", RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: RoleDone,
+		Verification: wantVerification}
 
 	customerETag   = `"c0ffee-3"`
 	userETag       = `"u7"`
@@ -62,11 +71,14 @@ var (
 	}
 
 	awsAccountJSON = `{"customer":"acme.com","account_id":"123456789012","role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly",` +
-		`"regions":["us-east-1"],"state":"done","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T08:08:09Z"}`
+		`"regions":["us-east-1"],"state":"done","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T08:08:09Z",` +
+		`"verification":` + pendingJSON + `}`
 	wantAWSAccount = AWSAccount{
 		Customer: "acme.com", AccountID: "123456789012", RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly",
-		Regions: []string{"us-east-1"}, State: RoleDone, CreatedAt: t0, UpdatedAt: t1,
+		Regions: []string{"us-east-1"}, State: RoleDone, CreatedAt: t0, UpdatedAt: t1, Verification: wantPending,
 	}
+	verifiedAccountJSON = strings.Replace(awsAccountJSON, pendingJSON, verificationJSON, 1)
+	wantVerifiedAccount = func() AWSAccount { a := wantAWSAccount; a.Verification = wantVerification; return a }()
 
 	auditEntryJSON = `{"id":8,"at":"2024-05-06T07:08:09Z","key_kind":"user","key_id":"ab12cd34ef","actor":"joe@acme.com",` +
 		`"action":"aws_account.put","request":"PUT /v1/customers/acme.com/aws-accounts/123456789012","customer":"acme.com",` +

@@ -895,22 +895,31 @@ resource "virtco_aws_role" "r" {
 		t.Errorf("no IAM calls counted: create %d, read %d, destroy %d", createN, readN, deleteN)
 	}
 
-	// Twenty roles, one per customer (the platform registers one role per customer and account),
-	// with Terraform's default parallelism (10).
+	// Twenty roles, one per customer, each in an AWS account of its own (the platform registers an
+	// AWS account to one customer), with Terraform's default parallelism (10).
 	const n = 20
 	many := acctest.NewWorkspace(t)
 	var b strings.Builder
-	b.WriteString(provider)
+	accounts := make([]string, n)
+	roles := func() int {
+		total := 0
+		for _, a := range accounts {
+			total += len(emu.Emulator.Roles(a))
+		}
+		return total
+	}
 	for i := range n {
 		c := fmt.Sprintf("c%02d.example.com", i)
+		accounts[i] = fmt.Sprintf("5000000000%02d", i)
 		s.Provision(c, "Diag3")
-		fmt.Fprintf(&b, "\nresource \"virtco_aws_role\" \"r%02d\" {\n  customer  = %q\n  role_name = \"virtco-diag-%02d\"\n}\n", i, c, i)
+		b.WriteString(s.config("", accounts[i], fmt.Sprintf("  alias = \"a%02d\"", i)))
+		fmt.Fprintf(&b, "\nresource \"virtco_aws_role\" \"r%02d\" {\n  provider  = virtco.a%02d\n  customer  = %q\n  role_name = \"virtco-diag-%02d\"\n}\n", i, i, c, i)
 	}
 	many.Write(b.String())
 	emu.Emulator.ResetCalls()
 	applyTime := run(many, "apply", "-auto-approve")
 	applyN, _ := calls()
-	if got := len(emu.Emulator.Roles(acctest.Account)); got != n {
+	if got := roles(); got != n {
 		t.Errorf("%d roles after apply, want %d", got, n)
 	}
 	planTime := run(many, "plan", "-detailed-exitcode")
@@ -919,7 +928,7 @@ resource "virtco_aws_role" "r" {
 	destroyN, _ := calls()
 	t.Logf("%d roles: apply %s (%d IAM calls), plan %s (%d), destroy %s (%d, with its refresh)",
 		n, applyTime.Round(time.Millisecond), applyN, planTime.Round(time.Millisecond), planN, destroyTime.Round(time.Millisecond), destroyN)
-	if got := len(emu.Emulator.Roles(acctest.Account)); got != 0 {
+	if got := roles(); got != 0 {
 		t.Errorf("%d roles after destroy", got)
 	}
 	for i := range n {

@@ -4,6 +4,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
@@ -33,7 +35,7 @@ func (s *Server) listAWSAccounts(w http.ResponseWriter, r *http.Request, p princ
 	}
 	out := apiv1.AWSAccountList{AWSAccounts: make([]apiv1.AWSAccount, 0, len(list))}
 	for _, a := range list {
-		out.AWSAccounts = append(out.AWSAccounts, awsAccountView(a))
+		out.AWSAccounts = append(out.AWSAccounts, awsAccountView(s.verify.account(a)))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -49,7 +51,7 @@ func (s *Server) getAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 		return err
 	}
 	w.Header().Set("ETag", entityTag(accountTags, a.Version))
-	writeJSON(w, http.StatusOK, awsAccountView(a))
+	writeJSON(w, http.StatusOK, awsAccountView(s.verify.account(a)))
 	return nil
 }
 
@@ -63,6 +65,11 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	}
 	var in apiv1.AWSAccountInput
 	if err := decode(r, &in, false); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) && ae.field == "verification" {
+			return invalid("verification", "verification is set by the platform alone, after it has assumed the role itself; "+
+				"a request never sends it (send role_arn, regions and state)")
+		}
 		return err
 	}
 	state := string(in.State)
@@ -70,6 +77,12 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 		state = store.StatePending
 	}
 	if err := validState(state); err != nil {
+		return err
+	}
+	if p.kind == kindUser && state == store.StatePending {
+		return forbidden("%s sets only the states in-progress, done and purge; pending is the platform's (send state)", p.describe())
+	}
+	if err := s.notDiagAccount(r.Context(), accountID); err != nil {
 		return err
 	}
 	if in.RoleARN != "" {
@@ -83,17 +96,37 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 		return err
 	}
 	render := func(wr store.Written) store.Answer {
-		return jsonAnswer(createdOrOK(wr.Created), awsAccountView(wr.Account),
+		return jsonAnswer(createdOrOK(wr.Created), awsAccountView(s.verify.account(wr.Account)),
 			map[string]string{"ETag": entityTag(accountTags, wr.Account.Version)})
 	}
 	recordAnswer(r, render)
 	a, created, err := s.store.PutAWSAccount(r.Context(), store.AWSAccount{
-		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state},
+		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state,
+		VerifyRetryUntil: s.verify.retryUntil()},
 		precondition(r, accountTags))
 	if err != nil {
 		return err
 	}
+	if state == store.StateDone {
+		s.verify.wake()
+	}
 	sendAnswer(w, render(store.Written{Account: a, Created: created}))
+	return nil
+}
+
+// notDiagAccount refuses the account id of a diagnostic account: the platform's own account is
+// never a customer's, and its role would be assumed by itself.
+func (s *Server) notDiagAccount(ctx context.Context, accountID string) error {
+	diags, err := s.store.ListDiagAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range diags {
+		if d.AccountID == accountID {
+			return invalid("account_id", "AWS account %s is one of the platform's diagnostic accounts, not a customer's: "+
+				"register the customer's own AWS account, whose role the diagnostic account assumes", accountID)
+		}
+	}
 	return nil
 }
 

@@ -87,7 +87,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request, p principal
 		return err
 	}
 	render := func(wr store.Written) store.Answer {
-		v := customerView(wr.Customer)
+		v := customerView(s.verify.customer(wr.Customer))
 		header := map[string]string{"ETag": v.ETag}
 		if wr.Created {
 			header["Location"] = "/v1/customers/" + name
@@ -120,7 +120,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, p principal
 	if err != nil {
 		return err
 	}
-	v := customerView(c)
+	v := customerView(s.verify.customer(c))
 	w.Header().Set("ETag", v.ETag)
 	writeJSON(w, http.StatusOK, v)
 	return nil
@@ -131,7 +131,7 @@ func (s *Server) getCustomerStatus(w http.ResponseWriter, r *http.Request, p pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, customerStatusView(customerView(c)))
+	writeJSON(w, http.StatusOK, customerStatusView(customerView(s.verify.customer(c))))
 	return nil
 }
 

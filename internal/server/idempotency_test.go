@@ -66,7 +66,7 @@ func TestIdempotentReplay(t *testing.T) {
 			keyedRequest{"PUT", "/v1/customers/acme.com/users/carl", nil, nil}},
 		{"AWS account", joe,
 			keyedRequest{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"state": "in-progress"}, nil}, 201,
-			keyedRequest{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"state": "pending"}, nil}},
+			keyedRequest{"PUT", "/v1/customers/acme.com/aws-accounts/123456789012", map[string]any{"state": "purge"}, nil}},
 		{"rotate", e.ops,
 			keyedRequest{"POST", "/v1/customers/other.org/users/ann/rotate", nil, nil}, 200,
 			keyedRequest{"POST", "/v1/customers/acme.com/users/joe/rotate", nil, nil}},
@@ -141,16 +141,16 @@ func TestIdempotencyKeyScopes(t *testing.T) {
 	const key = "same-value-everywhere"
 	for i, caller := range []string{e.ops, joe, kim.Token} {
 		path := fmt.Sprintf("/v1/customers/acme.com/aws-accounts/12345678901%d", i)
-		e.must(201, "PUT", path, caller, map[string]any{"state": "pending"}, "Idempotency-Key", key)
+		e.must(201, "PUT", path, caller, map[string]any{"state": "in-progress"}, "Idempotency-Key", key)
 	}
 	// A user key's scope is its key id, which survives rotation.
 	var rotated struct{ Token string }
 	e.must(200, "POST", "/v1/customers/acme.com/users/joe/rotate", e.ops, nil).decode(t, &rotated)
-	r := e.must(201, "PUT", "/v1/customers/acme.com/aws-accounts/123456789011", rotated.Token, map[string]any{"state": "pending"}, "Idempotency-Key", key)
+	r := e.must(201, "PUT", "/v1/customers/acme.com/aws-accounts/123456789011", rotated.Token, map[string]any{"state": "in-progress"}, "Idempotency-Key", key)
 	if r.header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("joe's key after joe's rotation: %v", r.header)
 	}
-	e.must(422, "PUT", "/v1/customers/acme.com/aws-accounts/123456789019", rotated.Token, map[string]any{"state": "pending"}, "Idempotency-Key", key)
+	e.must(422, "PUT", "/v1/customers/acme.com/aws-accounts/123456789019", rotated.Token, map[string]any{"state": "in-progress"}, "Idempotency-Key", key)
 	e.must(404, "GET", "/v1/customers/acme.com/aws-accounts/123456789019", e.ops, nil)
 }
 

@@ -61,7 +61,7 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 		if err != nil {
 			return err
 		}
-		v := customerView(c)
+		v := customerView(s.verify.customer(c))
 		switch target {
 		case "customer":
 			writeJSON(w, http.StatusOK, v)

@@ -42,6 +42,8 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client whose failed
 	// authentications are limited (ratelimit.go); none: the client is the peer's address.
 	TrustedProxies []netip.Prefix
+	// Verification: whether and how roles are verified (verification.go); the zero value is off.
+	Verification VerificationConfig
 }
 
 // Server serves the API. Create it with New.
@@ -63,6 +65,8 @@ type Server struct {
 	authFailures   *buckets[netip.Prefix]
 	keyRate        *buckets[string]
 	trustedProxies []netip.Prefix
+	// verify runs and renders the verification of roles (verification.go).
+	verify *verification
 }
 
 // New returns a Server on st. The ops key must not be empty.
@@ -84,6 +88,8 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	if cfg.RateLimit > 0 {
 		s.keyRate = newBuckets[string](rate.Limit(cfg.RateLimit), keyRateBurst(cfg.RateLimit), MaxLimitedClients)
 	}
+	s.verify = newVerification(st, cfg.Verification, cfg.Logger)
+	s.metrics.registry.MustRegister(&verificationGauge{v: s.verify, errors: s.metrics.dbErrors})
 	s.routes()
 	return s, nil
 }
@@ -123,6 +129,7 @@ func (s *Server) routes() {
 	s.route("/v1/customers/{customer}/aws-accounts", methods{"GET": read(s.listAWSAccounts)})
 	s.route("/v1/customers/{customer}/aws-accounts/{account_id}", methods{"GET": read(s.getAWSAccount),
 		"PUT": keyed("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
+	s.route("/v1/customers/{customer}/aws-accounts/{account_id}/verify", methods{"POST": write("aws_account.verify", s.verifyAWSAccount)})
 	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)

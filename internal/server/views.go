@@ -28,7 +28,8 @@ func diagView(d store.DiagAccount) apiv1.DiagAccount {
 func accountStates(accounts []store.AWSAccount) []apiv1.AccountState {
 	out := make([]apiv1.AccountState, 0, len(accounts))
 	for _, a := range accounts {
-		out = append(out, apiv1.AccountState{AccountID: a.AccountID, RoleARN: a.RoleARN, State: apiv1.RoleStatus(a.State)})
+		out = append(out, apiv1.AccountState{AccountID: a.AccountID, RoleARN: a.RoleARN, State: apiv1.RoleStatus(a.State),
+			Verification: verificationView(a.Verification)})
 	}
 	return out
 }
@@ -70,7 +71,7 @@ func awsAccountView(a store.AWSAccount) apiv1.AWSAccount {
 		a.Regions = []string{}
 	}
 	return apiv1.AWSAccount{Customer: a.Customer, AccountID: a.AccountID, RoleARN: a.RoleARN, Regions: a.Regions,
-		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Verification: verificationView(a.Verification)}
 }
 
 func auditEntryView(e store.AuditEntry) apiv1.AuditEntry {

@@ -182,10 +182,29 @@ type Counts struct {
 	Customers int
 	Users     int
 	Roles     map[string]int // AWS accounts by role state
+	// Verifications counts AWS accounts by verification state.
+	Verifications map[string]int
+}
+
+func countBy(ctx context.Context, t tx, query string, into map[string]int) error {
+	rows, err := t.query(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return err
+		}
+		into[key] = n
+	}
+	return rows.Err()
 }
 
 func (s *sqlStore) Counts(ctx context.Context) (Counts, error) {
-	c := Counts{Roles: map[string]int{}}
+	c := Counts{Roles: map[string]int{}, Verifications: map[string]int{}}
 	err := s.read(ctx, func(t tx) error {
 		if err := t.row(ctx, `SELECT COUNT(*) FROM customers`).Scan(&c.Customers); err != nil {
 			return err
@@ -206,7 +225,10 @@ func (s *sqlStore) Counts(ctx context.Context) (Counts, error) {
 			}
 			c.Roles[state] = n
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return countBy(ctx, t, `SELECT verification_state, COUNT(*) FROM aws_accounts GROUP BY verification_state`, c.Verifications)
 	})
 	return c, err
 }

@@ -140,9 +140,37 @@ type AWSAccount struct {
 	RoleARN   string
 	Regions   []string
 	State     string
-	Version   int64 // bumped by every change: the account's entity tag
+	Version   int64 // bumped by every change a client makes: the account's entity tag
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// Verification is what the platform found when it last assumed the role; only the platform
+	// writes it (FinishVerification), and it leaves Version alone, so that it never fails a
+	// client's If-Match.
+	Verification Verification
+	// VerifyRetryUntil, on a write that makes the account done, is until when the verification
+	// that follows retries a refusal (IAM propagation); zero: not at all. Read back, it is the
+	// current window.
+	VerifyRetryUntil time.Time
+}
+
+// Verification states (ARCHITECTURE.md, "Verification").
+const (
+	VerifyPending     = "pending"     // not tried yet, or retrying within the window after done
+	VerifyVerified    = "verified"    // the platform assumed the role as the diag account
+	VerifyFailed      = "failed"      // AWS refused
+	VerifyUnavailable = "unavailable" // no credentials for the diag account, or verification is off
+)
+
+// VerificationStates are the verification states, in a fixed order (metrics).
+var VerificationStates = []string{VerifyPending, VerifyVerified, VerifyFailed, VerifyUnavailable}
+
+// Verification is the platform's last verdict on an AWS account's role.
+type Verification struct {
+	State          string
+	CheckedAt      time.Time // zero: never checked
+	Message        string
+	AssumedRoleARN string
 }
 
 // Precondition guards a write (HTTP If-Match / If-None-Match) by the version of the object it
@@ -228,6 +256,21 @@ type Store interface {
 	GetAWSAccount(ctx context.Context, customer, accountID string) (AWSAccount, error)
 	ListAWSAccounts(ctx context.Context, customer string) ([]AWSAccount, error)
 	DeleteAWSAccount(ctx context.Context, customer, accountID string, pre Precondition) error
+
+	// ClaimDueVerifications leases to holder, for leaseFor, up to limit done accounts whose
+	// verification is due and not leased by anyone else. Servers sharing the database each claim
+	// different accounts: the lease is taken with a conditional UPDATE.
+	ClaimDueVerifications(ctx context.Context, holder string, leaseFor time.Duration, limit int) ([]VerifyJob, error)
+	// ClaimVerification leases one account to holder whether due or not: ErrNotFound when it is
+	// not registered, ErrInvalid when it is not done, ErrConflict while another holder has it.
+	ClaimVerification(ctx context.Context, customer, accountID, holder string, leaseFor time.Duration) (VerifyJob, error)
+	// FinishVerification records what the job's verification found and releases the lease. It
+	// writes nothing and returns false when the lease is lost: the account was changed, removed
+	// or leased anew meanwhile.
+	FinishVerification(ctx context.Context, job VerifyJob, out VerifyOutcome) (bool, error)
+	// NextVerificationDue is when the next verification may be claimed (the later of when it is
+	// due and when its lease ends); false when none is scheduled.
+	NextVerificationDue(ctx context.Context) (time.Time, bool, error)
 
 	// RecordAudit records an entry of a write that did not reach the store (refused, invalid).
 	RecordAudit(ctx context.Context, e *AuditEntry) error

@@ -67,6 +67,8 @@ func run(args []string, stderr io.Writer) error {
 	var (
 		addr     = fs.String("addr", "127.0.0.1:4566", "listen address (loopback by default; the emulator has no authentication)")
 		throttle = fs.Float64("throttle-rate", 0, "share (0..1) of IAM calls answered with Throttling")
+		stsThrot = fs.Float64("sts-throttle-rate", 0, "share (0..1) of STS calls answered with Throttling")
+		arDelay  = fs.Duration("assume-role-delay", 0, "AssumeRole refuses (AccessDenied) a role created, or whose trust changed, less than this long ago")
 		failRate = fs.Float64("fail-rate", 0, "share (0..1) of IAM and STS calls answered with a 500")
 		invis    = fs.Int("invisible-reads", 0, "a new role is invisible (NoSuchEntity) to its first N reads")
 		badPrinc = fs.Int("invalid-principal-attempts", 0, "the first N CreateRole attempts per role name fail with \"Invalid principal in policy\"")
@@ -81,8 +83,11 @@ func run(args []string, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if *throttle < 0 || *throttle > 1 || *failRate < 0 || *failRate > 1 {
-		return errors.New("--throttle-rate and --fail-rate must be between 0 and 1")
+	if *throttle < 0 || *throttle > 1 || *stsThrot < 0 || *stsThrot > 1 || *failRate < 0 || *failRate > 1 {
+		return errors.New("--throttle-rate, --sts-throttle-rate and --fail-rate must be between 0 and 1")
+	}
+	if *arDelay < 0 {
+		return errors.New("--assume-role-delay must not be negative")
 	}
 	if *invis < 0 || *badPrinc < 0 {
 		return errors.New("--invisible-reads and --invalid-principal-attempts must not be negative")
@@ -91,6 +96,8 @@ func run(args []string, stderr io.Writer) error {
 	logger := log.New(stderr, "awsemu: ", log.LstdFlags)
 	opts := awsemu.Options{Faults: awsemu.Faults{
 		ThrottleRate:             *throttle,
+		STSThrottleRate:          *stsThrot,
+		AssumeRoleDelay:          awsemu.Duration{Duration: *arDelay},
 		FailRate:                 *failRate,
 		FailActions:              fails,
 		InvisibleReads:           *invis,

@@ -141,6 +141,9 @@ func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--throttle-rate", "1.5"},
 		{"--fail-rate", "-0.1"},
+		{"--sts-throttle-rate", "2"},
+		{"--assume-role-delay", "-1s"},
+		{"--assume-role-delay", "soon"},
 		{"--invisible-reads", "-1"},
 		{"--fail-action", "GetRole=0"},
 		{"--fail-action", "=3"},
