@@ -1256,20 +1256,20 @@ resource "virtco_aws_role" "r" {
 func TestAccAWSRole_realRetries(t *testing.T) {
 	preCheck(t) // not parallel: AWS_MAX_ATTEMPTS is the process's environment, which the SDK reads
 	a := &awsTest{testServer: &testServer{acctest.StartPlatform(t)}, aws: acctest.StartAWS(t, awsemu.Faults{})}
-	a.Provision("retry.example.com", "Diag3")
-	a.Provision("retry2.example.com", "Diag3")
-	a.Provision("retry3.example.com", "Diag3")
+	const customer = "retry.example.com"
+	a.Provision(customer, "Diag3")
 	t.Setenv("AWS_MAX_ATTEMPTS", "3")
 	shipped := map[string]func() (tfprotov6.ProviderServer, error){
 		"virtco": providerserver.NewProtocol6WithError(&virtcoProvider{version: "test", env: testEnv(nil), awsHooks: awsHooks{roleOptions: acctest.FastRoleOptions}}),
 	}
-	role := func(name, customer string) string {
-		return fmt.Sprintf(`
-resource "virtco_aws_role" %q {
+	// Renaming the role replaces it: the old one is deleted, then the new one created.
+	role := func(provider, name string) string {
+		return provider + fmt.Sprintf(`
+resource "virtco_aws_role" "r" {
   customer  = %q
   role_name = %q
 }
-`, name, customer, name)
+`, customer, name)
 	}
 	failCreate := func(times int) func() {
 		return func() {
@@ -1285,7 +1285,8 @@ resource "virtco_aws_role" %q {
 			return nil
 		})
 	}
-	first := a.config("", acctest.Account) + role("first", "retry.example.com")
+	fromEnv := a.config("", acctest.Account)
+	withMaxRetries := strings.Replace(fromEnv, "  aws {\n", "  aws {\n    max_retries = 3\n", 1)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: shipped,
 		CheckDestroy:             a.checkNoRoles(acctest.Account),
@@ -1293,13 +1294,13 @@ resource "virtco_aws_role" %q {
 			{
 				// two failures, then success: three attempts, as AWS_MAX_ATTEMPTS allows
 				PreConfig: failCreate(2),
-				Config:    first,
-				Check:     checkAll(createRoleCalls(3), a.checkAccount("retry.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "first"))),
+				Config:    role(fromEnv, "first"),
+				Check:     checkAll(createRoleCalls(3), a.checkAccount(customer, acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "first"))),
 			},
 			{
 				// three failures: the third attempt is the last, and the apply fails with nothing made
 				PreConfig:   failCreate(3),
-				Config:      first + role("second", "retry2.example.com"),
+				Config:      role(fromEnv, "second"),
 				ExpectError: re(`ServiceFailure`),
 			},
 			{
@@ -1308,17 +1309,16 @@ resource "virtco_aws_role" %q {
 					if n := a.aws.Emulator.Calls().Action("iam", "CreateRole"); n != 3 {
 						t.Errorf("the failed create made %d CreateRole calls, want 3", n)
 					}
-					if _, ok := a.aws.Emulator.Role(acctest.Account, "second"); ok {
-						t.Error("the failed create left its role")
+					if roles := a.aws.Emulator.Roles(acctest.Account); len(roles) != 0 {
+						t.Errorf("after the failed replacement the account has roles %v, want none", roles)
 					}
-					if err := a.AccountGone("retry2.example.com", acctest.Account); err != nil {
+					if err := a.AccountGone(customer, acctest.Account); err != nil {
 						t.Error(err)
 					}
 					failCreate(3)()
 				},
-				Config: strings.Replace(a.config("", acctest.Account), "  aws {\n", "  aws {\n    max_retries = 3\n", 1) +
-					role("first", "retry.example.com") + role("third", "retry3.example.com"),
-				Check: checkAll(createRoleCalls(4), a.checkAccount("retry3.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "third"))),
+				Config: role(withMaxRetries, "third"),
+				Check:  checkAll(createRoleCalls(4), a.checkAccount(customer, acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "third"))),
 			},
 		},
 	})
