@@ -1296,10 +1296,13 @@ resource "virtco_aws_role" %q {
 				Config:    first,
 				Check:     checkAll(createRoleCalls(3), a.checkAccount("retry.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "first"))),
 			},
+			// The platform registers an AWS account to one customer: the first role goes before
+			// another customer's role is created in the same account.
+			{Config: a.config("", acctest.Account), Check: a.checkAccountGone("retry.example.com", acctest.Account)},
 			{
 				// three failures: the third attempt is the last, and the apply fails with nothing made
 				PreConfig:   failCreate(3),
-				Config:      first + role("second", "retry2.example.com"),
+				Config:      a.config("", acctest.Account) + role("second", "retry2.example.com"),
 				ExpectError: re(`ServiceFailure`),
 			},
 			{
@@ -1317,7 +1320,7 @@ resource "virtco_aws_role" %q {
 					failCreate(3)()
 				},
 				Config: strings.Replace(a.config("", acctest.Account), "  aws {\n", "  aws {\n    max_retries = 3\n", 1) +
-					role("first", "retry.example.com") + role("third", "retry3.example.com"),
+					role("third", "retry3.example.com"),
 				Check: checkAll(createRoleCalls(4), a.checkAccount("retry3.example.com", acctest.Account, client.RoleDone, acctest.RoleARN(acctest.Account, "third"))),
 			},
 		},
