@@ -173,6 +173,31 @@ func TestAccAWSRole_verification(t *testing.T) {
 		t.Errorf("the plan after the repair is not empty (%d):\n%s", code, out)
 	}
 
+	// A refusal that the trust Terraform controls does not explain (here IAM still propagating
+	// the role for an hour; for real, an SCP): apply finds nothing to put back, asks the platform
+	// once, and fails with AWS's words, the state keeping the verdict. (The server's SDK keeps the
+	// collector's credentials, so that the delay does not reach them.)
+	a.aws.Emulator.SetFaults(awsemu.Faults{AssumeRoleDelay: awsemu.Duration{Duration: time.Hour}})
+	if rec, err := a.Ops.AWSAccounts.Verify(t.Context(), customer, acctest.Account); err != nil ||
+		rec.Verification.State != client.VerificationFailed {
+		t.Fatalf("verify during an hour's delay: %v %+v", err, rec)
+	}
+	a.aws.Emulator.ResetCalls()
+	out, err = ws.Run("apply", "-auto-approve")
+	if err == nil {
+		t.Errorf("the apply of a role still refused succeeded:\n%s", out)
+	}
+	wantWords(t, "the apply of a role still refused", out, `Error: AWS role verification failed`, `AccessDenied`)
+	if n := a.aws.Emulator.Calls().Action("sts", "AssumeRole"); n != 1 {
+		t.Errorf("a refusal of an unchanged trust was asked %d times, want once", n)
+	}
+	wantWords(t, "the state", ws.MustRun("state", "show", "virtco_aws_role.r"), `verification_state = "failed"`)
+	a.aws.Emulator.SetFaults(awsemu.Faults{})
+	wantWords(t, "the apply after the cause is gone", ws.MustRun("apply", "-auto-approve"), `verification_state = "verified"`)
+	if code, out := planExit(t, ws); code != 0 {
+		t.Errorf("the plan after the second repair is not empty (%d):\n%s", code, out)
+	}
+
 	// The data source shows each account's verification.
 	ws.Write(a.roleConfig(joe, customer, "") + fmt.Sprintf(`
 data "virtco_customer" "c" {
