@@ -13,6 +13,16 @@ output "state" {
   value       = virtco_aws_role.readonly.state
 }
 
+output "verification_state" {
+  description = "The platform's verification: verified once it has assumed the role as the diagnostic account."
+  value       = virtco_aws_role.readonly.verification_state
+}
+
+output "verified_at" {
+  description = "When the platform last assumed the role."
+  value       = virtco_aws_role.readonly.verified_at
+}
+
 output "customer" {
   description = "The customer and its diagnostic account."
   value = {

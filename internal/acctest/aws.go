@@ -115,17 +115,12 @@ func (a *AWS) NoRoles(account string) error {
 	return nil
 }
 
-// CollectorSession creates Diag3's collector role in the emulator (its principal) and returns an
+// CollectorSession creates Diag3's collector role in the emulator (its principal) unless it exists, and returns an
 // STS client with a session of it: what the platform's diagnostic account runs as.
 func (a *AWS) CollectorSession() *sts.Client {
 	a.t.Helper()
 	ctx := a.t.Context()
-	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, Diag3Account)
-	if _, err := a.IAM(Diag3Account).CreateRole(ctx, &iam.CreateRoleInput{
-		RoleName: aws.String("virtco-collector"), AssumeRolePolicyDocument: aws.String(trust),
-	}); err != nil {
-		a.t.Fatal(err)
-	}
+	a.EnsureCollector()
 	out, err := a.STS(Diag3Account).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String(Diag3Principal), RoleSessionName: aws.String("collector"),
 	})

@@ -130,6 +130,7 @@ func (r *awsRoleResource) planStranded(ctx context.Context, req resource.ModifyP
 	plan.TrustedPrincipal, plan.TrustPolicyJSON, plan.PolicyJSON = state.TrustedPrincipal, state.TrustPolicyJSON, state.PolicyJSON
 	plan.ManagedPolicyARNs, plan.ExtraInlinePolicies = state.ManagedPolicyARNs, state.ExtraInlinePolicies
 	plan.State, plan.Stranded = state.State, state.Stranded
+	plan.VerificationState, plan.VerifiedAt, plan.VerificationMessage = state.VerificationState, state.VerifiedAt, state.VerificationMessage
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 	what := fmt.Sprintf("IAM role %q in AWS account %s is stranded: %s. The platform can no longer use it, but it is "+
 		"still there, and its trust still admits the diagnostic account.", state.RoleName.ValueString(),

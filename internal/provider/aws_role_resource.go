@@ -51,7 +51,7 @@ func (r *awsRoleResource) Metadata(_ context.Context, req resource.MetadataReque
 	resp.TypeName = req.ProviderTypeName + "_aws_role"
 }
 
-func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	sources := strings.Join(quoted(awsrole.DataSources()), ", ")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The read-only cross-account IAM role in a customer's AWS account that the customer's VIRT-CO " +
@@ -60,7 +60,11 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"account and requires the customer's external id; its one inline policy grants only the Read and List " +
 			"actions of the `data_sources` asked for; nothing else is attached.\n\n" +
 			"Create registers the account with the platform (`in-progress`), creates the role and registers it `done` " +
-			"with its ARN; if anything fails after the role was created, the role is deleted again (or, if that fails " +
+			"with its ARN, then waits (bounded by `timeouts`) until the platform has assumed the role itself as the " +
+			"customer's diagnostic account (`verification_state` `verified`). A refusal is an error with AWS's message " +
+			"and what to check, and the role is kept in the state; a platform that cannot verify is a warning. A " +
+			"verification that fails later (the trust changed outside Terraform) shows in the plan, and apply puts the " +
+			"trust back and asks the platform to verify again. If anything fails after the role was created, the role is deleted again (or, if that fails " +
 			"too, kept in the state as tainted), so that no role is left that Terraform does not know. Anything changed " +
 			"outside Terraform (trust policy, permissions, attached managed policies, extra inline policies, boundary, " +
 			"tags, session duration, the platform's record) shows in the next plan, and apply puts it back. Destroy " +
@@ -218,6 +222,10 @@ func (r *awsRoleResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 					"credentials alone.",
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
+	}
+	for name, a := range verificationAttributes() {
+		resp.Schema.Attributes[name] = a
 	}
 }
 
@@ -295,6 +303,7 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !r.planTrust(ctx, &plan, &config, state, &resp.Diagnostics) {
 		return
 	}
+	planVerification(&plan, state, &resp.Diagnostics)
 
 	// The account: refuse at plan time when the credentials reach another account than account_id.
 	if creating && r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 && !config.AccountID.IsUnknown() {
@@ -326,6 +335,13 @@ func (r *awsRoleResource) Create(ctx context.Context, req resource.CreateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	customer, roleName := plan.Customer.ValueString(), plan.RoleName.ValueString()
 	op := r.declared(ctx, &plan, customer, fmt.Sprintf("creating AWS role %q for customer %q", roleName, customer), &resp.Diagnostics)
 	if op == nil {
@@ -341,7 +357,11 @@ func (r *awsRoleResource) Create(ctx context.Context, req resource.CreateRequest
 	}
 	tflog.Debug(op.ctx, "created AWS role", map[string]any{"customer": customer, "role_arn": granted.Role.ARN})
 	plan.fromGrant(op.trust, granted)
-	resp.Diagnostics.Append(resp.State.Set(op.ctx, &plan)...)
+	// The role exists from here on: the state records it whatever the verdict, so that a failed
+	// verification is followed by a fixed apply or a destroy, never by a role no state knows.
+	rec, err := r.verify(op.ctx, op, &plan, granted.Record, false)
+	r.reportVerification(&plan, rec, err, &resp.Diagnostics)
+	resp.Diagnostics.Append(setKnown(op.ctx, &resp.State, &plan)...)
 }
 
 func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -380,6 +400,7 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 		tflog.Warn(ctx, "IAM role no longer exists but the platform still has the account; planning to replace it", fields)
 		state.RoleARN = types.StringNull()
 		state.State = types.StringValue(string(seen.Record.State))
+		state.noVerification()
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		return
 	}
@@ -389,8 +410,13 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 	switch {
 	case seen.Standing == rolegrant.Known:
 		state.State = stringOrNull(string(seen.State()))
+		state.noVerification()
+		if seen.State() != "" {
+			state.fromVerification(seen.Record.Verification)
+		}
 	case seen.Stranded():
 		state.State = types.StringNull()
+		state.noVerification()
 		reason = strandedReason(t, seen)
 	default:
 		// The platform did not answer: what IAM has is read; its record is kept as it was.
@@ -432,6 +458,13 @@ func (r *awsRoleResource) Update(ctx context.Context, req resource.UpdateRequest
 				t.RoleName, t.AccountID, t.Customer))
 		return
 	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	op := r.declared(ctx, &plan, t.Customer, fmt.Sprintf("updating AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
 	if op == nil {
 		return
@@ -451,7 +484,14 @@ func (r *awsRoleResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	plan.fromGrant(op.trust, granted)
-	resp.Diagnostics.Append(resp.State.Set(op.ctx, &plan)...)
+	if plan.VerificationState.IsUnknown() {
+		// The plan asked for a new verdict (ModifyPlan: planVerification): the trust and policy
+		// are put back above, so the platform is asked now.
+		trustChanged := !samePolicy(state.TrustPolicyJSON.ValueString(), op.trust.Policy)
+		rec, err := r.verify(op.ctx, op, &plan, granted.Record, trustChanged)
+		r.reportVerification(&plan, rec, err, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(setKnown(op.ctx, &resp.State, &plan)...)
 }
 
 func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

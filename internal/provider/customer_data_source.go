@@ -48,9 +48,13 @@ type customerDataModel struct {
 }
 
 type accountStateModel struct {
-	AccountID types.String `tfsdk:"account_id"`
-	RoleARN   types.String `tfsdk:"role_arn"`
-	State     types.String `tfsdk:"state"`
+	AccountID             types.String `tfsdk:"account_id"`
+	RoleARN               types.String `tfsdk:"role_arn"`
+	State                 types.String `tfsdk:"state"`
+	VerificationState     types.String `tfsdk:"verification_state"`
+	VerificationCheckedAt types.String `tfsdk:"verification_checked_at"`
+	VerifiedAt            types.String `tfsdk:"verified_at"`
+	VerificationMessage   types.String `tfsdk:"verification_message"`
 }
 
 func (d *customerDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -103,6 +107,14 @@ func (d *customerDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 						"account_id": computed("The AWS account id (12 digits)."),
 						"role_arn":   computed("The ARN of the read-only role in that account; empty until it is created."),
 						"state":      computed("The role's state: `pending`, `in-progress`, `done` or `purge`."),
+						"verification_state": computed("The platform's verification of the role, which it makes by assuming " +
+							"the role as the diagnostic account: `pending`, `verified`, `failed` (see `verification_message`) " +
+							"or `unavailable` (the platform has no credentials for the diagnostic account, or verification is off)."),
+						"verification_checked_at": computed("When the platform last asked AWS (RFC 3339); null before it has."),
+						"verified_at": computed("When the platform last assumed the role (RFC 3339) while `verification_state` " +
+							"is `verified`; null otherwise."),
+						"verification_message": computed("The platform's words on its last verification: on `failed`, AWS's " +
+							"error code and message and what to check; null when there are none."),
 					},
 				},
 			},
@@ -161,10 +173,20 @@ func (m *customerDataModel) fromAPI(c *client.Customer) diag.Diagnostics {
 	diags.Append(d...)
 	m.Accounts = make([]accountStateModel, 0, len(c.Accounts))
 	for _, a := range c.Accounts {
+		var role awsRoleResourceModel
+		role.fromVerification(a.Verification)
+		checked := types.StringNull()
+		if a.Verification.CheckedAt != nil {
+			checked = types.StringValue(a.Verification.CheckedAt.UTC().Format(time.RFC3339))
+		}
 		m.Accounts = append(m.Accounts, accountStateModel{
-			AccountID: types.StringValue(a.AccountID),
-			RoleARN:   types.StringValue(a.RoleARN),
-			State:     types.StringValue(string(a.State)),
+			AccountID:             types.StringValue(a.AccountID),
+			RoleARN:               types.StringValue(a.RoleARN),
+			State:                 types.StringValue(string(a.State)),
+			VerificationState:     role.VerificationState,
+			VerificationCheckedAt: checked,
+			VerifiedAt:            role.VerifiedAt,
+			VerificationMessage:   role.VerificationMessage,
 		})
 	}
 	m.CreatedAt = types.StringValue(c.CreatedAt.UTC().Format(time.RFC3339))

@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -19,6 +20,10 @@ func TestAccCustomerDataSource(t *testing.T) {
 	tokens := s.Provision("read.example.com", "Diag3", "zed", "amy")
 	if _, _, err := s.Ops.AWSAccounts.Put(t.Context(), "read.example.com", "123456789012", client.AWSAccountPutOptions{
 		RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: client.RoleDone}); err != nil {
+		t.Fatal(err)
+	}
+	// This server has no AWS credentials: its verdict is unavailable, once it has tried.
+	if err := s.awaitVerdict("read.example.com", "123456789012"); err != nil {
 		t.Fatal(err)
 	}
 	cust, err := s.Ops.Customers.Get(t.Context(), "read.example.com")
@@ -39,9 +44,13 @@ func TestAccCustomerDataSource(t *testing.T) {
 			knownvalue.StringExact("amy"), knownvalue.StringExact("zed")})),
 		statecheck.ExpectKnownValue(addr, tfjsonpath.New("accounts"), knownvalue.ListExact([]knownvalue.Check{
 			knownvalue.ObjectExact(map[string]knownvalue.Check{
-				"account_id": knownvalue.StringExact("123456789012"),
-				"role_arn":   knownvalue.StringExact("arn:aws:iam::123456789012:role/virtco-diagnostics-readonly"),
-				"state":      knownvalue.StringExact("done"),
+				"account_id":              knownvalue.StringExact("123456789012"),
+				"role_arn":                knownvalue.StringExact("arn:aws:iam::123456789012:role/virtco-diagnostics-readonly"),
+				"state":                   knownvalue.StringExact("done"),
+				"verification_state":      knownvalue.StringExact("unavailable"),
+				"verification_checked_at": knownvalue.NotNull(),
+				"verified_at":             knownvalue.Null(),
+				"verification_message":    knownvalue.StringRegexp(regexp.MustCompile(`no credentials for diag account Diag3`)),
 			})})),
 		statecheck.ExpectKnownValue(addr, tfjsonpath.New("created_at"), knownvalue.NotNull()),
 		noSecretsInState{secrets: func() []string { return []string{tokens["zed"], tokens["amy"]} }},

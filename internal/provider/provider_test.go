@@ -705,3 +705,9 @@ output "master_token" {
 func around(s string, i int) string {
 	return s[max(i-200, 0):i] + "<here>"
 }
+
+// awaitVerdict waits until the platform has a verdict on the account.
+func (s *testServer) awaitVerdict(customer, account string) error {
+	_, err := s.AwaitVerdict(customer, account)
+	return err
+}

@@ -13,3 +13,11 @@ output "acme_status" {
     accounts            = data.virtco_customer.acme.accounts
   }
 }
+
+# Each AWS account's verification: "verified" once the platform has assumed its role; on
+# "failed", the message says what AWS refused and what to check.
+output "acme_verification" {
+  value = {
+    for a in data.virtco_customer.acme.accounts : a.account_id => "${a.verification_state}: ${coalesce(a.verification_message, "-")}"
+  }
+}

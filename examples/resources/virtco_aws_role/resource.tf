@@ -22,6 +22,13 @@ resource "virtco_aws_role" "prod" {
   tags = {
     owner = "platform-team"
   }
+
+  # Create waits until the platform has assumed the role itself (verification_state "verified"),
+  # riding out IAM's propagation; a refusal fails the apply with AWS's message, and the role stays
+  # in the state. wait_for_verification = false returns once the role is registered.
+  timeouts {
+    create = "10m"
+  }
 }
 
 # Another account of the customer (one role per customer and account), reached with another
@@ -44,6 +51,12 @@ resource "virtco_aws_role" "billing" {
 
 output "role_arn" {
   value = virtco_aws_role.prod.role_arn
+}
+
+# "verified" once the platform has assumed the role; on "failed", verification_message says what
+# AWS refused and what to check.
+output "verification" {
+  value = "${virtco_aws_role.prod.verification_state}: ${virtco_aws_role.prod.verification_message}"
 }
 
 # The permissions policy, known at plan time, for reviewers.
