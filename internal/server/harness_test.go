@@ -293,19 +293,31 @@ func (e *env) seed() (joe, ann string) {
 	return joe, u.Token
 }
 
-// snapshot is everything the store holds, to show that a refused request changed nothing.
+// snapshot is everything the store holds, to show that a refused request changed nothing. A
+// store error fails the test: two empty snapshots would otherwise say that nothing was written.
 func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := e.t.Context()
+	must := func(what string, err error) {
+		e.t.Helper()
+		if err != nil {
+			e.t.Fatalf("snapshot: %s: %v", what, err)
+		}
+	}
 	var all []any
-	diags, _ := e.store.ListDiagAccounts(ctx)
-	customers, _ := e.store.ListCustomers(ctx)
+	diags, err := e.store.ListDiagAccounts(ctx)
+	must("listing the diag accounts", err)
+	customers, err := e.store.ListCustomers(ctx)
+	must("listing the customers", err)
 	all = append(all, diags, customers)
 	for _, c := range customers {
-		full, _ := e.store.GetCustomer(ctx, c.Name)
-		users, _ := e.store.ListUsers(ctx, c.Name)
+		full, err := e.store.GetCustomer(ctx, c.Name)
+		must("reading customer "+c.Name, err)
+		users, err := e.store.ListUsers(ctx, c.Name)
+		must("listing the users of "+c.Name, err)
 		all = append(all, full, users)
 	}
-	b, _ := json.MarshalIndent(all, "", " ")
+	b, err := json.MarshalIndent(all, "", " ")
+	must("encoding", err)
 	return string(b)
 }
