@@ -5,7 +5,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,8 +19,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/openapitest"
 	"github.com/virtasant/terraform-provider-virtco/internal/pgtest"
@@ -38,23 +35,8 @@ var contract struct {
 	hit  map[string]bool
 }
 
-var validationOptions = &openapi3filter.Options{
-	AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-		h := in.RequestValidationInput.Request.Header
-		switch in.SecuritySchemeName {
-		case "apiKey":
-			if h.Get("x-api-key") != "" {
-				return nil
-			}
-		case "bearer":
-			if strings.HasPrefix(h.Get("Authorization"), "Bearer ") {
-				return nil
-			}
-		}
-		return fmt.Errorf("no %s credentials", in.SecuritySchemeName)
-	},
-	IncludeResponseStatus: true,
-}
+// validationOptions are the checks every test tool of the contract makes.
+var validationOptions = openapitest.ValidationOptions
 
 // checkContract validates one exchange against the spec.
 func checkContract(t testing.TB, req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) {
