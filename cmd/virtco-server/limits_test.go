@@ -84,15 +84,19 @@ func rssBytes(t *testing.T, pid int) int64 {
 	return 0
 }
 
+// The tests of this file are about what lies below the API (the HTTP server's limits, client
+// addresses, raw connections), so they reach the server directly rather than through the
+// contract proxy.
+
 // TestRefusedRequestsCostNoDisk: 2,000 writes without a key, half of them with 64 KB paths, are
 // refused (401; 414 for the long paths; 429 once the address has spent its failures) and leave
 // the database files as they were, give or take a page.
 func TestRefusedRequestsCostNoDisk(t *testing.T) {
 	p := servertest.Start(t, servertest.Options{})
-	if status, body := request(t, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
+	if status, body := request(t, "PUT", p.DirectURL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
 		t.Fatalf("%d %s", status, body)
 	}
-	_, before := request(t, "GET", p.URL+"/v1/audit?limit=1000", p.OpsKey, "")
+	_, before := request(t, "GET", p.DirectURL+"/v1/audit?limit=1000", p.OpsKey, "")
 	size := dbBytes(t, p.DB)
 
 	long := "/v1/customers/acme.com/users/" + strings.Repeat("x", 64<<10)
@@ -106,7 +110,7 @@ func TestRefusedRequestsCostNoDisk(t *testing.T) {
 		if i%2 == 1 {
 			path = long
 		}
-		req, _ := http.NewRequest(method, p.URL+path, strings.NewReader(`{"state":"done"}`))
+		req, _ := http.NewRequest(method, p.DirectURL+path, strings.NewReader(`{"state":"done"}`))
 		if i%3 == 0 {
 			req.Header.Set("x-api-key", "vcu_stolen-or-made-up")
 		}
@@ -133,7 +137,7 @@ func TestRefusedRequestsCostNoDisk(t *testing.T) {
 		t.Errorf("2000 refused requests grew the database files by %d bytes", grown)
 	}
 	// From another address: this one has spent its failures.
-	if after := send(t, clientFrom(t, "127.0.0.2"), "GET", p.URL+"/v1/audit?limit=1000", p.OpsKey); after.status != 200 || after.body != string(before) {
+	if after := send(t, clientFrom(t, "127.0.0.2"), "GET", p.DirectURL+"/v1/audit?limit=1000", p.OpsKey); after.status != 200 || after.body != string(before) {
 		t.Errorf("refused requests changed the audit trail: %d %s", after.status, after.body)
 	}
 	if n := strings.Count(p.Logs(), `msg=refused`); n == 0 || n > 200 {
@@ -149,7 +153,7 @@ func TestMethodFloodBoundsMemory(t *testing.T) {
 	paths := []string{"/v1/customers", "/v1/customers/acme.com", "/metrics", "/healthz", "/nowhere"}
 	// Warm up: the server's heap and its connections settle at their working size first.
 	flood(t, 400, func(i int) *http.Request {
-		req, _ := http.NewRequest("GET", p.URL+paths[i%len(paths)], nil)
+		req, _ := http.NewRequest("GET", p.DirectURL+paths[i%len(paths)], nil)
 		req.Header.Set("x-api-key", p.OpsKey)
 		return req
 	}, func(int, int) {})
@@ -171,15 +175,15 @@ func TestMethodFloodBoundsMemory(t *testing.T) {
 		mu.Unlock()
 	}
 	flood(t, 2000, func(i int) *http.Request {
-		req, _ := http.NewRequest(method(1024), p.URL+paths[i%len(paths)], nil)
+		req, _ := http.NewRequest(method(1024), p.DirectURL+paths[i%len(paths)], nil)
 		return req
 	}, count)
 	flood(t, 100, func(i int) *http.Request {
-		req, _ := http.NewRequest(method(500<<10), p.URL+paths[i%len(paths)], nil)
+		req, _ := http.NewRequest(method(500<<10), p.DirectURL+paths[i%len(paths)], nil)
 		return req
 	}, count)
 
-	status, page := request(t, "GET", p.URL+"/metrics", p.OpsKey, "")
+	status, page := request(t, "GET", p.DirectURL+"/metrics", p.OpsKey, "")
 	if status != 200 || len(page) >= 100<<10 {
 		t.Errorf("the metrics page: %d, %d bytes", status, len(page))
 	}
@@ -194,7 +198,7 @@ func TestMethodFloodBoundsMemory(t *testing.T) {
 // message that names no address; headers that never end get the connection closed.
 func TestSlowClients(t *testing.T) {
 	p := servertest.Start(t, servertest.Options{Args: []string{"--read-timeout", "1s"}})
-	addr := strings.TrimPrefix(p.URL, "http://")
+	addr := strings.TrimPrefix(p.DirectURL, "http://")
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +215,7 @@ func TestSlowClients(t *testing.T) {
 	if resp.StatusCode != 408 || !strings.Contains(string(answer), `"code":"request_timeout"`) || strings.Contains(string(answer), "127.0.0.1") {
 		t.Fatalf("slow body: %d %s", resp.StatusCode, answer)
 	}
-	if status, _ := request(t, "GET", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 404 {
+	if status, _ := request(t, "GET", p.DirectURL+"/v1/customers/acme.com", p.OpsKey, ""); status != 404 {
 		t.Fatalf("the slow write was made: %d", status)
 	}
 

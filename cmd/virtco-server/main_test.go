@@ -39,6 +39,9 @@ func request(t *testing.T, method, url, key string, body string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if key != "" {
 		req.Header.Set("x-api-key", key)
 	}
@@ -328,7 +331,8 @@ func TestVariables(t *testing.T) {
 // refused meanwhile.
 func TestSIGTERMFinishesRequestsUnderWay(t *testing.T) {
 	p := servertest.Start(t, servertest.Options{})
-	host := strings.TrimPrefix(p.URL, "http://")
+	// The server's own connection: this is about what the server does with it.
+	host := strings.TrimPrefix(p.DirectURL, "http://")
 	conn, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)

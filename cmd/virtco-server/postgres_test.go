@@ -20,6 +20,9 @@ func requestWithHeader(t *testing.T, method, url, key, body, header, value strin
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("x-api-key", key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if header != "" {
 		req.Header.Set(header, value)
 	}

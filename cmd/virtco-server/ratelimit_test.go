@@ -67,6 +67,9 @@ func clientFrom(t *testing.T, ip string) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
+// These tests are about client addresses, which the server sees only when a client reaches it
+// directly, not through the contract proxy.
+
 // TestWrongKeyFloodLimited: a flood of wrong keys from one client gets 429 with Retry-After, then
 // even with the right key; the ops key from another address still gets 200.
 func TestWrongKeyFloodLimited(t *testing.T) {
@@ -75,7 +78,7 @@ func TestWrongKeyFloodLimited(t *testing.T) {
 	statuses := map[int]int{}
 	var limited answer
 	for i := 0; i < 3*server.AuthFailureBurst; i++ {
-		a := send(t, attacker, "PUT", p.URL+"/v1/customers/acme.com", "vco_guess-"+strings.Repeat("x", i%7))
+		a := send(t, attacker, "PUT", p.DirectURL+"/v1/customers/acme.com", "vco_guess-"+strings.Repeat("x", i%7))
 		statuses[a.status]++
 		if a.status == 429 {
 			limited = a
@@ -88,13 +91,13 @@ func TestWrongKeyFloodLimited(t *testing.T) {
 	if limited.code != "rate_limited" || limited.retryAfter != "1" {
 		t.Fatalf("the 429: code %q, Retry-After %q", limited.code, limited.retryAfter)
 	}
-	if a := send(t, attacker, "GET", p.URL+"/v1/customers", p.OpsKey); a.status != 429 || a.retryAfter == "" {
+	if a := send(t, attacker, "GET", p.DirectURL+"/v1/customers", p.OpsKey); a.status != 429 || a.retryAfter == "" {
 		t.Fatalf("the ops key from the flooding address: %+v", a)
 	}
-	if a := send(t, other, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey); a.status != 201 {
+	if a := send(t, other, "PUT", p.DirectURL+"/v1/customers/acme.com", p.OpsKey); a.status != 201 {
 		t.Fatalf("the ops key from another address: %+v", a)
 	}
-	m := send(t, other, "GET", p.URL+"/metrics", p.OpsKey)
+	m := send(t, other, "GET", p.DirectURL+"/metrics", p.OpsKey)
 	want := fmt.Sprintf(`virtco_rate_limited_requests_total{limit="auth_failures"} %d`, statuses[429]+1)
 	if m.status != 200 || !strings.Contains(m.body, want) {
 		t.Fatalf("metrics from another address: %d, want %s", m.status, want)
@@ -108,20 +111,20 @@ func TestRateLimitSettings(t *testing.T) {
 	// A thousandth of a request a second: the second request within the test is over it.
 	p := servertest.Start(t, servertest.Options{Env: []string{"VIRTCO_RATE_LIMIT=0.001", "VIRTCO_TRUSTED_PROXIES=127.0.0.1"}})
 	c := http.DefaultClient
-	if a := send(t, c, "GET", p.URL+"/v1/customers", p.OpsKey); a.status != 200 {
+	if a := send(t, c, "GET", p.DirectURL+"/v1/customers", p.OpsKey); a.status != 200 {
 		t.Fatalf("first request: %+v", a)
 	}
-	if a := send(t, c, "GET", p.URL+"/v1/customers", p.OpsKey); a.status != 429 || a.code != "rate_limited" || a.retryAfter == "" {
+	if a := send(t, c, "GET", p.DirectURL+"/v1/customers", p.OpsKey); a.status != 429 || a.code != "rate_limited" || a.retryAfter == "" {
 		t.Fatalf("over VIRTCO_RATE_LIMIT: %+v", a)
 	}
 	// Behind the trusted proxy, each client its own failures.
 	for i := 0; i < server.AuthFailureBurst+1; i++ {
-		send(t, c, "GET", p.URL+"/v1/customers", "not-a-key", "X-Forwarded-For", "203.0.113.9")
+		send(t, c, "GET", p.DirectURL+"/v1/customers", "not-a-key", "X-Forwarded-For", "203.0.113.9")
 	}
-	if a := send(t, c, "GET", p.URL+"/v1/customers", "not-a-key", "X-Forwarded-For", "203.0.113.9"); a.status != 429 {
+	if a := send(t, c, "GET", p.DirectURL+"/v1/customers", "not-a-key", "X-Forwarded-For", "203.0.113.9"); a.status != 429 {
 		t.Fatalf("a flooding client behind the proxy: %+v", a)
 	}
-	if a := send(t, c, "GET", p.URL+"/v1/customers", "not-a-key", "X-Forwarded-For", "198.51.100.7"); a.status != 401 {
+	if a := send(t, c, "GET", p.DirectURL+"/v1/customers", "not-a-key", "X-Forwarded-For", "198.51.100.7"); a.status != 401 {
 		t.Fatalf("another client behind the proxy: %+v", a)
 	}
 
@@ -133,7 +136,7 @@ func TestRateLimitSettings(t *testing.T) {
 
 	q := servertest.Start(t, servertest.Options{Env: []string{"VIRTCO_RATE_LIMIT=0.001"}, Args: []string{"--rate-limit", "0"}})
 	for i := 0; i < 3; i++ {
-		if a := send(t, c, "GET", q.URL+"/v1/customers", q.OpsKey); a.status != 200 {
+		if a := send(t, c, "GET", q.DirectURL+"/v1/customers", q.OpsKey); a.status != 200 {
 			t.Fatalf("--rate-limit 0 over VIRTCO_RATE_LIMIT, request %d: %+v", i+1, a)
 		}
 	}

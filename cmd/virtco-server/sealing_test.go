@@ -282,7 +282,9 @@ func TestSealsAnOlderDatabase(t *testing.T) {
 				call(t, 200, "GET", p.URL+"/v1/customers/"+customer, tok, nil)
 			}
 			call(t, 200, "GET", p.URL+"/v1/customers", master, nil)
-			if replayed := call(t, 201, "PUT", p.URL+"/v1/customers/acme.com/users/old", p.OpsKey, nil, "Idempotency-Key", "k-old"); !bytes.Equal(replayed, recorded) {
+			// Directly, not through the contract proxy: an answer recorded before sealing has no
+			// headers (ETag) to replay.
+			if replayed := call(t, 201, "PUT", p.DirectURL+"/v1/customers/acme.com/users/old", p.OpsKey, nil, "Idempotency-Key", "k-old"); !bytes.Equal(replayed, recorded) {
 				t.Fatalf("the answer recorded before sealing replays as %s, want %s", replayed, recorded)
 			}
 		})

@@ -42,6 +42,9 @@ const (
 	verifyRoleName = "virtco-diagnostics-readonly"
 	// verifyDiagJSON names the profile the server acts as Diag3 with; Diag3 trusts by account.
 	verifyDiagJSON = `[{"name":"Diag3","account_id":"111122223333","region":"us-east-1","credentials_profile":"virtco-diag3"}]`
+	// verifyDiagSecret is the diag account's secret key, which the emulator is given with
+	// --secret: a wrong one in the profile would fail every verification.
+	verifyDiagSecret = "diag3-secret"
 )
 
 // emulator is an awsemu process.
@@ -55,7 +58,7 @@ var listeningOn = regexp.MustCompile(`listening on (http://\S+)`)
 func startEmulator(t *testing.T, args ...string) *emulator {
 	t.Helper()
 	bin := buildtest.Binary(t, "./internal/awsemu/cmd/awsemu", "awsemu")
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--secret", verifyDiag + "=" + verifyDiagSecret}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +126,7 @@ func (e *emulator) makeRole(account, externalID string) string {
 // STS at the emulator, nothing from the developer's own settings.
 func awsEnv(t *testing.T, emuURL string) []string {
 	dir := t.TempDir()
-	creds := "[virtco-diag3]\naws_access_key_id = " + verifyDiag + "\naws_secret_access_key = emulator\n"
+	creds := "[virtco-diag3]\naws_access_key_id = " + verifyDiag + "\naws_secret_access_key = " + verifyDiagSecret + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds), 0o600); err != nil {
 		t.Fatal(err)
 	}

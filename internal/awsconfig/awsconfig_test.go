@@ -47,7 +47,7 @@ func isolate(t *testing.T) {
 
 // settings are static credentials of account on the emulator at url, with fast retries.
 func settings(url, account string) Settings {
-	return Settings{AccessKey: account, SecretKey: "x", MaxRetries: -1, IAMEndpoint: url, STSEndpoint: url,
+	return Settings{AccessKey: account, SecretKey: "test", MaxRetries: -1, IAMEndpoint: url, STSEndpoint: url,
 		Retryer: awsemutest.FastRetryer(3)}
 }
 
@@ -65,7 +65,7 @@ func writeFile(t *testing.T, name, content string) string {
 func TestLoadRetries(t *testing.T) {
 	isolate(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "123456789012")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	for _, c := range []struct {
 		env        string
 		maxRetries int
@@ -90,7 +90,7 @@ func TestLoadRetries(t *testing.T) {
 func TestLoadProfileNotFound(t *testing.T) {
 	isolate(t)
 	files := []string{writeFile(t, "config",
-		"[profile other]\nregion = eu-west-1\naws_access_key_id = 123456789012\naws_secret_access_key = x\n")}
+		"[profile other]\nregion = eu-west-1\naws_access_key_id = 123456789012\naws_secret_access_key = test\n")}
 	for _, c := range []struct {
 		setting, env string
 		fromEnv      bool

@@ -24,7 +24,7 @@ func TestDefaultConfigFromEnvironment(t *testing.T) {
 		"AWS_ENDPOINT_URL_IAM":        srv.URL,
 		"AWS_ENDPOINT_URL_STS":        srv.URL,
 		"AWS_ACCESS_KEY_ID":           customerAcct,
-		"AWS_SECRET_ACCESS_KEY":       "unused",
+		"AWS_SECRET_ACCESS_KEY":       awsemu.DefaultSecret,
 		"AWS_SESSION_TOKEN":           "",
 		"AWS_REGION":                  "us-east-1",
 		"AWS_PROFILE":                 "",

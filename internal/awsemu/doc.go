@@ -14,7 +14,10 @@
 // Accounts come from the access key id of the SigV4 Authorization header: a
 // key id of exactly twelve digits acts as that account, any other key acts as
 // account 000000000000, and keys minted by AssumeRole act as the assumed role.
-// Signatures are never verified.
+// Every signature is recomputed with the AWS SDK's own signer and the secret
+// the emulator holds for the key (DefaultSecret unless Options.Secrets says
+// otherwise; AssumeRole's secret and session token for its keys), so a wrong
+// secret or a dropped session token fails as it does against AWS.
 //
 // Faults (throttling, eventual consistency after CreateRole, slow principal
 // propagation, 5xx) can be switched on per emulator, and every call is counted

@@ -4,7 +4,11 @@
 package awsemu
 
 import (
+	"bytes"
+	"crypto/subtle"
+	"io"
 	"log"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"regexp"
@@ -24,15 +28,19 @@ type Options struct {
 	// Now replaces the clock (CreateDate, credential expiry). Defaults to
 	// time.Now.
 	Now func() time.Time
+
+	// Secrets gives plain access keys a secret other than DefaultSecret, by access key id.
+	Secrets map[string]string
 }
 
 // Emulator is an in-memory IAM + STS service. It implements http.Handler:
 // AWS Query requests are served on any path, and a JSON admin API is served
 // under /_emu/ (see admin.go). All methods are safe for concurrent use.
 type Emulator struct {
-	now    func() time.Time
-	logger *log.Logger
-	admin  http.Handler
+	now     func() time.Time
+	logger  *log.Logger
+	admin   http.Handler
+	secrets map[string]string // read-only after New
 
 	// mu guards everything below. One lock for the whole emulator keeps the
 	// semantics obvious (each call is atomic, as it is in IAM) and is cheap
@@ -58,6 +66,7 @@ func New(opts Options) *Emulator {
 		accounts: map[string]*account{},
 		sessions: map[string]*session{},
 		calls:    newCallCounter(),
+		secrets:  maps.Clone(opts.Secrets),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -128,14 +137,26 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqID := newRequestID()
-	// Query-protocol bodies are small; 1 MiB is far above any IAM limit.
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
+	// Query-protocol bodies are small; 1 MiB is far above any IAM limit. The body is kept as
+	// received, because the signature covers its hash.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err == nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		err = r.ParseForm()
+	}
+	if err != nil {
 		writeError(w, iamNamespace, reqID, errorf(http.StatusBadRequest, "MalformedQueryString", "could not parse the request body: %v", err))
 		return
 	}
 	p := params{r.Form}
-	akid, region, scopeService := credentialScope(r)
+	sig, sigErr := parseSignature(r, body)
+	region, scopeService := "us-east-1", ""
+	if sig != nil {
+		if sig.region != "" {
+			region = sig.region
+		}
+		scopeService = sig.service
+	}
 
 	service, ns, apiErr := serviceOf(p, scopeService)
 	if apiErr != nil {
@@ -145,7 +166,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &request{id: reqID, service: service, action: p.get("Action"), p: p, region: region}
 
-	result, apiErr := e.serve(req, akid)
+	result, apiErr := e.serve(req, func() (*principal, *apiError) {
+		if sigErr != nil {
+			return nil, sigErr
+		}
+		return e.identify(r, sig)
+	})
 	if apiErr != nil {
 		writeError(w, ns, reqID, apiErr)
 		e.logf("%s:%s account=%s -> %d %s: %s", service, req.action, accountOf(req), apiErr.status, apiErr.code, apiErr.message)
@@ -157,11 +183,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs one call under the emulator lock: identify the caller, count
 // the call, inject faults, then dispatch.
-func (e *Emulator) serve(req *request, akid string) (any, *apiError) {
+func (e *Emulator) serve(req *request, identify func() (*principal, *apiError)) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 
-	caller, authErr := e.identify(akid)
+	caller, authErr := identify()
 	if caller != nil {
 		req.caller = caller
 		req.acct = e.accountState(caller.account)
@@ -231,51 +257,39 @@ func serviceOf(p params, scopeService string) (service, namespace string, err *a
 	}
 }
 
-// credentialRE pulls the access key id, region and service out of a SigV4
-// Authorization header: "AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...".
-var credentialRE = regexp.MustCompile(`Credential=([^/,\s]+)/[^/]*/([^/]*)/([^/]*)/`)
-
-// credentialScope returns the access key id, region and service of the
-// request's SigV4 credential (header or presigned query). The signature itself
-// is never checked: this is a test tool.
-func credentialScope(r *http.Request) (akid, region, service string) {
-	region = "us-east-1"
-	var parts []string // AKID, date, region, service, "aws4_request"
-	if m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		parts = []string{m[1], "", m[2], m[3]}
-	} else if c := r.URL.Query().Get("X-Amz-Credential"); c != "" {
-		parts = strings.Split(c, "/")
-	}
-	if len(parts) == 0 {
-		return "", region, ""
-	}
-	akid = parts[0]
-	if len(parts) >= 4 {
-		if parts[2] != "" {
-			region = parts[2]
-		}
-		service = parts[3]
-	}
-	return akid, region, service
-}
-
 var twelveDigits = regexp.MustCompile(`^[0-9]{12}$`)
 
-// identify maps an access key id to the principal it acts as. Callers hold e.mu.
-func (e *Emulator) identify(akid string) (*principal, *apiError) {
-	if akid == "" {
+// identify maps the request's access key to the principal it acts as, once the signature proves
+// the caller holds the key's secret (and, for AssumeRole's keys, its session token), in the order
+// AWS checks them: the key, the token, the expiry, the signature. Callers hold e.mu.
+func (e *Emulator) identify(r *http.Request, sig *signature) (*principal, *apiError) {
+	if sig == nil {
 		return nil, errorf(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
 	}
+	akid := sig.accessKeyID
 	if s := e.sessions[akid]; s != nil {
+		if subtle.ConstantTimeCompare([]byte(sig.sessionToken), []byte(s.token)) != 1 {
+			return nil, errInvalidClientTokenID()
+		}
 		if !e.now().Before(s.expires) {
 			return nil, errorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 		}
+		if err := sig.verify(r, s.secret, s.token); err != nil {
+			return nil, err
+		}
 		return sessionPrincipal(s), nil
 	}
-	if strings.HasPrefix(akid, "ASIA") {
-		// Temporary keys the emulator did not mint (or minted before a
-		// restart) are refused, as AWS refuses unknown session keys.
-		return nil, errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	// Temporary keys the emulator did not mint (or minted before a restart) are refused, as AWS
+	// refuses unknown session keys; so is a session token with a plain key.
+	if strings.HasPrefix(akid, "ASIA") || sig.sessionToken != "" {
+		return nil, errInvalidClientTokenID()
+	}
+	secret, ok := e.secrets[akid]
+	if !ok {
+		secret = DefaultSecret
+	}
+	if err := sig.verify(r, secret, ""); err != nil {
+		return nil, err
 	}
 	if twelveDigits.MatchString(akid) {
 		return userPrincipal(akid), nil

@@ -4,6 +4,8 @@
 package awsemu_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -11,14 +13,28 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
 )
 
-// post sends a raw Query-protocol call, as the SDK or the AWS CLI would.
+// post sends a raw Query-protocol call, as the SDK or the AWS CLI would, signed with the
+// emulator's default secret.
 func post(t *testing.T, srv *awsemu.Server, accessKeyID string, form url.Values) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(form.Encode()))
+	req := signedRequest(t, srv, accessKeyID, awsemu.DefaultSecret, "", form)
+	return send(t, req)
+}
+
+// signedRequest builds a Query-protocol call signed by the SDK's signer; accessKeyID "" leaves
+// it unsigned.
+func signedRequest(t *testing.T, srv *awsemu.Server, accessKeyID, secret, token string, form url.Values) *http.Request {
+	t.Helper()
+	body := form.Encode()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,8 +44,17 @@ func post(t *testing.T, srv *awsemu.Server, accessKeyID string, form url.Values)
 		if form.Get("Version") == "2011-06-15" {
 			svc = "sts"
 		}
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKeyID+"/20250101/us-east-1/"+svc+"/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000")
+		sum := sha256.Sum256([]byte(body))
+		creds := aws.Credentials{AccessKeyID: accessKeyID, SecretAccessKey: secret, SessionToken: token}
+		if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, hex.EncodeToString(sum[:]), svc, "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
+	return req
+}
+
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -107,8 +107,15 @@ func (e *Exchange) ValidateRequest(ctx context.Context) error {
 }
 
 // ValidateResponse says how an answer to the request breaks the spec, or nil. Its status must be
-// one the operation documents (or its default).
+// one the operation documents, and an answer the spec gives no content (a 204) must have no body:
+// kin-openapi checks neither unless told, or at all.
 func (e *Exchange) ValidateResponse(ctx context.Context, status int, header http.Header, body []byte) error {
+	if ref := e.Operation.Responses.Status(status); ref != nil && ref.Value != nil && len(ref.Value.Content) == 0 && len(body) > 0 {
+		return fmt.Errorf("the spec documents no body for %d, but the answer has %d bytes", status, len(body))
+	}
+	if status == http.StatusNoContent && len(body) > 0 {
+		return fmt.Errorf("a 204 answer has %d bytes of body", len(body))
+	}
 	opts := openapi3filter.Options{}
 	if e.in.Options != nil {
 		opts = *e.in.Options

@@ -65,7 +65,7 @@ provider "virtco" {
 %s
   aws {
     access_key = %q
-    secret_key = "emulator-secret"
+    secret_key = "test"
     endpoints {
       iam = %q
       sts = %q
@@ -635,7 +635,7 @@ provider "virtco" {
 	}
 	assumeRole := func(ext string) string {
 		return fmt.Sprintf(`    access_key = "555555555555"
-    secret_key = "x"
+    secret_key = "test"
     assume_role {
       role_arn     = "arn:aws:iam::123456789012:role/deployer"
       external_id  = %q
@@ -649,7 +649,7 @@ provider "virtco" {
 		CheckDestroy:             a.checkAccountGone("cfg.example.com", acctest.Account),
 		Steps: []resource.TestStep{
 			planErr(`    access_key = "123456789012"
-    secret_key = "x"
+    secret_key = "test"
     endpoints {
       iam = "ftp://127.0.0.1:4566"
     }`, `The provider's aws.endpoints.iam "ftp://127.0.0.1:4566" is not an http:// or https:// URL`),
@@ -825,7 +825,7 @@ func TestAccAWSRole_sdkEnvironment(t *testing.T) {
 	a.Provision("env.example.com", "Diag3")
 	ext := a.ExternalID("env.example.com")
 	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": acctest.Account, "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "eu-west-1",
+		"AWS_ACCESS_KEY_ID": acctest.Account, "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-west-1",
 		"AWS_ENDPOINT_URL_IAM": a.aws.URL, "AWS_ENDPOINT_URL_STS": a.aws.URL, "AWS_MAX_ATTEMPTS": "3",
 	} {
 		t.Setenv(k, v)
@@ -1165,8 +1165,8 @@ func TestAccAWSRole_sharedFilesAndProfile(t *testing.T) {
 	configFile := acctest.WriteFile(t, "config",
 		"[profile direct]\nregion = eu-west-1\n\n[profile ci]\nregion = us-east-1\n", 0o600)
 	credentialsFile := acctest.WriteFile(t, "credentials",
-		"[direct]\naws_access_key_id = "+acctest.Account+"\naws_secret_access_key = x\n\n"+
-			"[ci]\naws_access_key_id = 555555555555\naws_secret_access_key = x\n", 0o600)
+		"[direct]\naws_access_key_id = "+acctest.Account+"\naws_secret_access_key = test\n\n"+
+			"[ci]\naws_access_key_id = 555555555555\naws_secret_access_key = test\n", 0o600)
 	deployTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::555555555555:root"},` +
 		`"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:RoleSessionName":"virtco-ci"}}}]}`
 	if err := call(a.aws.IAM(acctest.Account).CreateRole(t.Context(), &iam.CreateRoleInput{

@@ -21,6 +21,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
@@ -573,7 +576,19 @@ func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
 	s := startServer(t)
 	ws := acctest.NewWorkspace(t, "TF_LOG=trace")
 	emu := awsemu.NewServer(t, awsemu.Options{})
-	const awsSecret, awsToken = "aws-secret-key-never-logged-7f3a", "aws-session-token-never-logged-9c1d"
+	// Temporary credentials, so that there is a session token the emulator accepts to look for.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]}`
+	if _, err := iam.NewFromConfig(awsemutest.Config(emu.URL, "123456789012")).CreateRole(t.Context(),
+		&iam.CreateRoleInput{RoleName: aws.String("tracer"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	session, err := sts.NewFromConfig(awsemutest.Config(emu.URL, "123456789012")).AssumeRole(t.Context(),
+		&sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/tracer"), RoleSessionName: aws.String("trace")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsKey, awsSecret, awsToken := aws.ToString(session.Credentials.AccessKeyId), aws.ToString(session.Credentials.SecretAccessKey),
+		aws.ToString(session.Credentials.SessionToken)
 	pre := s.Provision("pre.example.com", "Diag3", "pat")
 	master, err := s.Ops.MasterToken(t.Context())
 	if err != nil {
@@ -586,7 +601,7 @@ provider "virtco" {
   endpoint     = %q
   api_key_file = %q
   aws {
-    access_key = "123456789012"
+    access_key = %q
     secret_key = %q
     token      = %q
     endpoints {
@@ -650,7 +665,7 @@ output "master_token" {
   value     = data.virtco_master_token.m.master_token
   sensitive = true
 }
-`, s.URL, keyFile, awsSecret, awsToken, emu.URL, emu.URL, s.URL, s.URL))
+`, s.URL, keyFile, awsKey, awsSecret, awsToken, emu.URL, emu.URL, s.URL, s.URL))
 
 	logs := map[string]string{}
 	logs["apply"] = ws.MustRun("apply", "-auto-approve")
@@ -696,7 +711,7 @@ output "master_token" {
 	if _, err := s.Ops.Customers.Get(t.Context(), "trace.example.com"); err == nil {
 		t.Error("the customer is still on the server after destroy")
 	}
-	if roles := emu.Emulator.Roles("123456789012"); len(roles) != 0 {
+	if _, ok := emu.Emulator.Role("123456789012", "virtco-diagnostics-readonly"); ok {
 		t.Error("the role is still in the emulator after destroy")
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/buildtest"
+	"github.com/virtasant/terraform-provider-virtco/internal/openapitest"
 )
 
 // ModuleRoot is the repository's root directory, found from the test's working directory
@@ -54,19 +55,26 @@ type Options struct {
 
 // Process is a running virtco-server.
 type Process struct {
-	URL    string
-	OpsKey string
-	Dir    string
-	DB     string
+	// URL is the server behind a proxy that checks every request and answer against
+	// api/openapi.yaml (openapitest.Proxy): a test's exchanges are held to the contract. The
+	// proxy keeps this address across restarts, and listens only while the server runs.
+	URL string
+	// DirectURL is the server's own address, for a test of what lies below the API: raw
+	// connections, slow bodies, client addresses, the HTTP server's own limits.
+	DirectURL string
+	OpsKey    string
+	Dir       string
+	DB        string
 	// MetricsURL is the keyless metrics page of --metrics-addr; empty without it.
 	MetricsURL string
 
-	t    testing.TB
-	opts Options
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan struct{}
-	err  error
+	t     testing.TB
+	opts  Options
+	proxy *openapitest.Proxy
+	cmd   *exec.Cmd
+	logs  *syncBuffer
+	done  chan struct{}
+	err   error
 }
 
 var (
@@ -189,7 +197,14 @@ func (p *Process) start() error {
 	}()
 	select {
 	case url := <-ready:
-		p.URL = url
+		p.DirectURL = url
+		if p.proxy == nil {
+			p.proxy = openapitest.StartProxy(p.t, url)
+			p.URL = p.proxy.URL
+		} else {
+			p.proxy.SetTarget(url)
+			p.proxy.Resume()
+		}
 	case <-p.done:
 		return fmt.Errorf("virtco-server exited before serving (%w):\n%s", p.err, p.logs.String())
 	case <-time.After(60 * time.Second):
@@ -226,13 +241,17 @@ func (p *Process) Stop() error {
 
 // Terminate sends SIGTERM and returns at once, for a test that does something while the server
 // shuts down; Wait then waits for it to exit.
-func (p *Process) Terminate() { _ = p.cmd.Process.Signal(syscall.SIGTERM) }
+func (p *Process) Terminate() {
+	p.proxy.Stop(true)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+}
 
 // Wait waits for the process to exit (at most 30 s, then kills it) and returns how it exited.
 func (p *Process) Wait() error { return p.wait() }
 
 // Kill sends SIGKILL: the process gets no chance to finish anything.
 func (p *Process) Kill() {
+	p.proxy.Stop(false)
 	_ = p.cmd.Process.Kill()
 	_ = p.wait()
 }
@@ -263,7 +282,7 @@ func (p *Process) Restart() {
 // clients that know its URL reach it again: a server that came back after a crash.
 func (p *Process) RestartOnSamePort() {
 	p.t.Helper()
-	p.opts.Addr = strings.TrimPrefix(p.URL, "http://")
+	p.opts.Addr = strings.TrimPrefix(p.DirectURL, "http://")
 	p.Restart()
 }
 

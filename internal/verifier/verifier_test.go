@@ -32,7 +32,7 @@ func trust(externalID string) string {
 // emulator, as an operator's environment would.
 func sharedFiles(t *testing.T, url string) {
 	dir := t.TempDir()
-	creds := "[diag3]\naws_access_key_id = " + diagAcct + "\naws_secret_access_key = x\n\n[elsewhere]\naws_access_key_id = 444455556666\naws_secret_access_key = x\n"
+	creds := "[diag3]\naws_access_key_id = " + diagAcct + "\naws_secret_access_key = test\n\n[elsewhere]\naws_access_key_id = 444455556666\naws_secret_access_key = test\n"
 	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestVerify(t *testing.T) {
 	}
 	// The default chain finds the variables.
 	t.Setenv("AWS_ACCESS_KEY_ID", diagAcct)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	if r = verifier.New(verifier.Options{}).Verify(ctx, req("", "good")); r.Outcome != verifier.Verified {
 		t.Fatalf("the default chain: %+v", r)
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
 )
 
 // Region is the region the configurations use.
@@ -33,9 +35,16 @@ const DefaultMaxAttempts = 10
 
 // Config returns a configuration that reaches the emulator at url as the
 // account accessKeyID stands for (twelve digits: that account; anything else:
-// 000000000000), with FastRetryer(DefaultMaxAttempts).
+// 000000000000), signing with the emulator's default secret, with
+// FastRetryer(DefaultMaxAttempts).
 func Config(url, accessKeyID string) aws.Config {
-	return ConfigWithCredentials(url, credentials.NewStaticCredentialsProvider(accessKeyID, "emulator-secret", ""))
+	return ConfigWithSecret(url, accessKeyID, awsemu.DefaultSecret)
+}
+
+// ConfigWithSecret is Config for a key the emulator was given another secret for
+// (awsemu.Options.Secrets, --secret).
+func ConfigWithSecret(url, accessKeyID, secret string) aws.Config {
+	return ConfigWithCredentials(url, credentials.NewStaticCredentialsProvider(accessKeyID, secret, ""))
 }
 
 // SessionConfig returns a configuration for temporary credentials, such as

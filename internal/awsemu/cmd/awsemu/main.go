@@ -19,8 +19,10 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -61,6 +63,20 @@ func (f failActions) Set(v string) error {
 	return nil
 }
 
+// secretFlag collects --secret ACCESSKEY=SECRET.
+type secretFlag map[string]string
+
+func (f secretFlag) String() string { return strings.Join(slices.Sorted(maps.Keys(f)), ",") }
+
+func (f secretFlag) Set(v string) error {
+	key, secret, ok := strings.Cut(v, "=")
+	if !ok || key == "" || secret == "" {
+		return fmt.Errorf("%q is not ACCESSKEY=SECRET", v)
+	}
+	f[key] = secret
+	return nil
+}
+
 func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("awsemu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -75,8 +91,10 @@ func run(args []string, stderr io.Writer) error {
 		seed     = fs.Int64("seed", 1, "seed of the fault RNG")
 		logReqs  = fs.Bool("log-requests", false, "log one line per AWS call")
 		fails    = failActions{}
+		secrets  = secretFlag{}
 	)
 	fs.Var(fails, "fail-action", "make an action fail with a 500: ACTION (always) or ACTION=N (next N calls); repeatable")
+	fs.Var(secrets, "secret", "ACCESSKEY=SECRET: the secret access key of ACCESSKEY, instead of \""+awsemu.DefaultSecret+"\"; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,7 +121,7 @@ func run(args []string, stderr io.Writer) error {
 		InvisibleReads:           *invis,
 		InvalidPrincipalAttempts: *badPrinc,
 		Seed:                     *seed,
-	}}
+	}, Secrets: secrets}
 	if *logReqs {
 		opts.Logger = logger
 	}

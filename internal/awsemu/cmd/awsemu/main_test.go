@@ -42,7 +42,7 @@ func TestProcess(t *testing.T) {
 	}
 	bin := buildtest.Binary(t, "./internal/awsemu/cmd/awsemu", "awsemu")
 
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-requests", "--fail-action", "iam:DeleteRole=1")
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-requests", "--fail-action", "iam:DeleteRole=1", "--secret", "444455556666=s3cr3t")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +109,14 @@ func TestProcess(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || calls.ByAction["iam:DeleteRole"] != 2 || calls.Errors["ServiceFailure"] != 1 || calls.ByAccount["123456789012"] != 4 {
 		t.Errorf("admin calls = %+v, %v", calls, err)
+	}
+
+	// --secret gave that key another secret than the default.
+	if _, err := sts.NewFromConfig(awsemutest.ConfigWithSecret(url, "444455556666", "s3cr3t")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Errorf("GetCallerIdentity with the --secret secret: %v", err)
+	}
+	if _, err := sts.NewFromConfig(awsemutest.Config(url, "444455556666")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err == nil {
+		t.Error("GetCallerIdentity with the default secret of a key --secret gave another: no error")
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
