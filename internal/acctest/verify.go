@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
 	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
 )
@@ -77,7 +78,7 @@ func StartVerifyingPlatform(t *testing.T, a *AWS, args ...string) *Platform {
 func CollectorEnv(t *testing.T, url string) []string {
 	t.Helper()
 	dir := t.TempDir()
-	creds := "[" + CollectorKeysProfile + "]\naws_access_key_id = " + Diag3Account + "\naws_secret_access_key = emulator\n"
+	creds := "[" + CollectorKeysProfile + "]\naws_access_key_id = " + Diag3Account + "\naws_secret_access_key = " + awsemu.DefaultSecret + "\n"
 	conf := "[profile " + CollectorKeysProfile + "]\nregion = us-east-1\n\n[profile " + CollectorProfile + "]\nregion = us-east-1\n" +
 		"role_arn = " + Diag3Principal + "\nsource_profile = " + CollectorKeysProfile + "\nrole_session_name = virtco-collector\n"
 	for name, content := range map[string]string{"credentials": creds, "config": conf} {
