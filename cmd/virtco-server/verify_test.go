@@ -195,10 +195,11 @@ func TestVerificationProcesses(t *testing.T) {
 	}
 	calls := emu.calls()
 	t.Logf("measure: done → verified in %v with %d AssumeRole call(s), %d STS calls in all", took, calls.Action("sts", "AssumeRole"), calls.ByService["sts"])
-	if n := calls.Action("sts", "AssumeRole"); n != 1 {
-		t.Errorf("%d AssumeRole calls for one verification", n)
+	// One with the external id, and one without it, which the role refuses.
+	if n := calls.Action("sts", "AssumeRole"); n != 2 {
+		t.Errorf("%d AssumeRole calls for one verification, want 2", n)
 	}
-	if n := calls.ByAccountAction[verifyDiag]["sts:AssumeRole"]; n != 1 {
+	if n := calls.ByAccountAction[verifyDiag]["sts:AssumeRole"]; n != 2 {
 		t.Errorf("AssumeRole as the diag account: %d", n)
 	}
 
@@ -341,8 +342,9 @@ func TestVerifiedOnceByTwoServers(t *testing.T) {
 		}
 	}
 	round("round 1")
-	if got := emu.calls().Action("sts", "AssumeRole"); got != n {
-		t.Fatalf("round 1: %d AssumeRole calls for %d accounts", got, n)
+	// Two AssumeRole calls a verification: with the external id, and without it (refused).
+	if got := emu.calls().Action("sts", "AssumeRole"); got != 2*n {
+		t.Fatalf("round 1: %d AssumeRole calls for %d accounts, want %d", got, n, 2*n)
 	}
 	// Round 2: every account due at once again, as the interval would make them.
 	var first []time.Time
@@ -373,10 +375,10 @@ func TestVerifiedOnceByTwoServers(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	if got := emu.calls().Action("sts", "AssumeRole"); got != 2*n {
-		t.Fatalf("after round 2: %d AssumeRole calls for %d accounts", got, n)
+	if got := emu.calls().Action("sts", "AssumeRole"); got != 4*n {
+		t.Fatalf("after round 2: %d AssumeRole calls for %d accounts, want %d", got, n, 4*n)
 	}
-	t.Logf("measure: two servers, %d accounts, 2 rounds: %d AssumeRole calls; server A verified %d, server B %d", n, 2*n,
+	t.Logf("measure: two servers, %d accounts, 2 rounds: %d AssumeRole calls; server A verified %d, server B %d", n, 4*n,
 		strings.Count(a.Logs(), "msg=verification "), strings.Count(b.Logs(), "msg=verification "))
 }
 

@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -113,7 +114,8 @@ func TestAccAWSRole_verification(t *testing.T) {
 	calls := a.aws.Emulator.Calls()
 	refused := calls.Errors["AccessDenied"]
 	// One AssumeRole of the collector by the server's SDK (its credentials are cached), then one
-	// per attempt of the verification: the refused ones and the one that got in.
+	// per attempt of the verification (the refused ones and the one that got in), then one without
+	// the external id, which the role refuses too.
 	attempts := calls.Action("sts", "AssumeRole") - 1
 	t.Logf("measure: apply with a 3s assume-role delay: %v to verified, %d AssumeRole attempts (%d refused)", took, attempts, refused)
 	if refused < 1 || attempts != refused+1 {
@@ -171,6 +173,39 @@ func TestAccAWSRole_verification(t *testing.T) {
 	}
 	if code, out := planExit(t, ws); code != 0 {
 		t.Errorf("the plan after the repair is not empty (%d):\n%s", code, out)
+	}
+
+	// The external id removed from the trust outside Terraform: the platform still gets in, but
+	// so would anyone it acts for, and the verification fails; apply puts the condition back.
+	open, err := awsrole.TrustPolicy(acctest.Diag3Principal, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(open), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["Statement"].([]any)[0].(map[string]any), "Condition")
+	withoutCondition, _ := json.Marshal(doc)
+	if _, err := a.aws.IAM(acctest.Account).UpdateAssumeRolePolicy(t.Context(), &iam.UpdateAssumeRolePolicyInput{
+		RoleName: aws.String(awsrole.DefaultRoleName), PolicyDocument: aws.String(string(withoutCondition))}); err != nil {
+		t.Fatal(err)
+	}
+	// Past the emulator's delay after a trust change, so that what the platform meets is the
+	// trust itself.
+	for collector := a.aws.CollectorSession(); a.aws.Assume(collector, arn, ext) != nil; {
+		time.Sleep(100 * time.Millisecond)
+	}
+	rec, err = a.Ops.AWSAccounts.Verify(t.Context(), customer, acctest.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wantVerification(client.VerificationFailed, "without the customer's external id")(rec.Verification); err != nil {
+		t.Fatalf("%v: %+v", err, rec.Verification)
+	}
+	ws.MustRun("apply", "-auto-approve")
+	if err := a.Verification(customer, acctest.Account, wantVerification(client.Verified, arn)); err != nil {
+		t.Error(err)
 	}
 
 	// A refusal that the trust Terraform controls does not explain (here IAM still propagating
@@ -347,7 +382,8 @@ output "trust" {
 	}
 	calls := a.aws.Emulator.Calls()
 	t.Logf("measure: a hand-made role: %d AssumeRole calls in all (the collector's included)", calls.Action("sts", "AssumeRole"))
-	if n := calls.Errors["AccessDenied"]; n != 0 {
-		t.Errorf("%d refusals", n)
+	// The only refusal is the one the platform asks for: the role without the external id.
+	if n := calls.Errors["AccessDenied"]; n != 1 {
+		t.Errorf("%d refusals, want 1", n)
 	}
 }

@@ -270,6 +270,11 @@ func refusedMessage(job store.VerifyJob, res verifier.Result, diag string) strin
 	if job.Diag != nil {
 		principal = principalARN(*job.Diag)
 	}
+	if res.Code == verifier.CodeExternalIDNotRequired {
+		return fmt.Sprintf("%s lets %s assume it without the customer's external id: %s. Anyone else the platform acts "+
+			"for could then point it at this role. Put back the condition sts:ExternalId equal to the customer's external_id "+
+			"in the role's trust policy (terraform apply does, for a role it manages)", job.RoleARN, diag, res.Message)
+	}
 	return fmt.Sprintf("AWS refused sts:AssumeRole on %s as %s: %s: %s. Check the role's trust policy: its principal must be %s, "+
 		"its condition sts:ExternalId must equal the customer's external_id, and no SCP or permissions boundary may deny sts:AssumeRole",
 		job.RoleARN, diag, res.Code, res.Message, principal)

@@ -45,7 +45,8 @@ const (
 	// Verified: AssumeRole let the diag account in, and the temporary credentials act as the
 	// role in the role's account.
 	Verified Outcome = iota + 1
-	// Refused: AWS said no (AccessDenied and the like); Code and Message are AWS's.
+	// Refused: AWS said no (AccessDenied and the like); Code and Message are AWS's. Or, with
+	// Code CodeExternalIDNotRequired, AWS said yes without the external id as well.
 	Refused
 	// NoCredentials: the diag account's credentials are missing, unusable, or act as another
 	// account, so the role was never asked.
@@ -68,6 +69,10 @@ func (o Outcome) String() string {
 	}
 	return "unknown"
 }
+
+// CodeExternalIDNotRequired is the Code of a role that let the diag account in without the
+// customer's external id too: not AWS's code but the verifier's own finding.
+const CodeExternalIDNotRequired = "ExternalIdNotRequired"
 
 // Result is what AWS answered.
 type Result struct {
@@ -168,6 +173,10 @@ func (r Request) source() string {
 }
 
 // Verify assumes the role as the diag account, then asks STS who the temporary credentials are.
+// A role that also lets the diag account in without the customer's external id is refused: the
+// external id is what keeps anyone else who uses the platform from pointing it at this customer's
+// role (the confused-deputy problem), so a trust that does not require it is broken even though
+// the platform gets in. That costs one more AssumeRole, made only once the first succeeded.
 func (v *AWS) Verify(ctx context.Context, req Request) Result {
 	cfg, err := v.config(ctx, req)
 	if err != nil {
@@ -208,7 +217,26 @@ func (v *AWS) Verify(ctx context.Context, req Request) Result {
 		return Result{Outcome: Refused, Code: "WrongIdentity", Message: fmt.Sprintf(
 			"the role's credentials act as %s of account %s, not as role %s of account %s", arn, account, roleName, roleAccount)}
 	}
+	if req.ExternalID != "" {
+		if r, ok := v.externalIDRequired(ctx, client, req); !ok {
+			return r
+		}
+	}
 	return Result{Outcome: Verified, AssumedRoleARN: arn}
+}
+
+// externalIDRequired asks for the role once more without the external id, and expects a refusal.
+func (v *AWS) externalIDRequired(ctx context.Context, client *sts.Client, req Request) (Result, bool) {
+	_, err := client.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(req.RoleARN),
+		RoleSessionName: aws.String(req.SessionName), DurationSeconds: aws.Int32(900)})
+	if err == nil {
+		return Result{Outcome: Refused, Code: CodeExternalIDNotRequired, Message: fmt.Sprintf("the role let diag account %s "+
+			"in without the customer's external id as well: its trust policy does not require sts:ExternalId", req.DiagAccount)}, false
+	}
+	if r := classify(err, "AssumeRole without the external id"); r.Outcome != Refused {
+		return r, false
+	}
+	return Result{}, true
 }
 
 // checkIdentity makes sure the credentials act as the diag account, so that a refusal is about

@@ -27,6 +27,11 @@ func trust(externalID string) string {
 		`:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"` + externalID + `"}}}]}`
 }
 
+// trustWithoutExternalID admits the diag account with no condition: the platform gets in, and so
+// would anyone it acts for.
+const trustWithoutExternalID = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+	diagAcct + `:root"},"Action":"sts:AssumeRole"}]}`
+
 // sharedFiles writes the shared config and credentials files with profiles diag3 (the diag
 // account) and elsewhere (another account), and points the SDK's variables at them and at the
 // emulator, as an operator's environment would.
@@ -56,8 +61,8 @@ func TestVerify(t *testing.T) {
 	sharedFiles(t, srv.URL)
 	ctx := t.Context()
 	roles := iam.NewFromConfig(awsemutest.Config(srv.URL, customerAcct))
-	for name, ext := range map[string]string{"good": "ext-1", "wrong": "ext-other"} {
-		if _, err := roles.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust(ext))}); err != nil {
+	for name, doc := range map[string]string{"good": trust("ext-1"), "wrong": trust("ext-other"), "open": trustWithoutExternalID} {
+		if _, err := roles.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(doc)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,8 +76,13 @@ func TestVerify(t *testing.T) {
 	if r.Outcome != verifier.Verified || r.AssumedRoleARN != "arn:aws:sts::"+customerAcct+":assumed-role/good/virtco-verify-acme.com" {
 		t.Fatalf("good role: %+v", r)
 	}
-	if n := srv.Emulator.Calls().Action("sts", "AssumeRole"); n != 1 {
-		t.Errorf("%d AssumeRole calls for one verification", n)
+	// One with the external id, one without it, which must be refused.
+	if n := srv.Emulator.Calls().Action("sts", "AssumeRole"); n != 2 {
+		t.Errorf("%d AssumeRole calls for one verification, want 2", n)
+	}
+	r = v.Verify(ctx, req("diag3", "open"))
+	if r.Outcome != verifier.Refused || r.Code != verifier.CodeExternalIDNotRequired || !strings.Contains(r.Message, "does not require sts:ExternalId") {
+		t.Fatalf("a role that does not require the external id: %+v", r)
 	}
 	r = v.Verify(ctx, req("diag3", "wrong"))
 	if r.Outcome != verifier.Refused || r.Code != "AccessDenied" || !strings.Contains(r.Message, "is not authorized to perform: sts:AssumeRole") {
