@@ -189,6 +189,9 @@ func checkAddress(address, apiKey string) (string, error) {
 	return strings.TrimRight(address, "/"), nil
 }
 
+// idleConnsPerHost is how many connections to the server the client keeps open between requests.
+const idleConnsPerHost = 64
+
 // noRedirects returns a copy of hc (or a new client) that hands redirects back instead of following
 // them: net/http would forward the x-api-key header to whatever host a redirect names.
 func noRedirects(hc *http.Client) *http.Client {
@@ -196,7 +199,11 @@ func noRedirects(hc *http.Client) *http.Client {
 	if hc != nil {
 		c = *hc
 	} else {
-		c.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// net/http keeps 2 idle connections per host, and Terraform runs 10 operations at once (more
+		// with -parallelism): the others would each open a new connection per request.
+		t.MaxIdleConnsPerHost = idleConnsPerHost
+		c.Transport = t
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c

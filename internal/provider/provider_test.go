@@ -687,7 +687,9 @@ output "master_token" {
 
 	for phase, out := range logs {
 		// non-trivial: the trace log of Terraform, the provider's own log lines and its API calls
-		if len(out) < 50_000 || !strings.Contains(out, "virtco API request") || !strings.Contains(out, "provider.terraform-provider-virtco") {
+		// (main.go turns the loggers off only when neither TF_LOG nor TF_LOG_PROVIDER is set)
+		if len(out) < 50_000 || !strings.Contains(out, "virtco API request") || !strings.Contains(out, "provider.terraform-provider-virtco") ||
+			!strings.Contains(out, "@module=sdk.framework") || !strings.Contains(out, "@module=sdk.proto") {
 			t.Errorf("%s: the output (%d bytes) does not look like a trace log with the provider's entries", phase, len(out))
 		}
 		for what, secret := range secrets {
