@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,34 +106,4 @@ func presign(t *testing.T, srv *awsemu.Server, accessKeyID, secret string) strin
 		t.Fatal(err)
 	}
 	return signed
-}
-
-// TestSessionCredentialsVerified: AssumeRole's credentials are their key, secret and session
-// token together, until they expire by the emulator's clock.
-func TestSessionCredentialsVerified(t *testing.T) {
-	ctx := t.Context()
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var elapsed atomic.Int64 // the server reads the clock on its own goroutines
-	srv := awsemu.NewServer(t, awsemu.Options{Now: func() time.Time { return start.Add(time.Duration(elapsed.Load())) }})
-	customer, _ := clients(srv, customerAcct)
-	_, diag := clients(srv, diagAcct)
-	createRole(t, customer, "r")
-	out, err := assume(ctx, diag, "arn:aws:iam::"+customerAcct+":role/r", "ext-1234")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, secret, token := aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)
-	identity := func(secret, token string) error {
-		_, err := sts.NewFromConfig(awsemutest.SessionConfig(srv.URL, key, secret, token)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		return err
-	}
-	if err := identity(secret, token); err != nil {
-		t.Fatalf("with the key, secret and token AssumeRole gave: %v", err)
-	}
-	wantCode(t, identity(secret, ""), "InvalidClientTokenId")
-	wantCode(t, identity(secret, token+"x"), "InvalidClientTokenId")
-	wantCode(t, identity(awsemu.DefaultSecret, token), "SignatureDoesNotMatch")
-
-	elapsed.Store(int64(time.Hour))
-	wantCode(t, identity(secret, token), "ExpiredToken")
 }

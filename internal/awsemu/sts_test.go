@@ -162,7 +162,8 @@ func TestAssumeRolePolicyForms(t *testing.T) {
 	wantCode(t, err, "ValidationError") // session name too short
 }
 
-// TestSessionCredentials: unknown and expired temporary keys are refused.
+// TestSessionCredentials: AssumeRole's credentials are their key, secret and session token
+// together, until they expire by the emulator's clock; unknown temporary keys are refused.
 func TestSessionCredentials(t *testing.T) {
 	ctx := t.Context()
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -180,6 +181,14 @@ func TestSessionCredentials(t *testing.T) {
 	}
 	_, sess := sessionClients(srv, out)
 	checkIdentity(t, sess, customerAcct, "arn:aws:sts::"+customerAcct+":assumed-role/r/virtco-diag")
+	key, secret, token := aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken)
+	identity := func(secret, token string) error {
+		_, err := sts.NewFromConfig(awsemutest.SessionConfig(srv.URL, key, secret, token)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	}
+	wantCode(t, identity(secret, ""), "InvalidClientTokenId")
+	wantCode(t, identity(secret, token+"x"), "InvalidClientTokenId")
+	wantCode(t, identity(awsemu.DefaultSecret, token), "SignatureDoesNotMatch")
 
 	elapsed.Store(int64(time.Hour + time.Second))
 	_, err = sess.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
