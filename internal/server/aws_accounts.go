@@ -46,6 +46,11 @@ func (s *Server) getAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	if err != nil {
 		return err
 	}
+	return s.sendAWSAccount(w, r, customer, accountID)
+}
+
+// sendAWSAccount answers with the account as the store has it, its verification and its ETag.
+func (s *Server) sendAWSAccount(w http.ResponseWriter, r *http.Request, customer, accountID string) error {
 	a, err := s.store.GetAWSAccount(r.Context(), customer, accountID)
 	if err != nil {
 		return err

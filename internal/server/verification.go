@@ -327,13 +327,7 @@ func (s *Server) verifyAWSAccount(w http.ResponseWriter, r *http.Request, p prin
 				"STS did not answer the verification of AWS account %s; its verification state is unchanged; try again", accountID)
 		}
 	}
-	a, err := s.store.GetAWSAccount(r.Context(), customer, accountID)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", entityTag(accountTags, a.Version))
-	writeJSON(w, http.StatusOK, awsAccountView(s.verify.account(a)))
-	return nil
+	return s.sendAWSAccount(w, r, customer, accountID)
 }
 
 func verificationView(v store.Verification) apiv1.Verification {
