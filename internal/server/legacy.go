@@ -64,7 +64,11 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 		v := customerView(s.verify.customer(c))
 		switch target {
 		case "customer":
-			writeJSON(w, http.StatusOK, v)
+			users, err := s.store.ListUsers(ctx, c.Name)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, newLegacyRecord(c, v, users))
 		case "cstatus":
 			writeJSON(w, http.StatusOK, map[string]string{"name": v.DiagAccount, "account": v.DiagAccountID,
 				"cross_account_role_creation_status": string(v.RoleStatus)})
@@ -88,24 +92,7 @@ func (s *Server) legacy(w http.ResponseWriter, r *http.Request, p principal) err
 		}
 		return s.legacyProvision(w, r, arg)
 	case "unprovision":
-		name, err := legacyCustomerArg(target, arg)
-		if err != nil {
-			return err
-		}
-		auditEntryFrom(r).Customer, auditEntryFrom(r).Target = name, name
-		err = s.store.DeleteCustomer(ctx, name, store.Precondition{})
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			// apiKeyGen.py expects a 200 here, but the trail says what happened: nothing, as for
-			// the DELETE of v1.
-			entry := auditEntryFrom(r)
-			entry.Outcome, entry.Detail = "404 not_found", trimSentinel(err, store.ErrNotFound)
-			writeJSON(w, http.StatusOK, map[string]string{"Status": "not found"})
-		case err != nil:
-			return err
-		default:
-			writeJSON(w, http.StatusOK, map[string]string{"Status": "success"})
-		}
+		return s.legacyUnprovision(w, r, arg)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{})
 	}
@@ -168,5 +155,45 @@ func (s *Server) legacyProvision(w http.ResponseWriter, r *http.Request, arg str
 		return err
 	}
 	sendAnswer(w, render(store.Written{User: u}))
+	return nil
+}
+
+// legacyUnprovision handles customer=<customer>, which removes the customer with every key and
+// account of it, and customer=<user>@<customer>, which revokes that user's key alone (the old
+// backend parsed the user, then removed the whole customer anyway).
+func (s *Server) legacyUnprovision(w http.ResponseWriter, r *http.Request, arg string) error {
+	user, customer, oneUser := strings.Cut(arg, "@")
+	if !oneUser {
+		customer = arg
+	}
+	if customer == "" {
+		return invalid("customer", "target=unprovision needs customer=<customer> or customer=<user>@<customer>, such as acme.com or joe@acme.com")
+	}
+	if err := checkName("customer", names.CustomerName, customer); err != nil {
+		return err
+	}
+	entry := auditEntryFrom(r)
+	entry.Customer, entry.Target = customer, customer
+	var err error
+	if oneUser {
+		entry.Target = user + "@" + customer
+		if err := checkName("customer", names.UserName, user); err != nil {
+			return err
+		}
+		err = s.store.DeleteUser(r.Context(), customer, user, store.Precondition{})
+	} else {
+		err = s.store.DeleteCustomer(r.Context(), customer, store.Precondition{})
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// apiKeyGen.py expects a 200 here, but the trail says what happened: nothing, as for
+		// the DELETE of v1.
+		entry.Outcome, entry.Detail = "404 not_found", trimSentinel(err, store.ErrNotFound)
+		writeJSON(w, http.StatusOK, map[string]string{"Status": "not found"})
+	case err != nil:
+		return err
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"Status": "success"})
+	}
 	return nil
 }

@@ -84,13 +84,6 @@ func TestLegacyReads(t *testing.T) {
 			t.Errorf("target=%s customer=%s:\n got  %#v\n want %#v", c.target, c.customer, got, c.want)
 		}
 	}
-	// customer: the whole record, the same as v1's.
-	got := e.legacyJSON("customer", "acme.com").(map[string]any)
-	var v1 map[string]any
-	e.must(200, "GET", "/v1/customers/acme.com", e.ops, nil).decode(t, &v1)
-	if !reflect.DeepEqual(got, v1) {
-		t.Fatalf("customer: %v\nv1: %v", got, v1)
-	}
 }
 
 func TestLegacyUnprovision(t *testing.T) {
@@ -116,6 +109,59 @@ func TestLegacyUnprovision(t *testing.T) {
 	}
 }
 
+// TestLegacyUnprovisionUser: user@customer revokes that user's key and nothing else; the old
+// backend removed the whole customer.
+func TestLegacyUnprovisionUser(t *testing.T) {
+	e := newEnv(t)
+	joe := e.legacyJSON("provision", "joe@acme.com").(map[string]any)["api_key"].(string)
+	ann := e.legacyJSON("provision", "ann@acme.com").(map[string]any)["api_key"].(string)
+	bob := e.legacyJSON("provision", "joe@other.org").(map[string]any)["api_key"].(string)
+	e.must(201, "PUT", "/v1/customers/acme.com/aws-accounts/123456789012", e.ops, map[string]any{"state": "in-progress"})
+
+	if got := e.legacyJSON("unprovision", "joe@acme.com"); !reflect.DeepEqual(got, map[string]any{"Status": "success"}) {
+		t.Fatalf("unprovision joe@acme.com: %v", got)
+	}
+	e.must(401, "GET", "/v1/customers/acme.com", joe, nil)
+	e.must(404, "GET", "/v1/customers/acme.com/users/joe", e.ops, nil)
+	e.must(200, "GET", "/v1/customers/acme.com", ann, nil)
+	e.must(200, "GET", "/v1/customers/other.org", bob, nil) // another customer's joe
+	var c customerBody
+	e.must(200, "GET", "/v1/customers/acme.com", e.ops, nil).decode(t, &c)
+	if !reflect.DeepEqual(c.Users, []string{"ann"}) || len(c.Accounts) != 1 {
+		t.Fatalf("the customer keeps its other users and its accounts: %+v", c)
+	}
+	users := e.legacyJSON("customer", "acme.com").(map[string]any)["profile"].(map[string]any)["users"].(map[string]any)
+	if _, ok := users["joe"]; ok || len(users) != 1 {
+		t.Fatalf("the legacy record still lists joe: %v", users)
+	}
+
+	before := e.snapshot()
+	for _, arg := range []string{"joe@acme.com", "joe@nope.com"} {
+		if got := e.legacyJSON("unprovision", arg); !reflect.DeepEqual(got, map[string]any{"Status": "not found"}) {
+			t.Fatalf("unprovision %s: %v", arg, got)
+		}
+	}
+	if e.snapshot() != before {
+		t.Fatal("unprovisioning a user who is not there wrote")
+	}
+	var outcomes []string
+	for _, en := range e.audit("?customer=acme.com").Entries {
+		if en.Action == "legacy.unprovision" {
+			outcomes = append(outcomes, en.Target+"|"+en.Outcome+"|"+en.Detail)
+		}
+	}
+	if want := []string{"joe@acme.com|ok|", `joe@acme.com|404 not_found|user "joe" of customer "acme.com" does not exist`}; !reflect.DeepEqual(outcomes, want) {
+		t.Fatalf("unprovision audited as %q, want %q", outcomes, want)
+	}
+
+	// Unprovisioning the customer still takes everything.
+	if got := e.legacyJSON("unprovision", "acme.com"); !reflect.DeepEqual(got, map[string]any{"Status": "success"}) {
+		t.Fatalf("unprovision acme.com: %v", got)
+	}
+	e.must(401, "GET", "/v1/customers/acme.com", ann, nil)
+	e.must(200, "GET", "/v1/customers/other.org", bob, nil)
+}
+
 // TestLegacyRefusals: what the old backend silently mishandled is refused with a message, and
 // nothing is written.
 func TestLegacyRefusals(t *testing.T) {
@@ -138,6 +184,12 @@ func TestLegacyRefusals(t *testing.T) {
 		{e.ops, "customer", "", 400, "target=customer needs customer=<customer>", "customer"},
 		{e.ops, "ctok", "nope.com", 404, `customer "nope.com" does not exist`, ""},
 		{e.ops, "unprovision", "Bad_Name", 400, "lower-case DNS domain", "customer"},
+		{e.ops, "unprovision", "", 400, "customer=<customer> or customer=<user>@<customer>", "customer"},
+		{e.ops, "unprovision", "joe@", 400, "customer=<customer> or customer=<user>@<customer>", "customer"},
+		{e.ops, "unprovision", "@acme.com", 400, `"" is not a user name`, "customer"},
+		{e.ops, "unprovision", "jo e@acme.com", 400, `"jo e" is not a user name`, "customer"},
+		{e.ops, "unprovision", "joe@ACME.com", 400, "lower-case DNS domain", "customer"},
+		{e.ops, "unprovision", "joe@acme.com:Diag3", 400, "lower-case DNS domain", "customer"},
 		{e.master, "diags", "", 403, "needs the ops key; this request used the master token", ""},
 		{user, "ctok", "acme.com", 403, "needs the ops key; this request used the user token of joe@acme.com", ""},
 		{"", "mtok", "", 401, "no API key", ""},
