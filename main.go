@@ -26,15 +26,21 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 	quietUnlessAsked()
+	stop := profile()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/virtasant/virtco",
 		Debug:   debug,
 	})
+	stop()
 	if err != nil {
 		log.Fatal(err.Error())
 	}
 }
+
+// profile starts profiling the process when the build asks for it (profile_pprof.go) and returns
+// what stops it.
+var profile = func() (stop func()) { return func() {} }
 
 // quietUnlessAsked turns off the SDK's, the framework's and the provider's own log lines when
 // Terraform will not show them. Left alone they default to TRACE, and the provider spends a large

@@ -31,6 +31,8 @@ type Proxy struct {
 	mu     sync.Mutex
 	seen   map[string]bool // Idempotency-Keys whose first answer was lost
 	lost   atomic.Int64
+	// requests counts the requests forwarded, by method and path ("GET /v1/customers").
+	requests map[string]int
 }
 
 // rule picks AWS-account requests by method and, when state is set, the state the body registers.
@@ -43,9 +45,12 @@ func StartProxy(t *testing.T, target string) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{seen: map[string]bool{}}
+	p := &Proxy{seen: map[string]bool{}, requests: map[string]int{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.requests[r.Method+" "+r.URL.Path]++
+		p.mu.Unlock()
 		raw, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(raw))
 		if p.losesAnswer(r) {
@@ -135,3 +140,13 @@ func (p *Proxy) Lost() int64 { return p.lost.Load() }
 
 // Failed is how many requests the proxy failed.
 func (p *Proxy) Failed() int64 { return p.failed.Load() }
+
+// Requests is how many requests the proxy has had since the last call, by method and path
+// ("GET /v1/customers/acme.com/users").
+func (p *Proxy) Requests() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	counts := p.requests
+	p.requests = map[string]int{}
+	return counts
+}

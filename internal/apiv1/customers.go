@@ -57,11 +57,17 @@ type Customer struct {
 	CreatedAt      time.Time      `json:"created_at"`
 	UpdatedAt      time.Time      `json:"updated_at"`
 
-	// ETag is the customer's version. It travels in the ETag header, not in the body: the server
-	// writes the header from it, the client reads the header into it, and a client gives it back
-	// as If-Match to write only if nothing changed since. It changes with the customer, its users
-	// and its AWS accounts.
-	ETag string `json:"-"`
+	// ETag is the customer's version, in the body and, for one customer, in the ETag header too: a
+	// client gives it back as If-Match to write only if nothing changed since. It changes with the
+	// customer, its users and its AWS accounts. An answer an older server recorded for an
+	// Idempotency-Key replay has it in the header only.
+	ETag string `json:"etag,omitempty"`
+}
+
+// CustomerRecords is the body of GET /v1/customers?name=…: the whole record of each customer
+// named, in the order asked, leaving out those that do not exist.
+type CustomerRecords struct {
+	Customers []Customer `json:"customers"`
 }
 
 // AccountState is one of a customer's AWS accounts, in brief.

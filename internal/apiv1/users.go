@@ -15,9 +15,10 @@ type User struct {
 	// CreatedAt is when the user was provisioned; UpdatedAt changes when the token is rotated.
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	// ETag is the user's version, which its rotations change. It travels in the ETag header of
-	// one user's answers, not in the body, and is empty in a list.
-	ETag string `json:"-"`
+	// ETag is the user's version, which its rotations change: in the body, in a list too, and in
+	// the ETag header of one user's answers. An answer an older server recorded for an
+	// Idempotency-Key replay has it in the header only.
+	ETag string `json:"etag,omitempty"`
 }
 
 // UserList is the body of GET /v1/customers/{customer}/users.

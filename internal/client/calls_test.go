@@ -5,7 +5,9 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // apiCall is one client method call, what it must send and what it gets back. The table covers
@@ -33,6 +35,12 @@ type apiCall struct {
 type put[T any] struct {
 	V       T
 	Created bool
+}
+
+// bodyWithETag is a body of one object with its etag in it, as a list gives it.
+func bodyWithETag(body, etag string) string {
+	quoted, _ := json.Marshal(etag)
+	return strings.TrimSuffix(body, "}") + `,"etag":` + string(quoted) + `}`
 }
 
 func putResult[T any](v T, created bool, err error) (any, error) { return put[T]{v, created}, err }
@@ -90,6 +98,15 @@ func apiCalls() []apiCall {
 			want: &wantCustomer,
 		},
 		{
+			name: "Customers.GetMany", operation: "listCustomers",
+			method: "GET", path: "/v1/customers", query: "name=acme.com&name=gone.com",
+			status: 200, resp: `{"customers":[` + bodyWithETag(customerJSON, customerETag) + `]}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Customers.GetMany(ctx, []string{"acme.com", "gone.com"})
+			},
+			want: map[string]*Customer{"acme.com": &wantCustomer},
+		},
+		{
 			name: "Customers.Put update", operation: "putCustomer", keyed: true,
 			method: "PUT", path: "/v1/customers/acme.com", header: map[string]string{"If-Match": `"c0ffee-2"`, "Idempotency-Key": "caller's own key"},
 			body:   `{"diag_account":"Diag3","aws_region":"us-east-1","regions":["us-east-1","eu-west-1"],"auto_run_finders":false}`,
@@ -130,9 +147,9 @@ func apiCalls() []apiCall {
 		{
 			name: "Users.List", operation: "listUsers",
 			method: "GET", path: "/v1/customers/acme.com/users",
-			status: 200, resp: `{"users":[` + userJSON + `]}`,
+			status: 200, resp: `{"users":[` + bodyWithETag(userJSON, userETag) + `]}`,
 			call: func(ctx context.Context, c *Client) (any, error) { return c.Users.List(ctx, "acme.com") },
-			want: []User{wantUser},
+			want: []User{*withETag(wantUser, userETag)},
 		},
 		{
 			name: "Users.Get", operation: "getUser",

@@ -192,6 +192,17 @@ func checkAddress(address, apiKey string) (string, error) {
 // idleConnsPerHost is how many connections to the server the client keeps open between requests.
 const idleConnsPerHost = 64
 
+// NewTransport is the transport a Client uses when Config.HTTPClient is nil: Go's default, keeping
+// enough idle connections for Terraform's parallelism. A caller that wraps the transport starts
+// from this one.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// net/http keeps 2 idle connections per host, and Terraform runs 10 operations at once (more
+	// with -parallelism): the others would each open a new connection per request.
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return t
+}
+
 // noRedirects returns a copy of hc (or a new client) that hands redirects back instead of following
 // them: net/http would forward the x-api-key header to whatever host a redirect names.
 func noRedirects(hc *http.Client) *http.Client {
@@ -199,11 +210,7 @@ func noRedirects(hc *http.Client) *http.Client {
 	if hc != nil {
 		c = *hc
 	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		// net/http keeps 2 idle connections per host, and Terraform runs 10 operations at once (more
-		// with -parallelism): the others would each open a new connection per request.
-		t.MaxIdleConnsPerHost = idleConnsPerHost
-		c.Transport = t
+		c.Transport = NewTransport()
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c

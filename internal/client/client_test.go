@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1036,5 +1037,57 @@ func TestNotActedAfterAWrittenAttempt(t *testing.T) {
 	}
 	if errors.Is(err, ErrNotActed) {
 		t.Errorf("a put that reached the server says it was not acted on: %v", err)
+	}
+}
+
+// GetMany asks for as many names as one request's target holds, and for the rest in more
+// requests, each within the API's limit.
+func TestGetManySplitsNamesOverRequests(t *testing.T) {
+	var asked []string
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		if n := len(r.URL.RequestURI()); n > 2048 {
+			t.Errorf("request %d has a target of %d bytes; the API takes at most 2048", requests, n)
+		}
+		var out []string
+		for _, name := range r.URL.Query()["name"] {
+			asked = append(asked, name)
+			if !strings.HasPrefix(name, "gone-") {
+				out = append(out, `{"name":"`+name+`"}`)
+			}
+		}
+		_, _ = w.Write([]byte(`{"customers":[` + strings.Join(out, ",") + `]}`))
+	}))
+	defer srv.Close()
+	c, err := New(&Config{Address: srv.URL, APIKey: testKey, MaxRetries: NoRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i := range 300 {
+		prefix := "customer-"
+		if i%10 == 0 {
+			prefix = "gone-"
+		}
+		names = append(names, fmt.Sprintf("%s%03d.example.com", prefix, i))
+	}
+	got, err := c.Customers.GetMany(context.Background(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if requests < 2 {
+		t.Errorf("300 names went in %d request(s); they do not fit in one", requests)
+	}
+	if !slices.Equal(asked, names) {
+		t.Errorf("the requests asked for %d names; want each of the %d once, in order", len(asked), len(names))
+	}
+	for _, name := range names {
+		if _, found := got[name]; found == strings.HasPrefix(name, "gone-") {
+			t.Errorf("%s: found is %v", name, found)
+		}
+	}
+	if _, err := c.Customers.GetMany(context.Background(), []string{"acme.com", ".."}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a name that is no path segment: %v; want ErrInvalidArgument", err)
 	}
 }

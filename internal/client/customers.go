@@ -6,6 +6,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
@@ -16,6 +17,10 @@ type Customers interface {
 	List(ctx context.Context) ([]CustomerSummary, error)
 	// Get returns one customer, never with tokens; ETag is set.
 	Get(ctx context.Context, name string) (*Customer, error)
+	// GetMany returns, by name, the customers named that exist and that the key may read, each
+	// as Get returns it: one request for many customers, or as few as the API's limit on a
+	// request's length allows. A name missing from the map is a customer Get would not find.
+	GetMany(ctx context.Context, names []string) (map[string]*Customer, error)
 	// Put creates or replaces a customer's settings (ops); created says which. ETag is set. A
 	// retry after a lost answer gets the first attempt's answer (the call's Idempotency-Key), so
 	// created stays true and If-None-Match: * does not fail on the customer the call itself made.
@@ -108,6 +113,36 @@ func (s *customers) Get(ctx context.Context, name string) (*Customer, error) {
 	}
 	out.ETag = res.header.Get("ETag")
 	return &out, nil
+}
+
+// manyNamesBytes is how much of a request's query GetMany fills with names: the API refuses a
+// target (path and query) over 2 KiB, and a reverse proxy's prefix may come before the path.
+const manyNamesBytes = 1536
+
+func (s *customers) GetMany(ctx context.Context, names []string) (map[string]*Customer, error) {
+	found := make(map[string]*Customer, len(names))
+	for len(names) > 0 {
+		q, size := url.Values{}, 0
+		for len(names) > 0 {
+			if _, err := customerPath(names[0]); err != nil {
+				return nil, err
+			}
+			n := len("name=&") + len(url.QueryEscape(names[0]))
+			if size > 0 && size+n > manyNamesBytes {
+				break
+			}
+			q.Add("name", names[0])
+			size, names = size+n, names[1:]
+		}
+		var out apiv1.CustomerRecords
+		if _, err := s.c.do(ctx, http.MethodGet, "/v1/customers", nil, &out, &requestOptions{query: q}); err != nil {
+			return nil, err
+		}
+		for i := range out.Customers {
+			found[out.Customers[i].Name] = &out.Customers[i]
+		}
+	}
+	return found, nil
 }
 
 func (s *customers) Put(ctx context.Context, name string, opts CustomerPutOptions) (*Customer, bool, error) {

@@ -320,7 +320,7 @@ func (r *customerResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if c == nil {
 		return
 	}
-	cust, err := c.Customers.Get(r.data.logContext(ctx), name)
+	cust, err := r.data.reads.customer(r.data.logContext(ctx), name)
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "customer no longer exists on the platform; removing it from the state", map[string]any{"customer": name})
 		resp.State.RemoveResource(ctx)

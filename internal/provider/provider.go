@@ -134,7 +134,7 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	ctx = maskSecrets(ctx, s.APIKey)
 	key := s.APIKey
-	c, err := client.New(&client.Config{
+	c, reads, err := newSharedClient(client.Config{
 		Address:    s.Endpoint,
 		APIKey:     s.APIKey,
 		Timeout:    s.Timeout,
@@ -168,7 +168,7 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	tflog.Debug(ctx, "VIRT-CO provider configured", map[string]any{
 		"endpoint": s.Endpoint, "key_source": s.KeySource, "timeout": s.Timeout.String(), "max_retries": s.MaxRetries,
 	})
-	data := &providerData{client: c, endpoint: c.Address(), apiKey: s.APIKey, keySource: s.KeySource, aws: awsS}
+	data := &providerData{client: c, reads: reads, endpoint: c.Address(), apiKey: s.APIKey, keySource: s.KeySource, aws: awsS}
 	resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData = data, data, data
 }
 

@@ -20,7 +20,9 @@ import (
 
 // providerData is what Configure hands to resources, data sources and ephemeral resources.
 type providerData struct {
-	client   *client.Client
+	client *client.Client
+	// reads are the reads of the API that resources share; set with client.
+	reads    *sharedReads
 	endpoint string
 	apiKey   string
 	// keySource says where apiKey came from ("api_key", "api_key_file (/path)", ...), for messages.

@@ -249,7 +249,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	ctx = r.data.logContext(ctx)
-	u, err := c.Users.Get(ctx, customer, name)
+	u, err := r.data.reads.user(ctx, customer, name)
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "user no longer exists on the platform; removing it from the state", map[string]any{"customer": customer, "user": name})
 		resp.State.RemoveResource(ctx)
