@@ -62,6 +62,9 @@ type Customer struct {
 	// customer, its users and its AWS accounts. An answer an older server recorded for an
 	// Idempotency-Key replay has it in the header only.
 	ETag string `json:"etag,omitempty"`
+	// UserKeys are the customer's users with their keys, ordered by name: only in the answer to
+	// GET /v1/customers?name=…&include=user_keys.
+	UserKeys []User `json:"user_keys,omitempty"`
 }
 
 // CustomerRecords is the body of GET /v1/customers?name=…: the whole record of each customer

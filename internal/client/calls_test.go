@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
 
 // apiCall is one client method call, what it must send and what it gets back. The table covers
@@ -41,6 +43,11 @@ type put[T any] struct {
 func bodyWithETag(body, etag string) string {
 	quoted, _ := json.Marshal(etag)
 	return strings.TrimSuffix(body, "}") + `,"etag":` + string(quoted) + `}`
+}
+
+func withUserKeys(c Customer, users ...apiv1.User) *Customer {
+	c.UserKeys = users
+	return &c
 }
 
 func putResult[T any](v T, created bool, err error) (any, error) { return put[T]{v, created}, err }
@@ -102,9 +109,19 @@ func apiCalls() []apiCall {
 			method: "GET", path: "/v1/customers", query: "name=acme.com&name=gone.com",
 			status: 200, resp: `{"customers":[` + bodyWithETag(customerJSON, customerETag) + `]}`,
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.Customers.GetMany(ctx, []string{"acme.com", "gone.com"})
+				return c.Customers.GetMany(ctx, []string{"acme.com", "gone.com"}, CustomerGetManyOptions{})
 			},
 			want: map[string]*Customer{"acme.com": &wantCustomer},
+		},
+		{
+			name: "Customers.GetMany with user keys", operation: "listCustomers",
+			method: "GET", path: "/v1/customers", query: "include=user_keys&name=acme.com",
+			status: 200, resp: `{"customers":[` + strings.TrimSuffix(bodyWithETag(customerJSON, customerETag), "}") +
+				`,"user_keys":[` + bodyWithETag(userJSON, userETag) + `]}]}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Customers.GetMany(ctx, []string{"acme.com"}, CustomerGetManyOptions{UserKeys: true})
+			},
+			want: map[string]*Customer{"acme.com": withUserKeys(wantCustomer, apiv1.User(*withETag(wantUser, userETag)))},
 		},
 		{
 			name: "Customers.Put update", operation: "putCustomer", keyed: true,

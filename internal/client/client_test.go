@@ -1072,7 +1072,7 @@ func TestGetManySplitsNamesOverRequests(t *testing.T) {
 		}
 		names = append(names, fmt.Sprintf("%s%03d.example.com", prefix, i))
 	}
-	got, err := c.Customers.GetMany(context.Background(), names)
+	got, err := c.Customers.GetMany(context.Background(), names, CustomerGetManyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1087,7 +1087,7 @@ func TestGetManySplitsNamesOverRequests(t *testing.T) {
 			t.Errorf("%s: found is %v", name, found)
 		}
 	}
-	if _, err := c.Customers.GetMany(context.Background(), []string{"acme.com", ".."}); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.Customers.GetMany(context.Background(), []string{"acme.com", ".."}, CustomerGetManyOptions{}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("a name that is no path segment: %v; want ErrInvalidArgument", err)
 	}
 }

@@ -20,7 +20,7 @@ type Customers interface {
 	// GetMany returns, by name, the customers named that exist and that the key may read, each
 	// as Get returns it: one request for many customers, or as few as the API's limit on a
 	// request's length allows. A name missing from the map is a customer Get would not find.
-	GetMany(ctx context.Context, names []string) (map[string]*Customer, error)
+	GetMany(ctx context.Context, names []string, opts CustomerGetManyOptions) (map[string]*Customer, error)
 	// Put creates or replaces a customer's settings (ops); created says which. ETag is set. A
 	// retry after a lost answer gets the first attempt's answer (the call's Idempotency-Key), so
 	// created stays true and If-None-Match: * does not fail on the customer the call itself made.
@@ -81,6 +81,12 @@ type CustomerPutOptions struct {
 	IdempotencyKey string `json:"-"`
 }
 
+// CustomerGetManyOptions qualify Customers.GetMany.
+type CustomerGetManyOptions struct {
+	// UserKeys fills each customer's UserKeys: its users with their keys (ops, master).
+	UserKeys bool
+}
+
 // CustomerDeleteOptions qualifies Customers.Delete.
 type CustomerDeleteOptions struct {
 	// IfMatch, an ETag, deletes only if the customer is still at that version.
@@ -119,10 +125,13 @@ func (s *customers) Get(ctx context.Context, name string) (*Customer, error) {
 // target (path and query) over 2 KiB, and a reverse proxy's prefix may come before the path.
 const manyNamesBytes = 1536
 
-func (s *customers) GetMany(ctx context.Context, names []string) (map[string]*Customer, error) {
+func (s *customers) GetMany(ctx context.Context, names []string, opts CustomerGetManyOptions) (map[string]*Customer, error) {
 	found := make(map[string]*Customer, len(names))
 	for len(names) > 0 {
 		q, size := url.Values{}, 0
+		if opts.UserKeys {
+			q.Set("include", "user_keys")
+		}
 		for len(names) > 0 {
 			if _, err := customerPath(names[0]); err != nil {
 				return nil, err

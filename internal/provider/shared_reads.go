@@ -6,18 +6,21 @@ package provider
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/client"
 	"github.com/virtasant/terraform-provider-virtco/internal/readshare"
 )
 
 // sharedReads are the reads the resources of one provider process share (see readshare): a
-// refresh of 40 customers of 5 users each asks for the users once per customer, and for the
-// customers a few times in all, instead of 240 times. Every write through the process's client
-// forgets them.
+// refresh of 40 customers of 5 users each reads the customers, with their users' keys, a few at a
+// time, instead of with 240 requests. Every write through the process's client forgets them.
 type sharedReads struct {
 	customers *readshare.Batch[string, *client.Customer]
-	users     *readshare.Keyed[string, map[string]*client.User]
+	// userKeys is whether the customers come with their users' keys: with a key that may read
+	// them (ops, master). A user token may not, and reads users one by one, to be refused.
+	userKeys bool
+	client   *client.Client
 }
 
 // newSharedClient is the client of one provider process, with the reads its resources share.
@@ -28,19 +31,13 @@ func newSharedClient(cfg client.Config) (*client.Client, *sharedReads, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	opts := client.CustomerGetManyOptions{UserKeys: !strings.HasPrefix(cfg.APIKey, userTokenPrefix)}
 	return c, &sharedReads{
-		customers: readshare.NewBatch(&epoch, c.Customers.GetMany),
-		users: readshare.NewKeyed(&epoch, func(ctx context.Context, customer string) (map[string]*client.User, error) {
-			list, err := c.Users.List(ctx, customer)
-			if err != nil {
-				return nil, err
-			}
-			byName := make(map[string]*client.User, len(list))
-			for i := range list {
-				byName[list[i].Name] = &list[i]
-			}
-			return byName, nil
+		customers: readshare.NewBatch(&epoch, func(ctx context.Context, names []string) (map[string]*client.Customer, error) {
+			return c.Customers.GetMany(ctx, names, opts)
 		}),
+		userKeys: opts.UserKeys,
+		client:   c,
 	}, nil
 }
 
@@ -54,15 +51,20 @@ func (s *sharedReads) customer(ctx context.Context, name string) (*client.Custom
 }
 
 // user reads one user as Users.Get would: client.ErrNotFound when it, or its customer, does not
-// exist.
+// exist. Terraform reads a customer before its users, so their read finds the answer kept.
 func (s *sharedReads) user(ctx context.Context, customer, name string) (*client.User, error) {
-	users, err := s.users.Get(ctx, customer)
+	if !s.userKeys {
+		return s.client.Users.Get(ctx, customer, name)
+	}
+	c, err := s.customer(ctx, customer)
 	if err != nil {
 		return nil, err
 	}
-	u, found := users[name]
-	if !found {
-		return nil, client.ErrNotFound
+	for i := range c.UserKeys {
+		if c.UserKeys[i].Name == name {
+			u := client.User(c.UserKeys[i])
+			return &u, nil
+		}
 	}
-	return u, nil
+	return nil, client.ErrNotFound
 }

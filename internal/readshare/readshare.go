@@ -4,9 +4,9 @@
 // Package readshare lets the resources of one Terraform run share their reads of the API.
 //
 // Terraform reads every resource on its own, ten at a time: 40 customers of 5 users each would be
-// 240 requests for one refresh. Here a read asks for what many resources need at once (all the
-// users of a customer, many customers by name), and every resource that needs it takes its part
-// of the one answer, whether it asks while the request is in flight or after.
+// 240 requests for one refresh. Here a read asks for what many resources need at once (many
+// customers by name, with their users), and every resource that needs it takes its part of the
+// one answer, whether it asks while the request is in flight or after.
 //
 // Nothing read before a write is served after it: every write through the run's client (a
 // Barrier transport) forgets every answer, before the write is sent and again after it is
@@ -162,51 +162,4 @@ func (b *Batch[K, V]) run(ctx context.Context) {
 		}
 		b.mu.Unlock()
 	}
-}
-
-// Keyed shares the reads of keys that one request fetches one at a time: the callers that ask for
-// a key while its request is in flight, or after, share that request's answer.
-type Keyed[K comparable, V any] struct {
-	epoch *Epoch
-	fetch func(ctx context.Context, key K) (V, error)
-
-	mu      sync.Mutex
-	answers map[K]*answer[V]
-}
-
-// NewKeyed is a Keyed of the run whose writes e counts.
-func NewKeyed[K comparable, V any](e *Epoch, fetch func(ctx context.Context, key K) (V, error)) *Keyed[K, V] {
-	return &Keyed[K, V]{epoch: e, fetch: fetch, answers: map[K]*answer[V]{}}
-}
-
-// Get returns key's value. An error is returned to every caller that shared the request and is
-// not kept: the next Get asks again.
-func (s *Keyed[K, V]) Get(ctx context.Context, key K) (V, error) {
-	s.epoch.mu.Lock()
-	epoch := s.epoch.n
-	s.epoch.mu.Unlock()
-
-	s.mu.Lock()
-	a := s.answers[key]
-	if a != nil && a.epoch == epoch {
-		s.mu.Unlock()
-		v, _, err := a.wait(ctx)
-		return v, err
-	}
-	a = &answer[V]{epoch: epoch, done: make(chan struct{})}
-	s.answers[key] = a
-	s.mu.Unlock()
-
-	go func() {
-		v, err := s.fetch(context.WithoutCancel(ctx), key)
-		s.mu.Lock()
-		a.value, a.found, a.err = v, err == nil, err
-		if err != nil && s.answers[key] == a {
-			delete(s.answers, key)
-		}
-		close(a.done)
-		s.mu.Unlock()
-	}()
-	v, _, err := a.wait(ctx)
-	return v, err
 }

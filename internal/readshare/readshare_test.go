@@ -16,8 +16,8 @@ import (
 	"github.com/virtasant/terraform-provider-virtco/internal/readshare"
 )
 
-// source counts the requests a test's reads make; each answers with the number of the request,
-// so that a test tells a shared answer from a new one.
+// source counts the requests a test's reads make; each answers every key but "missing" with the
+// number of the request, so that a test tells a shared answer from a new one.
 type source struct {
 	requests atomic.Int64
 	gate     chan struct{} // when set, each request waits for it
@@ -25,15 +25,7 @@ type source struct {
 	batches  [][]string
 }
 
-func (s *source) one(context.Context, string) (int64, error) {
-	n := s.requests.Add(1)
-	if s.gate != nil {
-		<-s.gate
-	}
-	return n, nil
-}
-
-func (s *source) many(_ context.Context, keys []string) (map[string]int64, error) {
+func (s *source) fetch(ctx context.Context, keys []string) (map[string]int64, error) {
 	n := s.requests.Add(1)
 	s.mu.Lock()
 	s.batches = append(s.batches, slices.Clone(keys))
@@ -47,117 +39,57 @@ func (s *source) many(_ context.Context, keys []string) (map[string]int64, error
 			out[k] = n
 		}
 	}
-	return out, nil
+	return out, ctx.Err()
 }
 
-func TestKeyedSharesOneRequestAmongReaders(t *testing.T) {
+func (s *source) inFlight() {
+	for s.requests.Load() == 0 {
+		waitABit()
+	}
+}
+
+func read(t *testing.T, b *readshare.Batch[string, int64], key string) int64 {
+	t.Helper()
+	v, _, err := b.Get(t.Context(), key)
+	if err != nil {
+		t.Error(err)
+	}
+	return v
+}
+
+func TestReadersShareOneRequest(t *testing.T) {
 	var epoch readshare.Epoch
 	src := &source{gate: make(chan struct{})}
-	keyed := readshare.NewKeyed(&epoch, src.one)
+	batch := readshare.NewBatch(&epoch, src.fetch)
 
 	var wg sync.WaitGroup
 	got := make([]int64, 10)
 	for i := range got {
-		wg.Go(func() {
-			v, err := keyed.Get(t.Context(), "acme.com")
-			if err != nil {
-				t.Error(err)
-			}
-			got[i] = v
-		})
+		wg.Go(func() { got[i] = read(t, batch, "acme.com") })
 	}
-	for src.requests.Load() == 0 {
-		waitABit()
-	}
+	src.inFlight()
 	close(src.gate)
 	wg.Wait()
 	if n := src.requests.Load(); n != 1 {
-		t.Fatalf("ten readers at once made %d requests; want 1", n)
+		t.Fatalf("ten readers of one key at once made %d requests; want 1", n)
 	}
 	for i, v := range got {
 		if v != 1 {
-			t.Errorf("reader %d got the answer of request %d; want 1", i, v)
+			t.Errorf("reader %d got request %d's answer; want the shared one (1)", i, v)
 		}
 	}
-	if v, _ := keyed.Get(t.Context(), "acme.com"); v != 1 || src.requests.Load() != 1 {
-		t.Errorf("a reader after the answer got request %d's, after %d requests; want the shared one", v, src.requests.Load())
+	if v := read(t, batch, "acme.com"); v != 1 || src.requests.Load() != 1 {
+		t.Errorf("a reader after the answer got request %d's, after %d requests; want the kept one", v, src.requests.Load())
 	}
-	if v, _ := keyed.Get(t.Context(), "other.com"); v != 2 {
+	if v := read(t, batch, "other.com"); v != 2 {
 		t.Errorf("another key got request %d's answer; want its own, the second", v)
-	}
-}
-
-func TestAWriteForgetsEveryAnswer(t *testing.T) {
-	var epoch readshare.Epoch
-	src := &source{}
-	keyed := readshare.NewKeyed(&epoch, src.one)
-	batch := readshare.NewBatch(&epoch, src.many)
-	if v, _ := keyed.Get(t.Context(), "a"); v != 1 {
-		t.Fatalf("first read: request %d; want 1", v)
-	}
-	if v, _, _ := batch.Get(t.Context(), "b"); v != 2 {
-		t.Fatalf("first batched read: request %d; want 2", v)
-	}
-
-	write := epoch.Barrier(roundTrip(func(*http.Request) {}))
-	if _, err := write.RoundTrip(mustRequest(t, http.MethodGet)); err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := keyed.Get(t.Context(), "a"); v != 1 {
-		t.Errorf("after a GET, a read got request %d's answer; want the kept one (1)", v)
-	}
-	if _, err := write.RoundTrip(mustRequest(t, http.MethodPut)); err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := keyed.Get(t.Context(), "a"); v != 3 {
-		t.Errorf("after a PUT, a read got request %d's answer; want a new one (3)", v)
-	}
-	if v, _, _ := batch.Get(t.Context(), "b"); v != 4 {
-		t.Errorf("after a PUT, a batched read got request %d's answer; want a new one (4)", v)
-	}
-}
-
-// A read that was in flight while a write was made is not served to a read after the write, and
-// neither is a read made while the write was in flight.
-func TestAnswersThatOverlapAWriteAreNotKept(t *testing.T) {
-	var epoch readshare.Epoch
-	src := &source{gate: make(chan struct{})}
-	keyed := readshare.NewKeyed(&epoch, src.one)
-
-	first := make(chan int64)
-	go func() {
-		v, _ := keyed.Get(t.Context(), "a")
-		first <- v
-	}()
-	for src.requests.Load() == 0 {
-		waitABit()
-	}
-	epoch.Forget() // a write, while the read is in flight
-	close(src.gate)
-	if v := <-first; v != 1 {
-		t.Fatalf("the read in flight got request %d's answer; want its own (1)", v)
-	}
-	if v, _ := keyed.Get(t.Context(), "a"); v != 2 {
-		t.Errorf("a read after the write got request %d's answer; want a new one (2)", v)
-	}
-
-	var during int64
-	write := epoch.Barrier(roundTrip(func(*http.Request) { during, _ = keyed.Get(t.Context(), "a") }))
-	if _, err := write.RoundTrip(mustRequest(t, http.MethodDelete)); err != nil {
-		t.Fatal(err)
-	}
-	if during != 3 {
-		t.Errorf("a read while the write was in flight got request %d's answer; want a new one (3)", during)
-	}
-	if v, _ := keyed.Get(t.Context(), "a"); v != 4 {
-		t.Errorf("a read after the write got request %d's answer; want a new one (4), not the one read during it", v)
 	}
 }
 
 func TestBatchTakesEveryKeyAskedWhileARequestIsInFlight(t *testing.T) {
 	var epoch readshare.Epoch
 	src := &source{gate: make(chan struct{})}
-	batch := readshare.NewBatch(&epoch, src.many)
+	batch := readshare.NewBatch(&epoch, src.fetch)
 
 	type result struct {
 		key   string
@@ -165,21 +97,19 @@ func TestBatchTakesEveryKeyAskedWhileARequestIsInFlight(t *testing.T) {
 		found bool
 	}
 	results := make(chan result, 10)
-	read := func(key string) {
+	get := func(key string) {
 		v, found, err := batch.Get(t.Context(), key)
 		if err != nil {
 			t.Error(err)
 		}
 		results <- result{key, v, found}
 	}
-	go read("first")
-	for src.requests.Load() == 0 {
-		waitABit()
-	}
+	go get("first")
+	src.inFlight()
 	// While the first request is in flight, these wait, and go in one request after it.
 	keys := []string{"b", "c", "missing", "b", "d"}
 	for _, k := range keys {
-		go read(k)
+		go get(k)
 	}
 	waitUntil(t, func() bool { return batch.Waiting() == 4 }) // "b" once
 	close(src.gate)
@@ -207,37 +137,81 @@ func TestBatchTakesEveryKeyAskedWhileARequestIsInFlight(t *testing.T) {
 	}
 }
 
+func TestAWriteForgetsEveryAnswer(t *testing.T) {
+	var epoch readshare.Epoch
+	batch := readshare.NewBatch(&epoch, (&source{}).fetch)
+	if v := read(t, batch, "a"); v != 1 {
+		t.Fatalf("first read: request %d; want 1", v)
+	}
+	transport := epoch.Barrier(roundTrip(func(*http.Request) {}))
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodOptions} {
+		if _, err := transport.RoundTrip(request(t, method)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := read(t, batch, "a"); v != 1 {
+		t.Errorf("after a GET, HEAD and OPTIONS, a read got request %d's answer; want the kept one (1)", v)
+	}
+	want := int64(2)
+	for _, method := range []string{http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodPatch} {
+		if _, err := transport.RoundTrip(request(t, method)); err != nil {
+			t.Fatal(err)
+		}
+		if v := read(t, batch, "a"); v != want {
+			t.Errorf("after a %s, a read got request %d's answer; want a new one (%d)", method, v, want)
+		}
+		want++
+	}
+}
+
+// A read that was in flight while a write was made is not served to a read after the write, and
+// neither is a read made while the write was in flight.
+func TestAnswersThatOverlapAWriteAreNotKept(t *testing.T) {
+	var epoch readshare.Epoch
+	src := &source{gate: make(chan struct{})}
+	batch := readshare.NewBatch(&epoch, src.fetch)
+
+	first := make(chan int64)
+	go func() { first <- read(t, batch, "a") }()
+	src.inFlight()
+	epoch.Forget() // a write, while the read is in flight
+	close(src.gate)
+	if v := <-first; v != 1 {
+		t.Fatalf("the read in flight got request %d's answer; want its own (1)", v)
+	}
+	if v := read(t, batch, "a"); v != 2 {
+		t.Errorf("a read after the write got request %d's answer; want a new one (2)", v)
+	}
+
+	var during int64
+	write := epoch.Barrier(roundTrip(func(*http.Request) { during = read(t, batch, "a") }))
+	if _, err := write.RoundTrip(request(t, http.MethodDelete)); err != nil {
+		t.Fatal(err)
+	}
+	if during != 3 {
+		t.Errorf("a read while the write was in flight got request %d's answer; want a new one (3)", during)
+	}
+	if v := read(t, batch, "a"); v != 4 {
+		t.Errorf("a read after the write got request %d's answer; want a new one (4), not the one read during it", v)
+	}
+}
+
 func TestErrorsAreNotKept(t *testing.T) {
 	var epoch readshare.Epoch
 	fail := errors.New("the API is down")
 	calls := 0
-	keyed := readshare.NewKeyed(&epoch, func(context.Context, string) (int, error) {
+	batch := readshare.NewBatch(&epoch, func(context.Context, []string) (map[string]int, error) {
 		calls++
 		if calls == 1 {
-			return 0, fail
-		}
-		return calls, nil
-	})
-	if _, err := keyed.Get(t.Context(), "a"); !errors.Is(err, fail) {
-		t.Fatalf("first read: %v; want the request's error", err)
-	}
-	if v, err := keyed.Get(t.Context(), "a"); err != nil || v != 2 {
-		t.Errorf("the read after a failure: %d, %v; want a new request's answer (2)", v, err)
-	}
-
-	batchCalls := 0
-	batch := readshare.NewBatch(&epoch, func(context.Context, []string) (map[string]int, error) {
-		batchCalls++
-		if batchCalls == 1 {
 			return nil, fail
 		}
-		return map[string]int{"a": batchCalls}, nil
+		return map[string]int{"a": calls}, nil
 	})
 	if _, _, err := batch.Get(t.Context(), "a"); !errors.Is(err, fail) {
-		t.Fatalf("first batched read: %v; want the request's error", err)
+		t.Fatalf("first read: %v; want the request's error", err)
 	}
 	if v, found, err := batch.Get(t.Context(), "a"); err != nil || !found || v != 2 {
-		t.Errorf("the batched read after a failure: %d, %v, %v; want a new request's answer (2)", v, found, err)
+		t.Errorf("the read after a failure: %d, %v, %v; want a new request's answer (2)", v, found, err)
 	}
 }
 
@@ -245,27 +219,16 @@ func TestErrorsAreNotKept(t *testing.T) {
 func TestAReaderThatGivesUpLeavesTheRequestToTheOthers(t *testing.T) {
 	var epoch readshare.Epoch
 	src := &source{gate: make(chan struct{})}
-	keyed := readshare.NewKeyed(&epoch, func(ctx context.Context, key string) (int64, error) {
-		v, _ := src.one(ctx, key)
-		return v, ctx.Err()
-	})
+	batch := readshare.NewBatch(&epoch, src.fetch)
 	ctx, cancel := context.WithCancel(t.Context())
 	gaveUp := make(chan error)
 	go func() {
-		_, err := keyed.Get(ctx, "a")
+		_, _, err := batch.Get(ctx, "a")
 		gaveUp <- err
 	}()
-	for src.requests.Load() == 0 {
-		waitABit()
-	}
+	src.inFlight()
 	other := make(chan int64)
-	go func() {
-		v, err := keyed.Get(t.Context(), "a")
-		if err != nil {
-			t.Error(err)
-		}
-		other <- v
-	}()
+	go func() { other <- read(t, batch, "a") }()
 	cancel()
 	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
 		t.Errorf("the reader that gave up got %v; want context.Canceled", err)
@@ -283,7 +246,7 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Request: r}, nil
 }
 
-func mustRequest(t *testing.T, method string) *http.Request {
+func request(t *testing.T, method string) *http.Request {
 	t.Helper()
 	r, err := http.NewRequestWithContext(t.Context(), method, "http://virtco.invalid/v1/customers/a", nil)
 	if err != nil {

@@ -52,7 +52,20 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, p princip
 // customers (Terraform refreshing a configuration) asks once for many instead of once each. A
 // customer the caller may not read is left out as one that does not exist is: the answer tells
 // nobody which customers exist beyond what they may read.
+//
+// include=user_keys (ops, master) adds each customer's users with their keys, so that the same
+// request serves the reads of the users too.
 func (s *Server) listNamedCustomers(w http.ResponseWriter, r *http.Request, p principal, named []string) error {
+	withKeys := false
+	for _, inc := range r.URL.Query()["include"] {
+		if inc != "user_keys" {
+			return invalid("include", "include takes only user_keys (each customer's users with their keys), not %q", clip(inc, 64))
+		}
+		if err := p.requireReadAll("reading users and their keys"); err != nil {
+			return err
+		}
+		withKeys = true
+	}
 	records := make([]apiv1.Customer, 0, len(named))
 	seen := make(map[string]bool, len(named))
 	for _, name := range named {
@@ -70,7 +83,18 @@ func (s *Server) listNamedCustomers(w http.ResponseWriter, r *http.Request, p pr
 		if err != nil {
 			return err
 		}
-		records = append(records, customerView(s.verify.customer(c)))
+		v := customerView(s.verify.customer(c))
+		if withKeys {
+			users, err := s.store.ListUsers(r.Context(), name)
+			if err != nil {
+				return err
+			}
+			v.UserKeys = make([]apiv1.User, 0, len(users))
+			for _, u := range users {
+				v.UserKeys = append(v.UserKeys, userView(u))
+			}
+		}
+		records = append(records, v)
 	}
 	writeJSON(w, http.StatusOK, apiv1.CustomerRecords{Customers: records})
 	return nil

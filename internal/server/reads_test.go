@@ -40,6 +40,34 @@ func TestCustomersByName(t *testing.T) {
 		t.Errorf("joe of acme.com asked for other.org and acme.com: got %v; want acme.com only", names)
 	}
 
+	// With include=user_keys, each record carries its users with their keys, as their list gives them.
+	e.must(201, "PUT", "/v1/customers/acme.com/users/ann", e.ops, nil)
+	e.must(200, "GET", "/v1/customers?name=acme.com&name=other.org&include=user_keys", e.master, nil).decode(t, &got)
+	for _, c := range got.Customers {
+		var list apiv1.UserList
+		e.must(200, "GET", "/v1/customers/"+c.Name+"/users", e.ops, nil).decode(t, &list)
+		if len(c.UserKeys) != len(list.Users) {
+			t.Fatalf("%s: %d user keys; its list of users has %d", c.Name, len(c.UserKeys), len(list.Users))
+		}
+		for i, u := range list.Users {
+			if k := c.UserKeys[i]; k.Name != u.Name || k.Token != u.Token || k.ETag != u.ETag || k.KeyID != u.KeyID {
+				t.Errorf("%s: user key %d is %s (etag %s); the list has %s (etag %s), or their tokens differ", c.Name, i, k.Name, k.ETag, u.Name, u.ETag)
+			}
+		}
+	}
+	if len(got.Customers) != 2 || len(got.Customers[0].UserKeys) != 2 {
+		t.Errorf("include=user_keys gave %d customers, the first with %d users; want 2, and acme.com's joe and ann", len(got.Customers), len(got.Customers[0].UserKeys))
+	}
+	var plain apiv1.CustomerRecords
+	e.must(200, "GET", "/v1/customers?name=acme.com", e.ops, nil).decode(t, &plain)
+	if plain.Customers[0].UserKeys != nil {
+		t.Errorf("without include, the record carries user keys: %d", len(plain.Customers[0].UserKeys))
+	}
+	e.must(403, "GET", "/v1/customers?name=acme.com&include=user_keys", joe, nil)
+	if r := e.must(400, "GET", "/v1/customers?name=acme.com&include=users", e.ops, nil); r.field() != "include" {
+		t.Errorf("include=users is refused about %q; want the include parameter", r.field())
+	}
+
 	bad := e.must(400, "GET", "/v1/customers?name=acme.com&name=ACME..com", e.ops, nil)
 	if bad.field() != "name" {
 		t.Errorf("an invalid name is refused about %q; want the name parameter", bad.field())
