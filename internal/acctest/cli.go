@@ -75,8 +75,8 @@ var (
 	cliInfos = map[string]CLIInfo{}
 )
 
-// CLI runs the acceptance tests' CLI once per test process to learn which it is, from the first
-// line of its version: "Terraform v1.11.4" or "OpenTofu v1.12.6".
+// CLI runs the acceptance tests' CLI once per test process to learn which it is, from the line
+// of its version that names it: "Terraform v1.11.4" or "OpenTofu v1.12.6".
 func CLI(t *testing.T) CLIInfo {
 	t.Helper()
 	path := TerraformCLI(t)
@@ -91,12 +91,18 @@ func CLI(t *testing.T) CLIInfo {
 	if err != nil {
 		t.Fatalf("%s version: %v", path, err)
 	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	name, v, ok := strings.Cut(strings.TrimSpace(first), " v")
-	if !ok || (name != "Terraform" && name != "OpenTofu") {
-		t.Fatalf("%s version printed %q: neither Terraform nor OpenTofu", path, first)
+	// Warnings about the CLI configuration may come first, on stdout.
+	var info CLIInfo
+	for line := range strings.Lines(string(out)) {
+		name, v, _ := strings.Cut(strings.TrimSpace(line), " v")
+		if name == "Terraform" || name == "OpenTofu" {
+			info = CLIInfo{OpenTofu: name == "OpenTofu", Version: v}
+			break
+		}
 	}
-	info := CLIInfo{OpenTofu: name == "OpenTofu", Version: v}
+	if info.Version == "" {
+		t.Fatalf("%s version printed neither Terraform's nor OpenTofu's version:\n%s", path, out)
+	}
 	cliInfos[path] = info
 	return info
 }
