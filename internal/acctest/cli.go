@@ -107,19 +107,11 @@ func CLI(t *testing.T) CLIInfo {
 	return info
 }
 
-// SkipUnderOpenTofu skips a test that cannot pass under OpenTofu; why names the difference
-// between the two CLIs.
-func SkipUnderOpenTofu(t *testing.T, why string) {
-	t.Helper()
-	if CLI(t).OpenTofu {
-		t.Skip("skipped under OpenTofu: " + why)
-	}
-}
-
 // CheckProviderHost fails the test when terraform-plugin-testing would give the in-process
 // provider an address the CLI does not look for: under OpenTofu, TF_ACC_PROVIDER_HOST must be
-// its registry (and TF_ACC_PROVIDER_NAMESPACE hashicorp, the default), as OpenTofu documents for
-// provider developers, or every step fails with an error that does not say why.
+// its registry, or every step fails with an error that does not say why. OpenTofu's advice to
+// provider developers also sets TF_ACC_PROVIDER_NAMESPACE=hashicorp; without it the framework
+// offers the provider under both "-" and "hashicorp", which OpenTofu accepts as well.
 func CheckProviderHost(t *testing.T) {
 	t.Helper()
 	cli := CLI(t)
