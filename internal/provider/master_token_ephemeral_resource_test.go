@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 // The ephemeral master token configures a second provider that reads with it; the state holds its
@@ -24,7 +23,7 @@ func TestAccMasterTokenEphemeralResource(t *testing.T) {
 	s.Provision("m.example.com", "Diag3", "kim")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   ephemeralResources(t),
 		Steps: []resource.TestStep{
 			{
 				// only the ops key reads the master token

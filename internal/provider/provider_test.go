@@ -30,6 +30,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsemu"
@@ -72,12 +73,24 @@ func providerFactories(vars map[string]string) map[string]func() (tfprotov6.Prov
 // testProviders is the provider with an empty environment: tests configure it in HCL.
 var testProviders = providerFactories(nil)
 
-// preCheck skips an acceptance test without TF_ACC, as terraform-plugin-testing would.
+// preCheck skips an acceptance test without TF_ACC, as terraform-plugin-testing would, and fails
+// it when the in-process provider's address is not one the CLI (Terraform or OpenTofu) looks for.
 func preCheck(t *testing.T) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 to run it (make test does)")
 	}
+	acctest.CheckProviderHost(t)
+}
+
+// ephemeralResources skips a test of ephemeral resources on a CLI that has none: Terraform before
+// 1.10, OpenTofu before 1.11.
+func ephemeralResources(t *testing.T) []tfversion.TerraformVersionCheck {
+	t.Helper()
+	if acctest.CLI(t).OpenTofu {
+		return []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)}
+	}
+	return []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
 }
 
 // testServer is the control plane of one acceptance test.

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 // The ephemeral user token is available to the configuration (a second provider acts as that user
@@ -26,7 +25,7 @@ func TestAccUserTokenEphemeralResource(t *testing.T) {
 	noSecrets := noSecretsInState{secrets: func() []string { return []string{tokens["pat"], s.OpsKey} }}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   ephemeralResources(t),
 		Steps: []resource.TestStep{
 			{
 				Config: s.providerConfig() + `
