@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -241,6 +242,8 @@ func mustExec(t *testing.T, d *sql.DB, query string) {
 // the master token in the clear, tokens indexed by their SHA-256, a recorded answer in the clear,
 // is sealed when the server starts on it, on SQLite and on PostgreSQL; every token it held still
 // works, and the recorded answer still replays.
+var etagInBody = regexp.MustCompile(`,"etag":"(\\"|[^"])*"`)
+
 func TestSealsAnOlderDatabase(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -265,6 +268,8 @@ func TestSealsAnOlderDatabase(t *testing.T) {
 					tok, hex.EncodeToString(h[:]), customer, name))
 			}
 			mustExec(t, d, fmt.Sprintf(`UPDATE settings SET value = '%s' WHERE name = 'master_token'`, master))
+			// That version wrote no etag in a user's body (and its backslashes are no bytea literal).
+			recorded = etagInBody.ReplaceAll(recorded, nil)
 			mustExec(t, d, fmt.Sprintf(`UPDATE idempotency_keys SET header = '{}', body = '%s' WHERE idem_key = 'k-old'`, recorded))
 			mustExec(t, d, `DELETE FROM idempotency_keys WHERE idem_key <> 'k-old'`)
 			_ = d.Close()
