@@ -36,7 +36,7 @@ func (d *masterTokenDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 		MarkdownDescription: "The platform's master token, for customer account managers: it reads every customer, user " +
 			"and status, and writes nothing (what `apiKeyGen.py --mtok` printed). Needs the ops key.\n\n" +
 			"The value is stored in the state (marked sensitive). To pass it on without storing it, use the " +
-			"`virtco_master_token` ephemeral resource instead (Terraform 1.10 and later).",
+			"`virtco_master_token` ephemeral resource instead (Terraform 1.10 and later, OpenTofu 1.11 and later).",
 		Attributes: map[string]schema.Attribute{
 			"master_token": schema.StringAttribute{
 				Computed:            true,

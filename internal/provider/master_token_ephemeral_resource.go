@@ -32,7 +32,7 @@ func (e *masterTokenEphemeralResource) Metadata(_ context.Context, req ephemeral
 func (e *masterTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The platform's master token, read without ever being written to the plan or the state " +
-			"(Terraform 1.10 and later): pass it to another provider's configuration, a secret store's write-only " +
+			"(Terraform 1.10 and later, OpenTofu 1.11 and later): pass it to another provider's configuration, a secret store's write-only " +
 			"argument or a `locals` value used only in such places. Needs the ops key.",
 		Attributes: map[string]schema.Attribute{
 			"master_token": schema.StringAttribute{

@@ -44,7 +44,7 @@ func (e *userTokenEphemeralResource) Metadata(_ context.Context, req ephemeral.M
 func (e *userTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The API key of an existing user of a customer, read without ever being written to the plan " +
-			"or the state (Terraform 1.10 and later): for example to configure a second `virtco` provider (an alias) " +
+			"or the state (Terraform 1.10 and later, OpenTofu 1.11 and later): for example to configure a second `virtco` provider (an alias) " +
 			"that acts as that user, or to hand the token to a secret store's write-only argument. Needs the ops key " +
 			"or the master token. It reads the token; it never creates the user (that is `virtco_user`).",
 		Attributes: map[string]schema.Attribute{
