@@ -28,6 +28,12 @@ type dialect struct {
 	skipLocked string
 	// isUniqueViolation tells a lost race on a unique key, so the transaction can be run again.
 	isUniqueViolation func(error) bool
+	// begin starts a batch's write transaction (groupcommit.go): SQLite takes the write lock at
+	// once, so that the batch never fails to upgrade a read lock.
+	begin string
+	// groupCommit runs writes in batches that share a transaction and its commit (ARCHITECTURE.md,
+	// "Writes").
+	groupCommit bool
 }
 
 // sqlStore implements Store on database/sql. Reads go to rdb, writes to wdb: for SQLite wdb has a
@@ -39,6 +45,10 @@ type sqlStore struct {
 	// keys seal the secrets the store keeps (tokens, answers that hold them) and index tokens.
 	keys *secrets.Keyring
 	log  *slog.Logger
+	// gc runs the writes when commits are grouped; nil otherwise.
+	gc *committer
+	// groupCommit overrides the dialect's groupCommit when set (withGroupCommit).
+	groupCommit *bool
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -79,23 +89,38 @@ type tx struct {
 	q    querier
 	d    dialect
 	keys *secrets.Keyring
+	// detached runs the statements whatever becomes of their caller's context: in a batch the
+	// transaction is every caller's, and SQLite rolls back the whole transaction when a statement
+	// is interrupted.
+	detached bool
+}
+
+func (t tx) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.q.QueryContext(ctx, t.d.placeholder(query), args...)
+	return t.q.QueryContext(t.ctx(ctx), t.d.placeholder(query), args...)
 }
 
 func (t tx) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(ctx, t.d.placeholder(query), args...)
+	return t.q.QueryRowContext(t.ctx(ctx), t.d.placeholder(query), args...)
 }
 
 func (t tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(ctx, t.d.placeholder(query), args...)
+	return t.q.ExecContext(t.ctx(ctx), t.d.placeholder(query), args...)
 }
 
-// write runs fn in a write transaction. A unique-key race with another writer (two creates of the
-// same customer on PostgreSQL) runs fn again, when it will see the other writer's row.
+// write runs fn in a write transaction: in the next batch when commits are grouped, else in a
+// transaction of its own. A unique-key race with another writer (two creates of the same customer
+// on PostgreSQL) runs fn again, when it will see the other writer's row.
 func (s *sqlStore) write(ctx context.Context, fn func(t tx) error) error {
+	if s.gc != nil {
+		return s.gc.submit(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.runTx(ctx, s.wdb, fn)
@@ -186,6 +211,9 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 }
 
 func (s *sqlStore) Close() error {
+	if s.gc != nil {
+		s.gc.close()
+	}
 	err := s.rdb.Close()
 	if s.wdb != s.rdb {
 		err = errors.Join(err, s.wdb.Close())

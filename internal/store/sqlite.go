@@ -58,7 +58,8 @@ func openSQLite(ctx context.Context, path string, s *sqlStore) error {
 	rdb.SetMaxIdleConns(8)
 
 	s.rdb, s.wdb = rdb, wdb
-	s.d = dialect{name: "sqlite", placeholder: func(q string) string { return q }, isUniqueViolation: isSQLiteUnique}
+	s.d = dialect{name: "sqlite", placeholder: func(q string) string { return q }, isUniqueViolation: isSQLiteUnique,
+		begin: "BEGIN IMMEDIATE", groupCommit: true}
 	report, err := migrate(ctx, wdb, s)
 	if err == nil && report.plain > 0 {
 		err = scrubSQLite(ctx, wdb)
