@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -30,6 +31,8 @@ type committer struct {
 	closed  bool
 	wake    chan struct{} // capacity 1: a batch is waiting to be run
 	done    chan struct{} // closed when the loop has answered every write and returned
+
+	conn *stmtConn // the writer's connection, the loop's alone; nil until the first batch
 }
 
 // writeReq is one caller's write, waiting for its batch to commit.
@@ -109,6 +112,7 @@ func (c *committer) close() {
 
 func (c *committer) loop() {
 	defer close(c.done)
+	defer c.dropConn()
 	for range c.wake {
 		for {
 			c.mu.Lock()
@@ -135,7 +139,7 @@ func (c *committer) loop() {
 // replay, a unique key) when the batch committed, and the batch's error to every write, whatever
 // its own outcome, when it did not, since what each one read came from the uncommitted batch.
 func (c *committer) run(batch []*writeReq) {
-	err := c.s.runBatch(batch)
+	err := c.runBatch(batch)
 	for _, r := range batch {
 		if err != nil {
 			r.err <- err
@@ -147,22 +151,31 @@ func (c *committer) run(batch []*writeReq) {
 
 // runBatch runs the writes of batch in one transaction on the writer's connection, each under a
 // savepoint: a write that fails is rolled back to its savepoint alone, and the others commit.
-// The transaction's statements are issued on a *sql.Conn rather than through *sql.Tx, so that a
-// COMMIT that fails (a deferred constraint leaves SQLite's transaction open) can still be rolled
-// back before the connection serves the next batch.
-func (s *sqlStore) runBatch(batch []*writeReq) (err error) {
+// The transaction's statements are issued on the connection rather than through *sql.Tx, so that
+// a COMMIT that fails (a deferred constraint leaves SQLite's transaction open) can still be
+// rolled back before the connection serves the next batch.
+func (c *committer) runBatch(batch []*writeReq) (err error) {
+	s := c.s
 	ctx := context.Background() // the batch is every caller's: no one caller's context may end it
-	conn, err := s.wdb.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+	if c.conn == nil {
+		conn, err := s.wdb.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		c.conn = &stmtConn{conn: conn, stmts: map[string]*sql.Stmt{}}
 	}
-	defer conn.Close()
+	conn := c.conn
 	if _, err := conn.ExecContext(ctx, s.d.begin); err != nil {
+		c.dropConn()
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer func() {
-		if err != nil {
-			_, _ = conn.ExecContext(ctx, `ROLLBACK`)
+		if err == nil {
+			return
+		}
+		// A connection that cannot even roll back is given up, and the next batch takes another.
+		if _, rerr := conn.conn.ExecContext(ctx, `ROLLBACK`); rerr != nil {
+			c.dropConn()
 		}
 	}()
 	t := tx{q: conn, d: s.d, keys: s.keys, detached: true}
@@ -178,6 +191,13 @@ func (s *sqlStore) runBatch(batch []*writeReq) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+func (c *committer) dropConn() {
+	if c.conn != nil {
+		c.conn.close()
+		c.conn = nil
+	}
 }
 
 // runSaved runs one write of a batch under a savepoint, again after a lost race on a unique key

@@ -50,6 +50,9 @@ func Open(ctx context.Context, db string, opts ...Option) (Store, error) {
 	if *s.groupCommit {
 		s.gc = newCommitter(s)
 	}
+	if s.d.prepare {
+		s.readers = newReadPool(s.rdb, readConns)
+	}
 	return s, nil
 }
 

@@ -34,10 +34,14 @@ type dialect struct {
 	// groupCommit runs writes in batches that share a transaction and its commit (ARCHITECTURE.md,
 	// "Writes").
 	groupCommit bool
+	// prepare keeps the readers' statements prepared (statements.go): SQLite's driver would parse
+	// each one again, where pgx keeps its own cache.
+	prepare bool
 }
 
-// sqlStore implements Store on database/sql. Reads go to rdb, writes to wdb: for SQLite wdb has a
-// single connection, so writers queue in Go instead of spinning on SQLITE_BUSY.
+// sqlStore implements Store on database/sql. Reads go to rdb, writes to wdb: for SQLite the
+// committer holds one connection of wdb and is its only writer, so writers queue in Go instead
+// of spinning on SQLITE_BUSY.
 type sqlStore struct {
 	rdb, wdb *sql.DB
 	d        dialect
@@ -49,6 +53,9 @@ type sqlStore struct {
 	gc *committer
 	// groupCommit overrides the dialect's groupCommit when set (withGroupCommit).
 	groupCommit *bool
+	// readers lend the readers' connections with their prepared statements when the dialect
+	// prepares; nil otherwise.
+	readers *readPool
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -134,7 +141,35 @@ func (s *sqlStore) write(ctx context.Context, fn func(t tx) error) error {
 // read runs fn in a read transaction, so that a customer and its users and accounts are read from
 // one snapshot.
 func (s *sqlStore) read(ctx context.Context, fn func(t tx) error) error {
-	return s.runTx(ctx, s.rdb, fn)
+	if s.readers == nil {
+		return s.runTx(ctx, s.rdb, fn)
+	}
+	// A SQLite read takes microseconds, and a context that can end costs a goroutine per
+	// statement in the driver and per transaction and result set in database/sql, more than the
+	// read itself: once begun, the read runs to its end.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := s.readers.get(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	bg := context.Background()
+	if _, err := c.conn.ExecContext(bg, `BEGIN`); err != nil {
+		s.readers.put(c, true)
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	ferr := fn(tx{q: c, d: s.d, keys: s.keys, detached: true})
+	end := `COMMIT`
+	if ferr != nil {
+		end = `ROLLBACK`
+	}
+	if _, err := c.conn.ExecContext(bg, end); err != nil {
+		s.readers.put(c, true)
+		return errors.Join(ferr, fmt.Errorf("end transaction: %w", err))
+	}
+	s.readers.put(c, false)
+	return ferr
 }
 
 // txBeginner is a *sql.DB or one *sql.Conn of it.
@@ -213,6 +248,9 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 func (s *sqlStore) Close() error {
 	if s.gc != nil {
 		s.gc.close()
+	}
+	if s.readers != nil {
+		s.readers.close()
 	}
 	err := s.rdb.Close()
 	if s.wdb != s.rdb {
