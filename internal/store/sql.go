@@ -155,7 +155,7 @@ func (s *sqlStore) read(ctx context.Context, fn func(t tx) error) error {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	bg := context.Background()
-	if _, err := c.conn.ExecContext(bg, `BEGIN`); err != nil {
+	if _, err := c.ExecContext(bg, `BEGIN`); err != nil {
 		s.readers.put(c, true)
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -164,7 +164,7 @@ func (s *sqlStore) read(ctx context.Context, fn func(t tx) error) error {
 	if ferr != nil {
 		end = `ROLLBACK`
 	}
-	if _, err := c.conn.ExecContext(bg, end); err != nil {
+	if _, err := c.ExecContext(bg, end); err != nil {
 		s.readers.put(c, true)
 		return errors.Join(ferr, fmt.Errorf("end transaction: %w", err))
 	}
