@@ -68,7 +68,7 @@ func (c *committer) submit(ctx context.Context, fn func(t tx) error) error {
 	default: // the loop is already told
 	}
 	err := <-r.err
-	if p, ok := err.(panicked); ok {
+	if p := (panicked{}); errors.As(err, &p) {
 		panic(p.value) // in the caller's goroutine, as it would have without batches
 	}
 	return err
@@ -216,7 +216,7 @@ func (s *sqlStore) runSaved(ctx context.Context, t tx, r *writeReq) error {
 			return nil
 		}
 		if _, err := t.q.ExecContext(ctx, `ROLLBACK TO SAVEPOINT write`); err != nil {
-			return fmt.Errorf("roll back to savepoint after %v: %w", r.ferr, err)
+			return fmt.Errorf("roll back to savepoint: %w", errors.Join(err, r.ferr))
 		}
 		if _, err := t.q.ExecContext(ctx, `RELEASE SAVEPOINT write`); err != nil {
 			return fmt.Errorf("release savepoint: %w", err)
