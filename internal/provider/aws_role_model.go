@@ -31,31 +31,32 @@ const (
 )
 
 type awsRoleResourceModel struct {
-	ID                  types.String   `tfsdk:"id"`
-	Customer            types.String   `tfsdk:"customer"`
-	AccountID           types.String   `tfsdk:"account_id"`
-	RoleName            types.String   `tfsdk:"role_name"`
-	Path                types.String   `tfsdk:"path"`
-	Description         types.String   `tfsdk:"description"`
-	DataSources         types.Set      `tfsdk:"data_sources"`
-	CURBucket           types.String   `tfsdk:"cur_bucket"`
-	MaxSessionDuration  types.Int64    `tfsdk:"max_session_duration"`
-	PermissionsBoundary types.String   `tfsdk:"permissions_boundary"`
-	Tags                types.Map      `tfsdk:"tags"`
-	RoleARN             types.String   `tfsdk:"role_arn"`
-	ExternalID          types.String   `tfsdk:"external_id"`
-	TrustedPrincipal    types.String   `tfsdk:"trusted_principal"`
-	TrustPolicyJSON     types.String   `tfsdk:"trust_policy_json"`
-	PolicyJSON          types.String   `tfsdk:"policy_json"`
-	ManagedPolicyARNs   types.Set      `tfsdk:"managed_policy_arns"`
-	ExtraInlinePolicies types.Map      `tfsdk:"extra_inline_policies"`
-	State               types.String   `tfsdk:"state"`
-	Stranded            types.Bool     `tfsdk:"stranded"`
-	WaitForVerification types.Bool     `tfsdk:"wait_for_verification"`
-	VerificationState   types.String   `tfsdk:"verification_state"`
-	VerifiedAt          types.String   `tfsdk:"verified_at"`
-	VerificationMessage types.String   `tfsdk:"verification_message"`
-	Timeouts            timeouts.Value `tfsdk:"timeouts"`
+	ID                  types.String     `tfsdk:"id"`
+	Customer            types.String     `tfsdk:"customer"`
+	AccountID           types.String     `tfsdk:"account_id"`
+	RoleName            types.String     `tfsdk:"role_name"`
+	Path                types.String     `tfsdk:"path"`
+	Description         types.String     `tfsdk:"description"`
+	DataSources         types.Set        `tfsdk:"data_sources"`
+	CURBucket           types.String     `tfsdk:"cur_bucket"`
+	MaxSessionDuration  types.Int64      `tfsdk:"max_session_duration"`
+	PermissionsBoundary types.String     `tfsdk:"permissions_boundary"`
+	Tags                types.Map        `tfsdk:"tags"`
+	RoleARN             types.String     `tfsdk:"role_arn"`
+	ExternalID          types.String     `tfsdk:"external_id"`
+	TrustedPrincipal    types.String     `tfsdk:"trusted_principal"`
+	TrustPolicyJSON     types.String     `tfsdk:"trust_policy_json"`
+	PolicyJSON          types.String     `tfsdk:"policy_json"`
+	ManagedPolicyARNs   types.Set        `tfsdk:"managed_policy_arns"`
+	ExtraInlinePolicies types.Map        `tfsdk:"extra_inline_policies"`
+	State               types.String     `tfsdk:"state"`
+	Stranded            types.Bool       `tfsdk:"stranded"`
+	WaitForVerification types.Bool       `tfsdk:"wait_for_verification"`
+	VerificationState   types.String     `tfsdk:"verification_state"`
+	VerifiedAt          types.String     `tfsdk:"verified_at"`
+	VerificationMessage types.String     `tfsdk:"verification_message"`
+	Timeouts            timeouts.Value   `tfsdk:"timeouts"`
+	AssumeRole          *assumeRoleModel `tfsdk:"assume_role"`
 }
 
 // awsRoleFields maps the fields of the API's 400 errors to the resource's attributes.
