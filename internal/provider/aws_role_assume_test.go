@@ -307,6 +307,21 @@ resource "virtco_aws_role" "r" {
 					},
 				),
 			},
+			{
+				// imported through the role to assume: the id's fourth part
+				ResourceName:      "virtco_aws_role.r",
+				ImportState:       true,
+				ImportStateId:     customer + "/" + trusting + "/" + awsrole.DefaultRoleName + "/" + orgRoleARN(trusting),
+				ImportStateVerify: true,
+			},
+			{
+				// without it, the provider's own credentials reach the management account: refused
+				ResourceName:  "virtco_aws_role.r",
+				ImportState:   true,
+				ImportStateId: customer + "/" + trusting + "/" + awsrole.DefaultRoleName,
+				ExpectError: acctest.Words(`The provider's AWS credentials reach AWS account ` + orgManagement +
+					`, but the role is for account ` + trusting),
+			},
 		},
 	})
 }

@@ -79,9 +79,10 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			"after the customer is reassigned to another diagnostic account, the next plan updates the trust policy.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`customer/account_id/role_name`, such as `acme.com/123456789012/virtco-diagnostics-readonly`: the import id.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed: true,
+				MarkdownDescription: "`customer/account_id/role_name`, such as `acme.com/123456789012/virtco-diagnostics-readonly`: the import id " +
+					"(followed by `/` and the ARN of the role to assume when the role has an `assume_role` block).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"customer": schema.StringAttribute{
 				Required: true,
@@ -541,11 +542,18 @@ func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *awsRoleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	customer, accountID, roleName, err := parseRoleID(req.ID)
+	customer, accountID, roleName, assumeARN, err := parseRoleID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("A virtco_aws_role is imported by customer/account_id/role_name: %s.", err))
+			fmt.Sprintf("A virtco_aws_role is imported by customer/account_id/role_name, followed by /<role ARN> when it "+
+				"has an assume_role block: %s.", err))
 		return
+	}
+	if assumeARN != "" {
+		// The role is read through the role to assume, as the configuration's assume_role will.
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("assume_role"), &assumeRoleModel{
+			RoleARN: types.StringValue(assumeARN), ExternalID: types.StringNull(), SessionName: types.StringNull(),
+		})...)
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), roleID(customer, accountID, roleName))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("customer"), customer)...)
