@@ -13,10 +13,13 @@ import (
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsconfig"
+	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
 
 // STS's rules for AssumeRole's ExternalId and RoleSessionName, checked at plan time rather than
@@ -34,7 +37,9 @@ func roleAssumeRoleBlock() schema.Block {
 			"block and `for_each` over account ids reach every account of an AWS organization, through each member " +
 			"account's `OrganizationAccountAccessRole` (which trusts the management account). Each role is assumed " +
 			"once per Terraform run and its credentials shared by every resource that names it. A refused AssumeRole " +
-			"is an error naming the role and its account, and nothing is created.",
+			"is an error naming the role and its account, and nothing is created. Changing the block changes nothing in " +
+			"AWS, but it must reach the role's account (to move the role, change `account_id` too, which replaces it); " +
+			"destroy uses the block the role was last applied with.",
 		Attributes: map[string]schema.Attribute{
 			"role_arn": schema.StringAttribute{
 				Optional: true,
@@ -99,4 +104,29 @@ func (m *assumeRoleModel) assumeRole() (*awsconfig.AssumeRole, bool) {
 	}
 	return &awsconfig.AssumeRole{RoleARN: m.RoleARN.ValueString(), ExternalID: m.ExternalID.ValueString(),
 		SessionName: m.SessionName.ValueString()}, true
+}
+
+// sameAssumeRole reports whether two assume_role blocks (nil: none) assume the same role the
+// same way.
+func sameAssumeRole(a, b *assumeRoleModel) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.RoleARN.Equal(b.RoleARN) && a.ExternalID.Equal(b.ExternalID) && a.SessionName.Equal(b.SessionName)
+}
+
+// refuseAccount refuses, at plan time, credentials that reach another account than declared: the
+// provider's own (rolegrant's words), or the role assumed for this resource (role), which are
+// what to correct then. op is "create" or "update".
+func (r *awsRoleResource) refuseAccount(diags *diag.Diagnostics, role *awsconfig.AssumeRole, declared, reached, op string) bool {
+	err := rolegrant.CheckAccount(declared, reached, op)
+	if err == nil || role == nil {
+		return r.addGrantError(diags, err)
+	}
+	diags.AddAttributeError(path.Root("account_id"), "Wrong AWS account",
+		fmt.Sprintf("The role assumed with assume_role (%s) reaches AWS account %s, but the role is for account %s: "+
+			"the provider refuses to %s the role in another account than the one declared, and did nothing.\n\n"+
+			"Assume a role of account %s (assume_role.role_arn), or correct account_id.",
+			role.RoleARN, reached, declared, op, declared))
+	return true
 }

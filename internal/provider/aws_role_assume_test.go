@@ -211,10 +211,11 @@ func TestAccAWSRole_assumeRoleRefused(t *testing.T) {
 	const customer = "refused.example.com"
 	a.Provision(customer, "Diag3")
 	ext := a.ExternalID(customer)
-	refusing, trusting := "920000000001", "920000000002"
+	refusing, trusting, other := "920000000001", "920000000002", "920000000003"
 	createOrgAccessRole(t, a.aws, refusing, "999999999999") // another organization's management account
 	createOrgAccessRole(t, a.aws, trusting, orgManagement)
-	members := []string{refusing, trusting}
+	createOrgAccessRole(t, a.aws, other, orgManagement)
+	members := []string{refusing, trusting, other}
 	provider := a.config("", orgManagement)
 	role := func(account, assume string) string {
 		return provider + fmt.Sprintf(`
@@ -321,6 +322,22 @@ resource "virtco_aws_role" "r" {
 				ImportStateId: customer + "/" + trusting + "/" + awsrole.DefaultRoleName,
 				ExpectError: acctest.Words(`The provider's AWS credentials reach AWS account ` + orgManagement +
 					`, but the role is for account ` + trusting),
+			},
+			{
+				// assume_role changed to a role of another account: the update would act there
+				Config: role(trusting, `    role_arn = "`+orgRoleARN(other)+`"`),
+				ExpectError: acctest.Words(`The role assumed with assume_role (` + orgRoleARN(other) + `) reaches AWS account ` +
+					other + `, but the role is for account ` + trusting + `: the provider refuses to update the role`),
+			},
+			{
+				// ... or to one that refuses the management account
+				Config:      role(trusting, `    role_arn = "`+orgRoleARN(refusing)+`"`),
+				ExpectError: acctest.Words(`Assuming role ` + orgRoleARN(refusing) + ` in AWS account ` + refusing + ` (assume_role)`),
+			},
+			{
+				Config:   role(trusting, `    role_arn = "`+orgRoleARN(trusting)+`"`),
+				PlanOnly: true, // nothing changed by the refused plans
+				Check:    later(func() error { return onlyOrgRoles(a.aws, members, trusting) }),
 			},
 		},
 	})

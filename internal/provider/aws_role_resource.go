@@ -323,17 +323,24 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		}
 		if config.AccountID.IsNull() {
 			plan.AccountID = types.StringValue(acct)
-		} else if err := rolegrant.CheckAccount(config.AccountID.ValueString(), acct, "create"); err != nil && role != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("account_id"), "Wrong AWS account",
-				fmt.Sprintf("The role assumed with assume_role (%s) reaches AWS account %s, but the role is for account %s: "+
-					"the provider refuses to create the role in another account than the one declared, and did nothing.\n\n"+
-					"Assume a role of account %s (assume_role.role_arn), or correct account_id.",
-					role.RoleARN, acct, config.AccountID.ValueString(), config.AccountID.ValueString()))
-			return
-		} else if r.addGrantError(&resp.Diagnostics, err) {
+		} else if r.refuseAccount(&resp.Diagnostics, role, config.AccountID.ValueString(), acct, "create") {
 			return
 		}
 		if r.refuseExistingRole(ctx, &plan, reach, acct, &resp.Diagnostics) {
+			return
+		}
+	}
+	// A changed assume_role must still reach the role's account: the update acts through it.
+	if !creating && roleKnown && !plan.AccountID.IsUnknown() && !sameAssumeRole(plan.AssumeRole, state.AssumeRole) &&
+		r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 {
+		reach, diags := r.data.aws.reach(ctx, role)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
+		acct, diags := reach.callerAccount(ctx)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() || r.refuseAccount(&resp.Diagnostics, role, plan.AccountID.ValueString(), acct, "update") {
 			return
 		}
 	}
