@@ -72,6 +72,10 @@ type Config struct {
 	AWS aws.Config
 	iam *iam.Client
 	sts *sts.Client
+
+	iamEndpoint, stsEndpoint string
+	// account is the assumed role's account, as AssumeRole answered it; "" when unknown.
+	account string
 }
 
 // IAM is the IAM client, on Settings.IAMEndpoint when set.
@@ -80,8 +84,12 @@ func (c *Config) IAM() *iam.Client { return c.iam }
 // STS is the STS client, on Settings.STSEndpoint when set.
 func (c *Config) STS() *sts.Client { return c.sts }
 
-// CallerAccount is the account the credentials reach (STS GetCallerIdentity).
+// CallerAccount is the account the credentials reach: for an assumed role, the account STS
+// AssumeRole named; otherwise STS GetCallerIdentity's.
 func (c *Config) CallerAccount(ctx context.Context) (string, error) {
+	if c.account != "" {
+		return c.account, nil
+	}
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return "", fmt.Errorf("getting the caller's AWS account (STS GetCallerIdentity): %w", err)
@@ -144,32 +152,52 @@ func Load(ctx context.Context, s Settings) (*Config, error) {
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, &NoCredentialsError{Err: err}
 	}
-	if a := s.AssumeRole; a.RoleARN != "" {
-		session := a.SessionName
-		if session == "" {
-			session = DefaultSessionName
-		}
-		p := stscreds.NewAssumeRoleProvider(newSTS(cfg, s), a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = session
-			if a.ExternalID != "" {
-				o.ExternalID = aws.String(a.ExternalID)
-			}
-		})
-		cfg.Credentials = aws.NewCredentialsCache(p)
-		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			return nil, &AssumeRoleError{RoleARN: a.RoleARN, Err: err}
-		}
+	c := &Config{AWS: cfg, iamEndpoint: s.IAMEndpoint, stsEndpoint: s.STSEndpoint}
+	c.clients()
+	if s.AssumeRole.RoleARN != "" {
+		return c.Assume(ctx, s.AssumeRole)
 	}
+	return c, nil
+}
 
-	return &Config{
-		AWS: cfg,
-		iam: iam.NewFromConfig(cfg, func(o *iam.Options) {
-			if s.IAMEndpoint != "" {
-				o.BaseEndpoint = aws.String(s.IAMEndpoint)
-			}
-		}),
-		sts: newSTS(cfg, s),
-	}, nil
+// Assume is a configuration whose credentials are those of role a, assumed with c's credentials,
+// on c's endpoints and with c's retry policy. Its credentials are a cache (aws.CredentialsCache)
+// of STS AssumeRole: assumed here once, then again only shortly before they expire, so that the
+// many calls of one Config cost one AssumeRole. The error is an *AssumeRoleError.
+func (c *Config) Assume(ctx context.Context, a AssumeRole) (*Config, error) {
+	session := a.SessionName
+	if session == "" {
+		session = DefaultSessionName
+	}
+	p := stscreds.NewAssumeRoleProvider(c.sts, a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = session
+		if a.ExternalID != "" {
+			o.ExternalID = aws.String(a.ExternalID)
+		}
+	})
+	cfg := c.AWS.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(p)
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, &AssumeRoleError{RoleARN: a.RoleARN, Err: err}
+	}
+	out := &Config{AWS: cfg, iamEndpoint: c.iamEndpoint, stsEndpoint: c.stsEndpoint, account: creds.AccountID}
+	out.clients()
+	return out, nil
+}
+
+// clients makes the IAM and STS clients of c.AWS on c's endpoints.
+func (c *Config) clients() {
+	c.iam = iam.NewFromConfig(c.AWS, func(o *iam.Options) {
+		if c.iamEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.iamEndpoint)
+		}
+	})
+	c.sts = sts.NewFromConfig(c.AWS, func(o *sts.Options) {
+		if c.stsEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.stsEndpoint)
+		}
+	})
 }
 
 // setRetryer applies the retry policy (see the package doc).
@@ -191,12 +219,4 @@ func setRetryer(cfg *aws.Config, s Settings) {
 	if s.Retryer != nil {
 		cfg.Retryer = s.Retryer
 	}
-}
-
-func newSTS(cfg aws.Config, s Settings) *sts.Client {
-	return sts.NewFromConfig(cfg, func(o *sts.Options) {
-		if s.STSEndpoint != "" {
-			o.BaseEndpoint = aws.String(s.STSEndpoint)
-		}
-	})
 }

@@ -7,6 +7,7 @@ package awsconfig
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -248,5 +249,70 @@ func TestLoadAssumeRole(t *testing.T) {
 				t.Errorf("%d AssumeRole calls, want 1 (the credentials are cached)", n)
 			}
 		})
+	}
+}
+
+// A management account assumes each member account's OrganizationAccountAccessRole from one base
+// configuration: every call of an assumed Config acts in its member account, its account is known
+// without GetCallerIdentity, and its credentials are assumed once however many calls use them.
+func TestAssume(t *testing.T) {
+	isolate(t)
+	srv := awsemu.NewServer(t, awsemu.Options{})
+	const management = "900000000000"
+	members := []string{"910000000001", "910000000002"}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + management + `:root"},` +
+		`"Action":"sts:AssumeRole"}]}`
+	for _, m := range members {
+		if _, err := iam.NewFromConfig(awsemutest.Config(srv.URL, m)).CreateRole(t.Context(), &iam.CreateRoleInput{
+			RoleName: aws.String("OrganizationAccountAccessRole"), AssumeRolePolicyDocument: aws.String(trust),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, err := Load(t.Context(), settings(srv.URL, management))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Emulator.ResetCalls()
+	for _, m := range members {
+		cfg, err := base.Assume(t.Context(), AssumeRole{RoleARN: "arn:aws:iam::" + m + ":role/OrganizationAccountAccessRole"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acct, err := cfg.CallerAccount(t.Context()); err != nil || acct != m {
+			t.Errorf("CallerAccount = %q, %v; want %s", acct, err, m)
+		}
+		// The resources of one account use one Config at once.
+		errs := make(chan error)
+		for i := range 5 {
+			go func() {
+				_, err := cfg.IAM().CreateRole(t.Context(), &iam.CreateRoleInput{
+					RoleName: aws.String(fmt.Sprintf("r%d", i)), AssumeRolePolicyDocument: aws.String(trust),
+				})
+				errs <- err
+			}()
+		}
+		for range 5 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		if got := len(srv.Emulator.Roles(m)); got != 6 {
+			t.Errorf("%d roles in member account %s, want 6", got, m)
+		}
+	}
+	if got := srv.Emulator.Roles(management); len(got) != 0 {
+		t.Errorf("roles created in the management account: %v", got)
+	}
+	calls := srv.Emulator.Calls()
+	if calls.ByAccountAction[management]["sts:AssumeRole"] != len(members) || calls.Action("sts", "GetCallerIdentity") != 0 {
+		t.Errorf("calls %v; want one AssumeRole per member account and no GetCallerIdentity", calls.ByAccountAction)
+	}
+
+	_, err = base.Assume(t.Context(), AssumeRole{RoleARN: "arn:aws:iam::910000000003:role/OrganizationAccountAccessRole"})
+	var ae *AssumeRoleError
+	var api smithy.APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.RoleARN, "910000000003") || !errors.As(err, &api) || api.ErrorCode() != "AccessDenied" {
+		t.Errorf("%#v, want an AssumeRoleError caused by AccessDenied", err)
 	}
 }

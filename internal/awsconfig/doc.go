@@ -25,6 +25,14 @@
 //     the assumed role's. A failure of the second step is an AssumeRoleError,
 //     of the first a NoCredentialsError: the step tells them apart, never the
 //     text of an SDK error, which the SDK is free to change.
+//   - Config.Assume derives, from a loaded configuration, one whose
+//     credentials are another role's, assumed with the first's: the provider
+//     reaches each account of an organization through a role of its own
+//     (virtco_aws_role's assume_role) with one base configuration. Its
+//     credentials are an aws.CredentialsCache of the SDK's stscreds provider,
+//     safe for concurrent use and assumed again only near their expiry; the
+//     account is the one AssumeRole answered, so CallerAccount costs no
+//     GetCallerIdentity.
 //   - Retries: IAM throttles readily, so a call is tried 11 times
 //     (DefaultMaxRetries retries) unless Settings.MaxRetries or
 //     AWS_MAX_ATTEMPTS says otherwise, in that order. The resulting
@@ -46,6 +54,7 @@
 //
 // Load's errors are *ProfileNotFoundError, *FileError (FileErrors returns
 // all of them when several files are unreadable), *NoCredentialsError,
-// *AssumeRoleError and *LoadError; test them with errors.As. Each keeps the
+// *AssumeRoleError and *LoadError (Assume's are *AssumeRoleError); test them
+// with errors.As. Each keeps the
 // SDK's error (Err, also through Unwrap) for the message.
 package awsconfig

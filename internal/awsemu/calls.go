@@ -21,6 +21,11 @@ type CallStats struct {
 	ByAccountAction map[string]map[string]int `json:"by_account_action"`
 	// Errors counts error answers per error code ("Throttling", "NoSuchEntity", ...).
 	Errors map[string]int `json:"errors"`
+	// ErrorsByService and ErrorsByAccount count the same answers per service, or per caller
+	// account, then per code: how many of the throttled calls that clients retried were IAM's or
+	// STS's, and whose.
+	ErrorsByService map[string]map[string]int `json:"errors_by_service"`
+	ErrorsByAccount map[string]map[string]int `json:"errors_by_account"`
 }
 
 // Action returns the number of calls of one action, e.g. Action("iam", "GetRole").
@@ -35,6 +40,8 @@ func newCallCounter() callCounter {
 		ByAccount:       map[string]int{},
 		ByAccountAction: map[string]map[string]int{},
 		Errors:          map[string]int{},
+		ErrorsByService: map[string]map[string]int{},
+		ErrorsByAccount: map[string]map[string]int{},
 	}}
 }
 
@@ -48,16 +55,25 @@ func (c *callCounter) count(service, action, acct string) {
 	c.s.ByAction[key]++
 	if acct != "" {
 		c.s.ByAccount[acct]++
-		m := c.s.ByAccountAction[acct]
-		if m == nil {
-			m = map[string]int{}
-			c.s.ByAccountAction[acct] = m
-		}
-		m[key]++
+		countIn(c.s.ByAccountAction, acct, key)
 	}
 }
 
-func (c *callCounter) countError(code string) { c.s.Errors[code]++ }
+func (c *callCounter) countError(service, acct, code string) {
+	c.s.Errors[code]++
+	countIn(c.s.ErrorsByService, service, code)
+	if acct != "" {
+		countIn(c.s.ErrorsByAccount, acct, code)
+	}
+}
+
+// countIn adds one to m[outer][inner].
+func countIn(m map[string]map[string]int, outer, inner string) {
+	if m[outer] == nil {
+		m[outer] = map[string]int{}
+	}
+	m[outer][inner]++
+}
 
 // Calls returns a snapshot of the call counts since New or the last ResetCalls.
 func (e *Emulator) Calls() CallStats {
@@ -71,6 +87,8 @@ func (e *Emulator) Calls() CallStats {
 		ByAccount:       copyCounts(s.ByAccount),
 		ByAccountAction: make(map[string]map[string]int, len(s.ByAccountAction)),
 		Errors:          copyCounts(s.Errors),
+		ErrorsByService: copyNested(s.ErrorsByService),
+		ErrorsByAccount: copyNested(s.ErrorsByAccount),
 	}
 	for k, v := range s.ByAccountAction {
 		out.ByAccountAction[k] = copyCounts(v)
@@ -89,6 +107,14 @@ func copyCounts(m map[string]int) map[string]int {
 	out := make(map[string]int, len(m))
 	for k, v := range m {
 		out[k] = v
+	}
+	return out
+}
+
+func copyNested(m map[string]map[string]int) map[string]map[string]int {
+	out := make(map[string]map[string]int, len(m))
+	for k, v := range m {
+		out[k] = copyCounts(v)
 	}
 	return out
 }

@@ -195,7 +195,7 @@ func (e *Emulator) serve(req *request, identify func() (*principal, *apiError)) 
 	e.calls.count(req.service, req.action, accountOf(req))
 	result, apiErr := e.dispatch(req, authErr)
 	if apiErr != nil {
-		e.calls.countError(apiErr.code)
+		e.calls.countError(req.service, accountOf(req), apiErr.code)
 	}
 	return result, apiErr
 }

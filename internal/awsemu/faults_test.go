@@ -73,8 +73,9 @@ func TestThrottling(t *testing.T) {
 		}
 	}
 	calls := srv.Emulator.Calls()
-	if calls.Errors["Throttling"] == 0 || calls.ByService["iam"] != 40+calls.Errors["Throttling"] {
-		t.Errorf("40 IAM operations: %d IAM calls, %d throttled", calls.ByService["iam"], calls.Errors["Throttling"])
+	if calls.Errors["Throttling"] == 0 || calls.ByService["iam"] != 40+calls.Errors["Throttling"] ||
+		calls.ErrorsByService["iam"]["Throttling"] != calls.Errors["Throttling"] {
+		t.Errorf("40 IAM operations: %d IAM calls, %d throttled (%v)", calls.ByService["iam"], calls.Errors["Throttling"], calls.ErrorsByService)
 	}
 	// ThrottleRate leaves STS alone (STSThrottleRate is its own).
 	for i := 0; i < 20; i++ {
@@ -206,7 +207,9 @@ func TestCallCounting(t *testing.T) {
 	got := srv.Emulator.Calls()
 	if got.Total != 6 || got.Action("iam", "GetRole") != 4 || got.Action("iam", "CreateRole") != 1 || got.Action("sts", "GetCallerIdentity") != 1 ||
 		got.ByAccount[customerAcct] != 5 || got.ByAccount[otherAcct] != 1 || got.ByService["iam"] != 5 ||
-		got.ByAccountAction[otherAcct]["iam:CreateRole"] != 1 || got.Errors["NoSuchEntity"] != 1 {
+		got.ByAccountAction[otherAcct]["iam:CreateRole"] != 1 || got.Errors["NoSuchEntity"] != 1 ||
+		got.ErrorsByService["iam"]["NoSuchEntity"] != 1 || len(got.ErrorsByService["sts"]) != 0 ||
+		got.ErrorsByAccount[customerAcct]["NoSuchEntity"] != 1 || len(got.ErrorsByAccount[otherAcct]) != 0 {
 		t.Errorf("Calls() = %+v", got)
 	}
 	srv.Emulator.ResetCalls()

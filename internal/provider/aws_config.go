@@ -271,8 +271,10 @@ type awsHooks struct {
 	roleOptions awsrole.Options
 }
 
-// awsSession is the provider's lazily loaded AWS configuration: the awsrole Manager and the
-// account its credentials reach, each found once per provider process.
+// awsSession is the provider's lazily loaded AWS configuration: the credentials of its aws block
+// (base) and the roles assumed from them for the virtco_aws_roles that have an assume_role block,
+// each loaded or assumed once per provider process (one Terraform run) and shared by all the
+// resources that use it.
 type awsSession struct {
 	settings awsconfig.Settings
 	unknown  []string
@@ -280,10 +282,29 @@ type awsSession struct {
 	env      environment
 
 	mu      sync.Mutex
-	cfg     *awsconfig.Config
-	mgr     *awsrole.Manager
+	base    *awsReach
+	assumed map[awsconfig.AssumeRole]*assumedReach
+}
+
+// awsReach is one set of AWS credentials that roles are managed with, and what is found with
+// them once: the account they reach and the names of its roles.
+type awsReach struct {
+	cfg *awsconfig.Config
+	mgr *awsrole.Manager
+	// role is the role assumed for these credentials; nil for the provider's own.
+	role *awsconfig.AssumeRole
+
+	mu      sync.Mutex
 	account string
 	roles   map[string]string // lower-cased name to name; nil until listed
+}
+
+// assumedReach is a role assumed from the base credentials; reach is nil until AssumeRole
+// succeeded. Its own lock lets different roles be assumed at the same time, and keeps one role
+// from being assumed twice when several resources need it at once.
+type assumedReach struct {
+	mu    sync.Mutex
+	reach *awsReach
 }
 
 // notKnown reports, as an error, that the aws block is not known yet.
@@ -298,9 +319,42 @@ func (s *awsSession) notKnown(diags *diag.Diagnostics) bool {
 	return true
 }
 
-// manager loads the AWS configuration the first time it is needed and returns the Manager. A
-// failed load is not kept: the next call tries again.
-func (s *awsSession) manager(ctx context.Context) (*awsrole.Manager, diag.Diagnostics) {
+// reach is the credentials a role is managed with: the provider's own when role is nil, else
+// role assumed from them. Each is loaded the first time it is needed; a failed load or
+// AssumeRole is not kept: the next call tries again.
+func (s *awsSession) reach(ctx context.Context, role *awsconfig.AssumeRole) (*awsReach, diag.Diagnostics) {
+	base, diags := s.loadBase(ctx)
+	if diags.HasError() || role == nil {
+		return base, diags
+	}
+	s.mu.Lock()
+	if s.assumed == nil {
+		s.assumed = map[awsconfig.AssumeRole]*assumedReach{}
+	}
+	a := s.assumed[*role]
+	if a == nil {
+		a = &assumedReach{}
+		s.assumed[*role] = a
+	}
+	s.mu.Unlock()
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.reach != nil {
+		return a.reach, diags
+	}
+	cfg, err := base.cfg.Assume(ctx, *role)
+	if err != nil {
+		diags.Append(s.assumeDiagnostics(ctx, base, role, err)...)
+		return nil, diags
+	}
+	r := *role
+	a.reach = &awsReach{cfg: cfg, mgr: awsrole.NewFromClients(cfg.IAM(), cfg.STS(), s.hooks.roleOptions), role: &r}
+	return a.reach, diags
+}
+
+// loadBase loads the provider's own AWS configuration.
+func (s *awsSession) loadBase(ctx context.Context) (*awsReach, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if s == nil {
 		diags.AddError("Provider not configured", "The VIRT-CO provider was not configured before AWS was needed. "+
@@ -312,8 +366,8 @@ func (s *awsSession) manager(ctx context.Context) (*awsrole.Manager, diag.Diagno
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.mgr != nil {
-		return s.mgr, diags
+	if s.base != nil {
+		return s.base, diags
 	}
 	st := s.settings
 	st.SharedConfigFiles = expandHomes(st.SharedConfigFiles, s.env)
@@ -323,56 +377,78 @@ func (s *awsSession) manager(ctx context.Context) (*awsrole.Manager, diag.Diagno
 	if err != nil {
 		return nil, awsLoadDiagnostics(err)
 	}
-	s.cfg = cfg
-	s.mgr = awsrole.NewFromClients(cfg.IAM(), cfg.STS(), s.hooks.roleOptions)
-	return s.mgr, diags
+	s.base = &awsReach{cfg: cfg, mgr: awsrole.NewFromClients(cfg.IAM(), cfg.STS(), s.hooks.roleOptions)}
+	return s.base, diags
 }
 
-// callerAccount is the AWS account the provider's credentials reach (STS GetCallerIdentity,
-// once per provider process).
-func (s *awsSession) callerAccount(ctx context.Context) (string, diag.Diagnostics) {
-	_, diags := s.manager(ctx)
-	if diags.HasError() {
-		return "", diags
+// assumeDiagnostics reports a refused or failed AssumeRole of a resource's assume_role: which
+// role, in which account, from which account, and what to check.
+func (s *awsSession) assumeDiagnostics(ctx context.Context, base *awsReach, role *awsconfig.AssumeRole, err error) diag.Diagnostics {
+	var diags diag.Diagnostics
+	from := "the provider's AWS credentials"
+	if acct, d := base.callerAccount(ctx); !d.HasError() {
+		from += " (AWS account " + acct + ")"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.account != "" {
-		return s.account, diags
+	var ae *awsconfig.AssumeRoleError
+	if errors.As(err, &ae) {
+		err = ae.Err
 	}
-	acct, err := s.cfg.CallerAccount(ctx)
+	diags.AddAttributeError(path.Root("assume_role").AtName("role_arn"), "Cannot assume the AWS role",
+		fmt.Sprintf("Assuming role %s in AWS account %s (assume_role) with %s failed, so nothing was done in that "+
+			"account: %s.\n\nCheck assume_role.role_arn and external_id, and that the role's trust policy admits these "+
+			"credentials (an organization's OrganizationAccountAccessRole admits the management account's).",
+			role.RoleARN, arnAccount(role.RoleARN), from, err))
+	return diags
+}
+
+// arnAccount is the account id of an IAM ARN, or "" when it has none.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// callerAccount is the AWS account the credentials reach (for an assumed role, the one
+// AssumeRole named; else STS GetCallerIdentity's), found once.
+func (r *awsReach) callerAccount(ctx context.Context) (string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.account != "" {
+		return r.account, diags
+	}
+	acct, err := r.cfg.CallerAccount(ctx)
 	if err != nil {
 		diags.AddError("Cannot tell which AWS account the credentials reach",
 			fmt.Sprintf("%s.\n\n%s", err, awsCredentialsHelp))
 		return "", diags
 	}
-	s.account = acct
+	r.account = acct
 	return acct, diags
 }
 
 // existingRole is the name of the account's role that name would collide with (IAM role names are
 // unique without regard to case), or "". The account's roles are listed once per provider
-// process, so that a plan of many roles costs one listing.
-func (s *awsSession) existingRole(ctx context.Context, name string) (string, diag.Diagnostics) {
-	mgr, diags := s.manager(ctx)
-	if diags.HasError() {
-		return "", diags
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.roles == nil {
-		names, err := mgr.RoleNames(ctx)
+// process, so that a plan of many roles costs one listing per account.
+func (r *awsReach) existingRole(ctx context.Context, name string) (string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.roles == nil {
+		names, err := r.mgr.RoleNames(ctx)
 		if err != nil {
 			diags.AddError("Cannot list the account's IAM roles",
 				fmt.Sprintf("The plan checks that no role of the planned name exists already: %s.\n\n%s", err, awsCredentialsHelp))
 			return "", diags
 		}
-		s.roles = make(map[string]string, len(names))
+		r.roles = make(map[string]string, len(names))
 		for _, n := range names {
-			s.roles[strings.ToLower(n)] = n
+			r.roles[strings.ToLower(n)] = n
 		}
 	}
-	return s.roles[strings.ToLower(name)], diags
+	return r.roles[strings.ToLower(name)], diags
 }
 
 const awsCredentialsHelp = "Check the provider's aws block (profile, shared_config_files, shared_credentials_files, " +

@@ -31,14 +31,15 @@ type roleOp struct {
 }
 
 // open readies an operation on a role: the API client and the grant with the provider's AWS
-// credentials; nil when diags says why not. doing is what the operation does, for messages.
-func (r *awsRoleResource) open(ctx context.Context, doing string, diags *diag.Diagnostics) *roleOp {
+// credentials, or the role assume says assumed from them; nil when diags says why not. doing is
+// what the operation does, for messages.
+func (r *awsRoleResource) open(ctx context.Context, assume *assumeRoleModel, doing string, diags *diag.Diagnostics) *roleOp {
 	c := r.data.apiClient(diags, doing)
 	if c == nil {
 		return nil
 	}
 	ctx = r.data.logContext(ctx)
-	g := r.grantor(ctx, c, diags)
+	g := r.grantor(ctx, c, assume, diags)
 	if g == nil {
 		return nil
 	}
@@ -62,27 +63,33 @@ func (r *awsRoleResource) declared(ctx context.Context, plan *awsRoleResourceMod
 	if d.HasError() {
 		return nil
 	}
-	g := r.grantor(ctx, c, diags)
+	g := r.grantor(ctx, c, plan.AssumeRole, diags)
 	if g == nil {
 		return nil
 	}
 	return &roleOp{ctx: ctx, client: c, grantor: g, trust: trust, spec: spec}
 }
 
-// grantor is the grant's machinery with the provider's AWS credentials, loaded the first time a
-// role needs them (r.data is set: apiClient gave c).
-func (r *awsRoleResource) grantor(ctx context.Context, c *client.Client, diags *diag.Diagnostics) *rolegrant.Grantor {
-	mgr, d := r.data.aws.manager(ctx)
+// grantor is the grant's machinery with the provider's AWS credentials, or the role assume says
+// assumed from them, loaded the first time a role needs them (r.data is set: apiClient gave c).
+func (r *awsRoleResource) grantor(ctx context.Context, c *client.Client, assume *assumeRoleModel, diags *diag.Diagnostics) *rolegrant.Grantor {
+	role, known := assume.assumeRole()
+	if !known {
+		diags.AddAttributeError(path.Root("assume_role"), "Role to assume not known",
+			"The assume_role block depends on values that are not known yet, so the AWS role cannot be managed now.")
+		return nil
+	}
+	reach, d := r.data.aws.reach(ctx, role)
 	diags.Append(d...)
 	if d.HasError() {
 		return nil
 	}
-	acct, d := r.data.aws.callerAccount(ctx)
+	acct, d := reach.callerAccount(ctx)
 	diags.Append(d...)
 	if d.HasError() {
 		return nil
 	}
-	return rolegrant.New(c, mgr, acct)
+	return rolegrant.New(c, reach.mgr, acct)
 }
 
 // customerTrust reads the customer and builds the trust policy its role must have.

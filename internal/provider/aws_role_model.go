@@ -31,31 +31,32 @@ const (
 )
 
 type awsRoleResourceModel struct {
-	ID                  types.String   `tfsdk:"id"`
-	Customer            types.String   `tfsdk:"customer"`
-	AccountID           types.String   `tfsdk:"account_id"`
-	RoleName            types.String   `tfsdk:"role_name"`
-	Path                types.String   `tfsdk:"path"`
-	Description         types.String   `tfsdk:"description"`
-	DataSources         types.Set      `tfsdk:"data_sources"`
-	CURBucket           types.String   `tfsdk:"cur_bucket"`
-	MaxSessionDuration  types.Int64    `tfsdk:"max_session_duration"`
-	PermissionsBoundary types.String   `tfsdk:"permissions_boundary"`
-	Tags                types.Map      `tfsdk:"tags"`
-	RoleARN             types.String   `tfsdk:"role_arn"`
-	ExternalID          types.String   `tfsdk:"external_id"`
-	TrustedPrincipal    types.String   `tfsdk:"trusted_principal"`
-	TrustPolicyJSON     types.String   `tfsdk:"trust_policy_json"`
-	PolicyJSON          types.String   `tfsdk:"policy_json"`
-	ManagedPolicyARNs   types.Set      `tfsdk:"managed_policy_arns"`
-	ExtraInlinePolicies types.Map      `tfsdk:"extra_inline_policies"`
-	State               types.String   `tfsdk:"state"`
-	Stranded            types.Bool     `tfsdk:"stranded"`
-	WaitForVerification types.Bool     `tfsdk:"wait_for_verification"`
-	VerificationState   types.String   `tfsdk:"verification_state"`
-	VerifiedAt          types.String   `tfsdk:"verified_at"`
-	VerificationMessage types.String   `tfsdk:"verification_message"`
-	Timeouts            timeouts.Value `tfsdk:"timeouts"`
+	ID                  types.String     `tfsdk:"id"`
+	Customer            types.String     `tfsdk:"customer"`
+	AccountID           types.String     `tfsdk:"account_id"`
+	RoleName            types.String     `tfsdk:"role_name"`
+	Path                types.String     `tfsdk:"path"`
+	Description         types.String     `tfsdk:"description"`
+	DataSources         types.Set        `tfsdk:"data_sources"`
+	CURBucket           types.String     `tfsdk:"cur_bucket"`
+	MaxSessionDuration  types.Int64      `tfsdk:"max_session_duration"`
+	PermissionsBoundary types.String     `tfsdk:"permissions_boundary"`
+	Tags                types.Map        `tfsdk:"tags"`
+	RoleARN             types.String     `tfsdk:"role_arn"`
+	ExternalID          types.String     `tfsdk:"external_id"`
+	TrustedPrincipal    types.String     `tfsdk:"trusted_principal"`
+	TrustPolicyJSON     types.String     `tfsdk:"trust_policy_json"`
+	PolicyJSON          types.String     `tfsdk:"policy_json"`
+	ManagedPolicyARNs   types.Set        `tfsdk:"managed_policy_arns"`
+	ExtraInlinePolicies types.Map        `tfsdk:"extra_inline_policies"`
+	State               types.String     `tfsdk:"state"`
+	Stranded            types.Bool       `tfsdk:"stranded"`
+	WaitForVerification types.Bool       `tfsdk:"wait_for_verification"`
+	VerificationState   types.String     `tfsdk:"verification_state"`
+	VerifiedAt          types.String     `tfsdk:"verified_at"`
+	VerificationMessage types.String     `tfsdk:"verification_message"`
+	Timeouts            timeouts.Value   `tfsdk:"timeouts"`
+	AssumeRole          *assumeRoleModel `tfsdk:"assume_role"`
 }
 
 // awsRoleFields maps the fields of the API's 400 errors to the resource's attributes.
@@ -235,12 +236,19 @@ func roleID(customer, accountID, roleName string) string {
 	return customer + "/" + accountID + "/" + roleName
 }
 
-// parseRoleID splits an import id customer/account_id/role_name.
-func parseRoleID(id string) (customer, accountID, roleName string, err error) {
-	parts := strings.Split(id, "/")
-	if len(parts) != 3 {
-		return "", "", "", fmt.Errorf("the import id %q is not of the form customer/account_id/role_name "+
-			"(such as acme.com/123456789012/%s)", id, awsrole.DefaultRoleName)
+// parseRoleID splits an import id customer/account_id/role_name, or
+// customer/account_id/role_name/role_arn for a role managed through a role assumed (assume_role),
+// whose ARN may have slashes of its own.
+func parseRoleID(id string) (customer, accountID, roleName, assumeARN string, err error) {
+	parts := strings.SplitN(id, "/", 4)
+	if len(parts) < 3 || (len(parts) == 4 && !assumeRoleARNRE.MatchString(parts[3])) {
+		return "", "", "", "", fmt.Errorf("the import id %q is not of the form customer/account_id/role_name "+
+			"(such as acme.com/123456789012/%s), nor customer/account_id/role_name/<ARN of the IAM role to assume> "+
+			"for a role with assume_role (such as acme.com/123456789012/%s/arn:aws:iam::123456789012:role/OrganizationAccountAccessRole)",
+			id, awsrole.DefaultRoleName, awsrole.DefaultRoleName)
+	}
+	if len(parts) == 4 {
+		assumeARN = parts[3]
 	}
 	customer, accountID, roleName = parts[0], parts[1], parts[2]
 	for _, c := range []struct {
@@ -248,8 +256,8 @@ func parseRoleID(id string) (customer, accountID, roleName string, err error) {
 		value string
 	}{{names.CustomerName, customer}, {names.AccountID, accountID}, {names.RoleName, roleName}} {
 		if err := c.rule.Check(c.value); err != nil {
-			return "", "", "", err
+			return "", "", "", "", err
 		}
 	}
-	return customer, accountID, roleName, nil
+	return customer, accountID, roleName, assumeARN, nil
 }

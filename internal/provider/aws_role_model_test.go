@@ -15,19 +15,25 @@ import (
 )
 
 func TestParseRoleID(t *testing.T) {
-	c, a, r, err := parseRoleID("acme.com/123456789012/virtco-diagnostics-readonly")
-	if err != nil || c != "acme.com" || a != "123456789012" || r != "virtco-diagnostics-readonly" {
-		t.Errorf("parseRoleID: %q %q %q %v", c, a, r, err)
+	c, a, r, as, err := parseRoleID("acme.com/123456789012/virtco-diagnostics-readonly")
+	if err != nil || c != "acme.com" || a != "123456789012" || r != "virtco-diagnostics-readonly" || as != "" {
+		t.Errorf("parseRoleID: %q %q %q %q %v", c, a, r, as, err)
+	}
+	const assume = "arn:aws:iam::123456789012:role/org/OrganizationAccountAccessRole"
+	c, a, r, as, err = parseRoleID("acme.com/123456789012/virtco-diagnostics-readonly/" + assume)
+	if err != nil || c != "acme.com" || a != "123456789012" || r != "virtco-diagnostics-readonly" || as != assume {
+		t.Errorf("parseRoleID with a role to assume: %q %q %q %q %v", c, a, r, as, err)
 	}
 	for id, want := range map[string]string{
-		"acme.com/123456789012":                            "is not of the form customer/account_id/role_name",
-		"acme.com/123456789012/a/b":                        "is not of the form customer/account_id/role_name",
+		"acme.com/123456789012":     "is not of the form customer/account_id/role_name",
+		"acme.com/123456789012/a/b": "is not of the form customer/account_id/role_name",
+		"acme.com/123456789012/a/arn:aws:sts::123456789012:assumed-role/r/s": "nor customer/account_id/role_name/<ARN of the IAM role to assume>",
 		"ACME/123456789012/r":                              "is not a customer name",
 		"acme.com/1234/r":                                  `"1234" is not an AWS account id: an AWS account id is exactly 12 digits`,
 		"acme.com/123456789012/no spaces":                  `"no spaces" is not a role name`,
 		"acme.com/123456789012/" + strings.Repeat("r", 65): "is not a role name",
 	} {
-		if _, _, _, err := parseRoleID(id); err == nil || !strings.Contains(err.Error(), want) {
+		if _, _, _, _, err := parseRoleID(id); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parseRoleID(%q): %v, want %q", id, err, want)
 		}
 	}

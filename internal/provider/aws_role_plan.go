@@ -73,17 +73,17 @@ func (r *awsRoleResource) planTrust(ctx context.Context, plan, config, state *aw
 // listing of the account's roles per run tells. A role that trusts exactly this customer's
 // diagnostic account is left to the apply: it is most likely this configuration's own, tainted or
 // being replaced, which Terraform deletes first.
-func (r *awsRoleResource) refuseExistingRole(ctx context.Context, plan *awsRoleResourceModel, account string, diags *diag.Diagnostics) bool {
+func (r *awsRoleResource) refuseExistingRole(ctx context.Context, plan *awsRoleResourceModel, reach *awsReach, account string, diags *diag.Diagnostics) bool {
 	if plan.RoleName.IsUnknown() {
 		return false
 	}
-	existing, d := r.data.aws.existingRole(ctx, plan.RoleName.ValueString())
+	existing, d := reach.existingRole(ctx, plan.RoleName.ValueString())
 	diags.Append(d...)
 	if d.HasError() || existing == "" {
 		return d.HasError()
 	}
-	if mgr, d := r.data.aws.manager(ctx); !d.HasError() && !plan.TrustPolicyJSON.IsUnknown() {
-		if st, err := mgr.Read(ctx, existing); err == nil && samePolicy(st.TrustPolicy, plan.TrustPolicyJSON.ValueString()) {
+	if !plan.TrustPolicyJSON.IsUnknown() {
+		if st, err := reach.mgr.Read(ctx, existing); err == nil && samePolicy(st.TrustPolicy, plan.TrustPolicyJSON.ValueString()) {
 			return false
 		}
 	}

@@ -56,7 +56,7 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The read-only cross-account IAM role in a customer's AWS account that the customer's VIRT-CO " +
 			"diagnostic account assumes, registered with the platform. It is created in the account that the provider's " +
-			"`aws` settings reach, and never in another one. Its trust policy names only the customer's diagnostic " +
+			"`aws` settings reach (or, with `assume_role`, the account of the role assumed from them), and never in another one. Its trust policy names only the customer's diagnostic " +
 			"account and requires the customer's external id; its one inline policy grants only the Read and List " +
 			"actions of the `data_sources` asked for; nothing else is attached.\n\n" +
 			"Create registers the account with the platform (`in-progress`), creates the role and registers it `done` " +
@@ -79,9 +79,10 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			"after the customer is reassigned to another diagnostic account, the next plan updates the trust policy.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`customer/account_id/role_name`, such as `acme.com/123456789012/virtco-diagnostics-readonly`: the import id.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed: true,
+				MarkdownDescription: "`customer/account_id/role_name`, such as `acme.com/123456789012/virtco-diagnostics-readonly`: the import id " +
+					"(followed by `/` and the ARN of the role to assume when the role has an `assume_role` block).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"customer": schema.StringAttribute{
 				Required: true,
@@ -94,8 +95,9 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: "The AWS account (12 digits) the role is meant for. The provider checks it against the " +
-					"account its AWS credentials reach (STS GetCallerIdentity) and refuses, before anything is created, " +
-					"when they differ. When omitted, it is the credentials' account. Changing it replaces the role.",
+					"account its AWS credentials reach (STS GetCallerIdentity; with `assume_role`, the account of the role " +
+					"assumed) and refuses, before anything is created, when they differ. When omitted, it is the " +
+					"credentials' account. Changing it replaces the role.",
 				Validators: accountIDValidators(),
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.UseStateForUnknown(),
@@ -222,7 +224,7 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 					"credentials alone.",
 			},
 		},
-		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx)},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock(ctx), "assume_role": roleAssumeRoleBlock()},
 	}
 	for name, a := range verificationAttributes() {
 		resp.Schema.Attributes[name] = a
@@ -305,19 +307,40 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	planVerification(&plan, state, &resp.Diagnostics)
 
-	// The account: refuse at plan time when the credentials reach another account than account_id.
-	if creating && r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 && !config.AccountID.IsUnknown() {
-		acct, diags := r.data.aws.callerAccount(ctx)
+	// The account: refuse at plan time when the credentials (the provider's, or the role assumed
+	// from them) reach another account than account_id. A refused AssumeRole stops the plan here.
+	role, roleKnown := plan.AssumeRole.assumeRole()
+	if creating && roleKnown && r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 && !config.AccountID.IsUnknown() {
+		reach, diags := r.data.aws.reach(ctx, role)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
+		acct, diags := reach.callerAccount(ctx)
 		resp.Diagnostics.Append(diags...)
 		if diags.HasError() {
 			return
 		}
 		if config.AccountID.IsNull() {
 			plan.AccountID = types.StringValue(acct)
-		} else if r.addGrantError(&resp.Diagnostics, rolegrant.CheckAccount(config.AccountID.ValueString(), acct, "create")) {
+		} else if r.refuseAccount(&resp.Diagnostics, role, config.AccountID.ValueString(), acct, "create") {
 			return
 		}
-		if r.refuseExistingRole(ctx, &plan, acct, &resp.Diagnostics) {
+		if r.refuseExistingRole(ctx, &plan, reach, acct, &resp.Diagnostics) {
+			return
+		}
+	}
+	// A changed assume_role must still reach the role's account: the update acts through it.
+	if !creating && roleKnown && !plan.AccountID.IsUnknown() && !sameAssumeRole(plan.AssumeRole, state.AssumeRole) &&
+		r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 {
+		reach, diags := r.data.aws.reach(ctx, role)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
+		acct, diags := reach.callerAccount(ctx)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() || r.refuseAccount(&resp.Diagnostics, role, plan.AccountID.ValueString(), acct, "update") {
 			return
 		}
 	}
@@ -371,7 +394,7 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	t := state.target()
-	op := r.open(ctx, fmt.Sprintf("reading AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
+	op := r.open(ctx, state.AssumeRole, fmt.Sprintf("reading AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
 	if op == nil {
 		return
 	}
@@ -501,7 +524,7 @@ func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest
 		return
 	}
 	t := state.target()
-	op := r.open(ctx, fmt.Sprintf("revoking AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
+	op := r.open(ctx, state.AssumeRole, fmt.Sprintf("revoking AWS role %q of customer %q", t.RoleName, t.Customer), &resp.Diagnostics)
 	if op == nil {
 		return
 	}
@@ -526,11 +549,18 @@ func (r *awsRoleResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *awsRoleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	customer, accountID, roleName, err := parseRoleID(req.ID)
+	customer, accountID, roleName, assumeARN, err := parseRoleID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("A virtco_aws_role is imported by customer/account_id/role_name: %s.", err))
+			fmt.Sprintf("A virtco_aws_role is imported by customer/account_id/role_name, followed by /<role ARN> when it "+
+				"has an assume_role block: %s.", err))
 		return
+	}
+	if assumeARN != "" {
+		// The role is read through the role to assume, as the configuration's assume_role will.
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("assume_role"), &assumeRoleModel{
+			RoleARN: types.StringValue(assumeARN), ExternalID: types.StringNull(), SessionName: types.StringNull(),
+		})...)
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), roleID(customer, accountID, roleName))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("customer"), customer)...)

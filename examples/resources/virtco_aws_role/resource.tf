@@ -49,6 +49,28 @@ resource "virtco_aws_role" "billing" {
   max_session_duration = 7200
 }
 
+# Every member account of an AWS organization from one provider: the provider's credentials are
+# the management account's, and each role assumes its member account's
+# OrganizationAccountAccessRole to act there (see examples/organization, and the provider's
+# documentation for taking the list from aws_organizations_organization).
+provider "virtco" {
+  alias = "org"
+  aws {
+    profile = "acme-management"
+  }
+}
+
+resource "virtco_aws_role" "member" {
+  provider   = virtco.org
+  for_each   = toset(["111111111111", "222222222222", "333333333333"])
+  customer   = "acme.com"
+  account_id = each.key
+
+  assume_role {
+    role_arn = "arn:aws:iam::${each.key}:role/OrganizationAccountAccessRole"
+  }
+}
+
 output "role_arn" {
   value = virtco_aws_role.prod.role_arn
 }
