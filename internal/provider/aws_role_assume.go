@@ -130,3 +130,16 @@ func (r *awsRoleResource) refuseAccount(diags *diag.Diagnostics, role *awsconfig
 			role.RoleARN, reached, declared, op, declared))
 	return true
 }
+
+// reachedAccount assumes role (nil for none) from the provider's AWS credentials and says which
+// account they then reach; ok is false when either failed, with the reason in diags.
+func (r *awsRoleResource) reachedAccount(ctx context.Context, role *awsconfig.AssumeRole, diags *diag.Diagnostics) (*awsReach, string, bool) {
+	reach, d := r.data.aws.reach(ctx, role)
+	diags.Append(d...)
+	if d.HasError() {
+		return nil, "", false
+	}
+	acct, d := reach.callerAccount(ctx)
+	diags.Append(d...)
+	return reach, acct, !d.HasError()
+}

@@ -311,14 +311,8 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	// from them) reach another account than account_id. A refused AssumeRole stops the plan here.
 	role, roleKnown := plan.AssumeRole.assumeRole()
 	if creating && roleKnown && r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 && !config.AccountID.IsUnknown() {
-		reach, diags := r.data.aws.reach(ctx, role)
-		resp.Diagnostics.Append(diags...)
-		if diags.HasError() {
-			return
-		}
-		acct, diags := reach.callerAccount(ctx)
-		resp.Diagnostics.Append(diags...)
-		if diags.HasError() {
+		reach, acct, ok := r.reachedAccount(ctx, role, &resp.Diagnostics)
+		if !ok {
 			return
 		}
 		if config.AccountID.IsNull() {
@@ -333,14 +327,8 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	// A changed assume_role must still reach the role's account: the update acts through it.
 	if !creating && roleKnown && !plan.AccountID.IsUnknown() && !sameAssumeRole(plan.AssumeRole, state.AssumeRole) &&
 		r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 {
-		reach, diags := r.data.aws.reach(ctx, role)
-		resp.Diagnostics.Append(diags...)
-		if diags.HasError() {
-			return
-		}
-		acct, diags := reach.callerAccount(ctx)
-		resp.Diagnostics.Append(diags...)
-		if diags.HasError() || r.refuseAccount(&resp.Diagnostics, role, plan.AccountID.ValueString(), acct, "update") {
+		_, acct, ok := r.reachedAccount(ctx, role, &resp.Diagnostics)
+		if !ok || r.refuseAccount(&resp.Diagnostics, role, plan.AccountID.ValueString(), acct, "update") {
 			return
 		}
 	}
