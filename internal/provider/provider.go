@@ -134,16 +134,22 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	ctx = maskSecrets(ctx, s.APIKey)
 	key := s.APIKey
-	c, reads, err := newSharedClient(client.Config{
+	cfg := client.Config{
 		Address:    s.Endpoint,
 		APIKey:     s.APIKey,
 		Timeout:    s.Timeout,
 		MaxRetries: s.MaxRetries,
 		UserAgent:  "terraform-provider-virtco/" + p.version,
-		Logger: func(ctx context.Context, msg string, fields map[string]any) {
+	}
+	// With the provider's logger off (main turns it off when Terraform would drop its lines), a
+	// line per request, and the masking of every line, would be work for nothing.
+	logsOff := strings.EqualFold(p.env.Getenv("TF_LOG_PROVIDER_VIRTCO"), "off")
+	if !logsOff {
+		cfg.Logger = func(ctx context.Context, msg string, fields map[string]any) {
 			tflog.Debug(maskSecrets(ctx, key), msg, fields)
-		},
-	})
+		}
+	}
+	c, reads, err := newSharedClient(cfg)
 	if err != nil {
 		reason := err.Error()
 		var cfgErr *client.ConfigError
@@ -168,7 +174,8 @@ func (p *virtcoProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	tflog.Debug(ctx, "VIRT-CO provider configured", map[string]any{
 		"endpoint": s.Endpoint, "key_source": s.KeySource, "timeout": s.Timeout.String(), "max_retries": s.MaxRetries,
 	})
-	data := &providerData{client: c, reads: reads, endpoint: c.Address(), apiKey: s.APIKey, keySource: s.KeySource, aws: awsS}
+	data := &providerData{client: c, reads: reads, endpoint: c.Address(), apiKey: s.APIKey, keySource: s.KeySource, aws: awsS,
+		logsOff: logsOff}
 	resp.DataSourceData, resp.ResourceData, resp.EphemeralResourceData = data, data, data
 }
 

@@ -34,6 +34,9 @@ type providerData struct {
 	aws *awsSession
 	// diagAccounts holds the platform's diagnostic accounts once diagAccountNames has read them.
 	diagAccounts diagAccountCache
+	// logsOff: the provider's own logger writes nothing (TF_LOG_PROVIDER_VIRTCO=OFF), so its lines
+	// need no masking.
+	logsOff bool
 }
 
 // diagAccountCache is the one listing of the diagnostic accounts per configured provider (each
@@ -180,6 +183,9 @@ func (d *providerData) masterToken(ctx context.Context, diags *diag.Diagnostics)
 // written with the returned context. Nothing logs secrets in the first place; this is defence
 // in depth.
 func (d *providerData) logContext(ctx context.Context) context.Context {
+	if d.logsOff {
+		return ctx
+	}
 	keys := []string{d.apiKey}
 	if d.aws != nil {
 		keys = append(keys, d.aws.settings.SecretKey, d.aws.settings.Token)
