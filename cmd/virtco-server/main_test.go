@@ -167,32 +167,42 @@ func TestRefusesToStart(t *testing.T) {
 }
 
 // TestKillDuringWrites: SIGKILL in the middle of a stream of writes, then a restart on the same
-// database: every write that was acknowledged with a 2xx is there. On SQLite and on PostgreSQL.
+// database: every write that was acknowledged with a 2xx is there. On SQLite and on PostgreSQL,
+// with 4 writers on one customer, and with a flood of 200 writers over 50 customers, whose writes
+// share transactions (group commit) and are acknowledged a batch at a time.
 func TestKillDuringWrites(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { killDuringWrites(t, servertest.Options{}) })
-	t.Run("postgres", func(t *testing.T) { killDuringWrites(t, servertest.Options{DB: pgtest.Shared(t).NewDatabase(t)}) })
+	t.Run("sqlite", func(t *testing.T) { killDuringWrites(t, servertest.Options{}, 4, 1) })
+	t.Run("postgres", func(t *testing.T) { killDuringWrites(t, servertest.Options{DB: pgtest.Shared(t).NewDatabase(t)}, 4, 1) })
+	t.Run("sqlite-flood", func(t *testing.T) { killDuringWrites(t, servertest.Options{}, 200, 50) })
+	t.Run("postgres-flood", func(t *testing.T) {
+		killDuringWrites(t, servertest.Options{DB: pgtest.Shared(t).NewDatabase(t)}, 200, 50)
+	})
 }
 
-func killDuringWrites(t *testing.T, opts servertest.Options) {
+func killDuringWrites(t *testing.T, opts servertest.Options, writers, customers int) {
 	p := servertest.Start(t, opts)
-	if status, body := request(t, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
-		t.Fatalf("%d %s", status, body)
+	customer := func(i int) string { return fmt.Sprintf("c%02d.com", i%customers) }
+	for c := 0; c < customers; c++ {
+		if status, body := request(t, "PUT", p.URL+"/v1/customers/"+customer(c), p.OpsKey, ""); status != 201 {
+			t.Fatalf("%d %s", status, body)
+		}
 	}
 	var (
 		mu     sync.Mutex
-		acked  = map[string]string{} // user -> token; "" when the answer's body was cut off
+		acked  = map[string]string{} // customer/user -> token; "" when the answer's body was cut off
 		n      atomic.Int64
 		killed atomic.Bool
 		wg     sync.WaitGroup
 	)
-	client := &http.Client{Timeout: 5 * time.Second}
-	for w := 0; w < 4; w++ {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
+	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; ; i++ {
-				name := fmt.Sprintf("w%d-u%d", w, i)
-				req, _ := http.NewRequest("PUT", p.URL+"/v1/customers/acme.com/users/"+name, nil)
+				c, user := customer(w+i), fmt.Sprintf("w%d-u%d", w, i)
+				name := c + "/" + user
+				req, _ := http.NewRequest("PUT", p.URL+"/v1/customers/"+c+"/users/"+user, nil)
 				req.Header.Set("x-api-key", p.OpsKey)
 				resp, err := client.Do(req)
 				if err != nil {
@@ -219,7 +229,7 @@ func killDuringWrites(t *testing.T, opts servertest.Options) {
 	}
 	// Not a measure of speed: a guard, so that a server that stops acknowledging fails the test
 	// instead of hanging it.
-	for deadline := time.Now().Add(2 * time.Minute); n.Load() < 200; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); n.Load() < int64(2*writers+200); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d writes acknowledged in 2 minutes", n.Load())
 		}
@@ -229,19 +239,21 @@ func killDuringWrites(t *testing.T, opts servertest.Options) {
 	wg.Wait()
 
 	p.Restart()
-	status, body := request(t, "GET", p.URL+"/v1/customers/acme.com/users", p.OpsKey, "")
-	if status != 200 {
-		t.Fatalf("%d %s", status, body)
-	}
-	var list struct {
-		Users []struct{ Name, Token string }
-	}
-	if err := json.Unmarshal(body, &list); err != nil {
-		t.Fatal(err)
-	}
 	stored := map[string]string{}
-	for _, u := range list.Users {
-		stored[u.Name] = u.Token
+	for c := 0; c < customers; c++ {
+		status, body := request(t, "GET", p.URL+"/v1/customers/"+customer(c)+"/users", p.OpsKey, "")
+		if status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		var list struct {
+			Users []struct{ Name, Token string }
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range list.Users {
+			stored[customer(c)+"/"+u.Name] = u.Token
+		}
 	}
 	for name, token := range acked {
 		if got, ok := stored[name]; !ok || (token != "" && got != token) {

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -75,7 +74,7 @@ func New(st store.Store, cfg Config) (*Server, error) {
 		return nil, errors.New("server: the ops key must be set")
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = slog.New(slog.DiscardHandler) // formats nothing, where a handler writing to io.Discard formats each line
 	}
 	if err := seedMasterToken(st, cfg.MasterToken); err != nil {
 		return nil, err

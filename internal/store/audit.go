@@ -113,7 +113,7 @@ func (s *sqlStore) RecordAudit(ctx context.Context, e *AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
-	err := s.runTx(ctx, s.wdb, func(t tx) error { return insertAudit(ctx, t, e) })
+	err := s.write(ctx, func(t tx) error { return insertAudit(ctx, t, e) })
 	if err == nil {
 		e.recorded = true
 	}
@@ -129,7 +129,7 @@ func (s *sqlStore) PruneAudit(ctx context.Context, retention time.Duration, limi
 		return 0, nil
 	}
 	var n int64
-	err := s.runTx(ctx, s.wdb, func(t tx) error {
+	err := s.write(ctx, func(t tx) error {
 		res, err := t.exec(ctx, fmt.Sprintf(`DELETE FROM audit_log WHERE id IN
 			(SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT %d%s)`, limit, s.d.skipLocked),
 			fmtTime(s.now().Add(-retention)))

@@ -101,9 +101,14 @@ func getCustomer(ctx context.Context, t tx, name string) (Customer, error) {
 	var c Customer
 	var diag sql.NullString
 	var regions, created, updated string
-	err := t.row(ctx, `SELECT name, diag_account, external_id, aws_region, regions, auto_run_finders, version, created_at, updated_at
-		FROM customers WHERE name = ?`, name).
-		Scan(&c.Name, &diag, &c.ExternalID, &c.AWSRegion, &regions, &c.AutoRunFinders, &c.Version, &created, &updated)
+	// The diagnostic account comes in the same query: a GET customer is the API's most frequent
+	// read, and each statement costs more than the join.
+	var d struct{ name, accountID, principalARN, region, status, created, updated sql.NullString }
+	err := t.row(ctx, `SELECT c.name, c.diag_account, c.external_id, c.aws_region, c.regions, c.auto_run_finders, c.version,
+		c.created_at, c.updated_at, d.name, d.account_id, d.principal_arn, d.region, d.status, d.created_at, d.updated_at
+		FROM customers c LEFT JOIN diag_accounts d ON d.name = c.diag_account WHERE c.name = ?`, name).
+		Scan(&c.Name, &diag, &c.ExternalID, &c.AWSRegion, &regions, &c.AutoRunFinders, &c.Version, &created, &updated,
+			&d.name, &d.accountID, &d.principalARN, &d.region, &d.status, &d.created, &d.updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, errNoCustomer(name)
 	}
@@ -113,11 +118,11 @@ func getCustomer(ctx context.Context, t tx, name string) (Customer, error) {
 	c.DiagAccount, c.Regions = diag.String, decodeList(regions)
 	c.CreatedAt, c.UpdatedAt = parseTime(created), parseTime(updated)
 	if c.DiagAccount != "" {
-		d, err := getDiag(ctx, t, c.DiagAccount)
-		if err != nil {
-			return c, err
+		if !d.name.Valid {
+			return c, fmt.Errorf("%w: diag account %q does not exist", ErrNotFound, c.DiagAccount)
 		}
-		c.Diag = &d
+		c.Diag = &DiagAccount{Name: d.name.String, AccountID: d.accountID.String, PrincipalARN: d.principalARN.String,
+			Region: d.region.String, Status: d.status.String, CreatedAt: parseTime(d.created.String), UpdatedAt: parseTime(d.updated.String)}
 	}
 	if c.Users, err = userNames(ctx, t, name); err != nil {
 		return c, err

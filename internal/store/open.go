@@ -44,6 +44,15 @@ func Open(ctx context.Context, db string, opts ...Option) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.groupCommit == nil {
+		s.groupCommit = &s.d.groupCommit
+	}
+	if *s.groupCommit {
+		s.gc = newCommitter(s)
+	}
+	if s.d.prepare {
+		s.readers = newReadPool(s.rdb, readConns)
+	}
 	return s, nil
 }
 
@@ -59,6 +68,12 @@ func WithClock(now func() time.Time) Option {
 // WithKeys gives the store the keys of the key file, to seal and open its secrets with.
 func WithKeys(keys *secrets.Keyring) Option {
 	return func(s *sqlStore) { s.keys = keys }
+}
+
+// withGroupCommit runs the store's writes in batches or not, whatever its engine does by default
+// (tests and measurements of either way on either engine).
+func withGroupCommit(on bool) Option {
+	return func(s *sqlStore) { s.groupCommit = &on }
 }
 
 // WithLogger makes the store say what it sealed when it opened.

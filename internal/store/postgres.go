@@ -32,7 +32,7 @@ func openPostgres(ctx context.Context, url string, s *sqlStore) error {
 	}
 	s.rdb, s.wdb = db, db
 	s.d = dialect{name: "postgres", placeholder: dollarPlaceholders, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED",
-		isUniqueViolation: isPostgresUnique}
+		isUniqueViolation: isPostgresUnique, begin: "BEGIN"}
 	report, err := migratePostgres(ctx, db, s)
 	if err != nil {
 		_ = db.Close()

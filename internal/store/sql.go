@@ -28,10 +28,20 @@ type dialect struct {
 	skipLocked string
 	// isUniqueViolation tells a lost race on a unique key, so the transaction can be run again.
 	isUniqueViolation func(error) bool
+	// begin starts a batch's write transaction (groupcommit.go): SQLite takes the write lock at
+	// once, so that the batch never fails to upgrade a read lock.
+	begin string
+	// groupCommit runs writes in batches that share a transaction and its commit (ARCHITECTURE.md,
+	// "Writes").
+	groupCommit bool
+	// prepare keeps the readers' statements prepared (statements.go): SQLite's driver would parse
+	// each one again, where pgx keeps its own cache.
+	prepare bool
 }
 
-// sqlStore implements Store on database/sql. Reads go to rdb, writes to wdb: for SQLite wdb has a
-// single connection, so writers queue in Go instead of spinning on SQLITE_BUSY.
+// sqlStore implements Store on database/sql. Reads go to rdb, writes to wdb: for SQLite the
+// committer holds one connection of wdb and is its only writer, so writers queue in Go instead
+// of spinning on SQLITE_BUSY.
 type sqlStore struct {
 	rdb, wdb *sql.DB
 	d        dialect
@@ -39,6 +49,13 @@ type sqlStore struct {
 	// keys seal the secrets the store keeps (tokens, answers that hold them) and index tokens.
 	keys *secrets.Keyring
 	log  *slog.Logger
+	// gc runs the writes when commits are grouped; nil otherwise.
+	gc *committer
+	// groupCommit overrides the dialect's groupCommit when set (withGroupCommit).
+	groupCommit *bool
+	// readers lend the readers' connections with their prepared statements when the dialect
+	// prepares; nil otherwise.
+	readers *readPool
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -79,23 +96,38 @@ type tx struct {
 	q    querier
 	d    dialect
 	keys *secrets.Keyring
+	// detached runs the statements whatever becomes of their caller's context: in a batch the
+	// transaction is every caller's, and SQLite rolls back the whole transaction when a statement
+	// is interrupted.
+	detached bool
+}
+
+func (t tx) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.q.QueryContext(ctx, t.d.placeholder(query), args...)
+	return t.q.QueryContext(t.ctx(ctx), t.d.placeholder(query), args...)
 }
 
 func (t tx) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(ctx, t.d.placeholder(query), args...)
+	return t.q.QueryRowContext(t.ctx(ctx), t.d.placeholder(query), args...)
 }
 
 func (t tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(ctx, t.d.placeholder(query), args...)
+	return t.q.ExecContext(t.ctx(ctx), t.d.placeholder(query), args...)
 }
 
-// write runs fn in a write transaction. A unique-key race with another writer (two creates of the
-// same customer on PostgreSQL) runs fn again, when it will see the other writer's row.
+// write runs fn in a write transaction: in the next batch when commits are grouped, else in a
+// transaction of its own. A unique-key race with another writer (two creates of the same customer
+// on PostgreSQL) runs fn again, when it will see the other writer's row.
 func (s *sqlStore) write(ctx context.Context, fn func(t tx) error) error {
+	if s.gc != nil {
+		return s.gc.submit(ctx, fn)
+	}
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.runTx(ctx, s.wdb, fn)
@@ -109,7 +141,35 @@ func (s *sqlStore) write(ctx context.Context, fn func(t tx) error) error {
 // read runs fn in a read transaction, so that a customer and its users and accounts are read from
 // one snapshot.
 func (s *sqlStore) read(ctx context.Context, fn func(t tx) error) error {
-	return s.runTx(ctx, s.rdb, fn)
+	if s.readers == nil {
+		return s.runTx(ctx, s.rdb, fn)
+	}
+	// A SQLite read takes microseconds, and a context that can end costs a goroutine per
+	// statement in the driver and per transaction and result set in database/sql, more than the
+	// read itself: once begun, the read runs to its end.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := s.readers.get(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	bg := context.Background()
+	if _, err := c.ExecContext(bg, `BEGIN`); err != nil {
+		s.readers.put(c, true)
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	ferr := fn(tx{q: c, d: s.d, keys: s.keys, detached: true})
+	end := `COMMIT`
+	if ferr != nil {
+		end = `ROLLBACK`
+	}
+	if _, err := c.ExecContext(bg, end); err != nil {
+		s.readers.put(c, true)
+		return errors.Join(ferr, fmt.Errorf("end transaction: %w", err))
+	}
+	s.readers.put(c, false)
+	return ferr
 }
 
 // txBeginner is a *sql.DB or one *sql.Conn of it.
@@ -186,6 +246,12 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 }
 
 func (s *sqlStore) Close() error {
+	if s.gc != nil {
+		s.gc.close()
+	}
+	if s.readers != nil {
+		s.readers.close()
+	}
 	err := s.rdb.Close()
 	if s.wdb != s.rdb {
 		err = errors.Join(err, s.wdb.Close())

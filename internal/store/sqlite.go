@@ -47,18 +47,22 @@ func openSQLite(ctx context.Context, path string, s *sqlStore) error {
 	if err != nil {
 		return err
 	}
-	wdb.SetMaxOpenConns(1)
+	// The committer holds one connection for the store's life and is the only writer once the
+	// store is open; a second one serves Ping, and before the committer, migrations.
+	wdb.SetMaxOpenConns(2)
 	wdb.SetConnMaxIdleTime(0)
 	rdb, err := sql.Open("sqlite", dsn("deferred"))
 	if err != nil {
 		_ = wdb.Close()
 		return err
 	}
-	rdb.SetMaxOpenConns(8)
-	rdb.SetMaxIdleConns(8)
+	// readConns of them are the store's readers (readPool); the others serve Ping and tests.
+	rdb.SetMaxOpenConns(readConns + 2)
+	rdb.SetMaxIdleConns(readConns + 2)
 
 	s.rdb, s.wdb = rdb, wdb
-	s.d = dialect{name: "sqlite", placeholder: func(q string) string { return q }, isUniqueViolation: isSQLiteUnique}
+	s.d = dialect{name: "sqlite", placeholder: func(q string) string { return q }, isUniqueViolation: isSQLiteUnique,
+		begin: "BEGIN IMMEDIATE", groupCommit: true, prepare: true}
 	report, err := migrate(ctx, wdb, s)
 	if err == nil && report.plain > 0 {
 		err = scrubSQLite(ctx, wdb)
@@ -71,6 +75,9 @@ func openSQLite(ctx context.Context, path string, s *sqlStore) error {
 	report.log(s.log)
 	return nil
 }
+
+// readConns is how many connections read at once.
+const readConns = 8
 
 // createOwnerOnly creates an empty database file readable by its owner only, unless there is one:
 // SQLite gives the -wal and -shm files the mode of the database file, so they are owner-only too.
