@@ -119,10 +119,15 @@ type User struct {
 	Name      string
 	KeyID     string
 	Token     string
-	Version   int64 // bumped by every rotation: the user's entity tag
+	Version   int64 // bumped by every rotation and change of expiry: the user's entity tag
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ExpiresAt is when the key stops working; nil: never.
+	ExpiresAt *time.Time
 }
+
+// Expired says whether the user's key has expired at now.
+func (u *User) Expired(now time.Time) bool { return u.ExpiresAt != nil && !now.Before(*u.ExpiresAt) }
 
 // KeyName is the key's name as the platform has always spelled it.
 func (u *User) KeyName() string { return u.Name + "@" + u.Customer + "-API-Key" }
@@ -241,6 +246,9 @@ type Store interface {
 
 	// PutUser provisions a user of an existing customer; an existing user keeps its key.
 	PutUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, bool, error)
+	// PutUserUntil is PutUser that also sets when the key expires (nil: never), on a new user as
+	// on an existing one, which keeps its key: a changed expiry bumps the version.
+	PutUserUntil(ctx context.Context, customer, name string, key NewKey, expiresAt *time.Time, pre Precondition) (User, bool, error)
 	GetUser(ctx context.Context, customer, name string) (User, error)
 	ListUsers(ctx context.Context, customer string) ([]User, error)
 	DeleteUser(ctx context.Context, customer, name string, pre Precondition) error

@@ -42,6 +42,7 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"CustomerPreconditions":  testCustomerPreconditions,
 		"ChildPreconditions":     testChildPreconditions,
 		"Users":                  testUsers,
+		"UserExpiry":             testUserExpiry,
 		"AWSAccounts":            testAWSAccounts,
 		"Provision":              testProvision,
 		"MasterToken":            testMasterToken,
