@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
@@ -184,6 +185,17 @@ func apiCalls() []apiCall {
 				return putResult(c.Users.Put(ctx, "acme.com", "joe", UserPutOptions{IfNoneMatch: "*"}))
 			},
 			want: put[*User]{withETag(wantUser, userETag), true},
+		},
+		{
+			name: "Users.Put with an expiry", operation: "putUser", keyed: true,
+			method: "PUT", path: "/v1/customers/acme.com/users/joe", header: map[string]string{"If-Match": userETag},
+			body:   `{"expires_at":"2030-01-31T18:00:00Z"}`,
+			status: 200, respHeader: map[string]string{"ETag": `"u8"`}, resp: expiringUserJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				at := time.Date(2030, 1, 31, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+				return putResult(c.Users.Put(ctx, "acme.com", "joe", UserPutOptions{IfMatch: userETag, ExpiresAt: &at}))
+			},
+			want: put[*User]{withETag(wantExpiringUser, `"u8"`), false},
 		},
 		{
 			name: "Users.Delete", operation: "deleteUser",

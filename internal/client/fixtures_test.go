@@ -70,6 +70,13 @@ var (
 		CreatedAt: t0, UpdatedAt: t1,
 	}
 
+	expiringUserJSON = strings.TrimSuffix(userJSON, "}") + `,"expires_at":"2030-01-31T18:00:00Z"}`
+	wantExpiringUser = func() User {
+		u, at := wantUser, time.Date(2030, 1, 31, 18, 0, 0, 0, time.UTC)
+		u.ExpiresAt = &at
+		return u
+	}()
+
 	awsAccountJSON = `{"customer":"acme.com","account_id":"123456789012","role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly",` +
 		`"regions":["us-east-1"],"state":"done","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T08:08:09Z",` +
 		`"verification":` + pendingJSON + `}`

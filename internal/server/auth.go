@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -86,6 +87,10 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if strings.HasPrefix(key, UserTokenPrefix) {
 		u, err := s.store.UserByToken(r.Context(), key)
 		switch {
+		case err == nil && equalSecrets(key, u.Token) && u.Expired(s.now()):
+			return principal{}, errorf(http.StatusUnauthorized, "unauthenticated",
+				"the user token of %s@%s expired at %s: ask the platform's operators to move its expiry "+
+					"(expires_at) to a later time, or to provision a new user", u.Name, u.Customer, u.ExpiresAt.UTC().Format(time.RFC3339))
 		case err == nil && equalSecrets(key, u.Token):
 			return principal{kind: kindUser, customer: u.Customer, user: u.Name, keyID: u.KeyID}, nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
