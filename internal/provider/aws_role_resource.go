@@ -227,6 +227,7 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	for name, a := range verificationAttributes() {
 		resp.Schema.Attributes[name] = a
 	}
+	addRoleExpiryAttributes(resp.Schema.Attributes)
 }
 
 func quoted(l []string) []string {
@@ -301,6 +302,9 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 
 	if !r.planTrust(ctx, &plan, &config, state, &resp.Diagnostics) {
+		return
+	}
+	if planRoleExpiry(&plan, &config, state, &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
 	planVerification(&plan, state, &resp.Diagnostics)
