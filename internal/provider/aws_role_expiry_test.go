@@ -4,6 +4,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
@@ -126,4 +128,60 @@ func TestAccAWSRole_expiry(t *testing.T) {
 	if err := a.aws.NoRoles(acctest.Account); err != nil {
 		t.Error(err)
 	}
+}
+
+// The policy data source with expires_at: its trust policy and its CloudFormation template carry
+// the DateLessThan condition; a past expires_at is an error.
+func TestAccAWSRolePolicyDataSource_expiry(t *testing.T) {
+	s := startServer(t)
+	eve := s.Provision("byhand-expiry.example.com", "Diag3", "eve")["eve"]
+	ext := s.ExternalID("byhand-expiry.example.com")
+	at := time.Date(2099, 1, 31, 18, 0, 0, 0, time.UTC)
+	want, err := awsrole.TrustPolicyUntil(acctest.Diag3Principal, ext, &at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d = "data.virtco_aws_role_policy.p"
+	config := func(expiresAt string) string {
+		return s.providerConfig(eve) + fmt.Sprintf(`
+data "virtco_aws_role_policy" "p" {
+  customer   = "byhand-expiry.example.com"
+  expires_at = %q
+}
+`, expiresAt)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		Steps: []resource.TestStep{
+			{
+				Config:      config("2001-01-31T18:00:00Z"),
+				ExpectError: re("Expiry in the past"),
+			},
+			{
+				Config:      config("next week"),
+				ExpectError: re(`"next week" is not a time in RFC 3339`),
+			},
+			{
+				Config: config("2099-01-31T19:00:00+01:00"),
+				Check: checkAll(
+					resource.TestCheckResourceAttr(d, "trust_policy_json", want),
+					resource.TestCheckResourceAttrWith(d, "cloudformation_template", func(v string) error {
+						var tmpl struct {
+							Resources map[string]struct {
+								Properties struct{ AssumeRolePolicyDocument json.RawMessage }
+							}
+						}
+						if err := json.Unmarshal([]byte(v), &tmpl); err != nil {
+							return err
+						}
+						trust := tmpl.Resources[awsrole.CloudFormationLogicalID].Properties.AssumeRolePolicyDocument
+						if !samePolicy(string(trust), want) {
+							return fmt.Errorf("the template's trust policy: %s", trust)
+						}
+						return nil
+					}),
+				),
+			},
+		},
+	})
 }

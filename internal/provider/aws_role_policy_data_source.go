@@ -101,7 +101,7 @@ func (d *awsRolePolicyDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				MarkdownDescription: "Longest session of the role in the CloudFormation template, 3600 to 43200 seconds. Defaults to `3600`.",
 				Validators:          []validator.Int64{int64validator.Between(3600, 43200)},
 			},
-			"expires_at":   policyExpiryAttribute(),
+			"expires_at": policyExpiryAttribute(),
 			"external_id": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The customer's external id, which the trust policy requires as `sts:ExternalId`.",

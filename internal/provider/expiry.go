@@ -47,7 +47,7 @@ func parseExpiresAt(s string) (time.Time, error) { return time.Parse(time.RFC333
 
 func checkExpiresAt(s string) error {
 	if _, err := parseExpiresAt(s); err != nil {
-		return fmt.Errorf("expires_at must be a time in RFC 3339 with its offset, such as 2030-01-31T18:00:00Z, not %q", s)
+		return fmt.Errorf("%q is not a time in RFC 3339 with its offset, such as 2030-01-31T18:00:00Z", s)
 	}
 	return nil
 }
@@ -56,9 +56,9 @@ func checkValidFor(s string) error {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
-		return fmt.Errorf("valid_for must be a Go duration such as 720h or 90m, not %q", s)
+		return fmt.Errorf("%q is not a Go duration such as 720h or 90m", s)
 	case d <= 0:
-		return fmt.Errorf("valid_for must be longer than zero, not %q", s)
+		return fmt.Errorf("the duration must be longer than zero, not %q", s)
 	}
 	return nil
 }

@@ -96,6 +96,16 @@ func TestAccUserResource_validFor(t *testing.T) {
 				ExpectError: re("Expiry in the past"),
 			},
 			{
+				Config:      s.expiringUserConfig(customer, `valid_for = "-1h"`),
+				PlanOnly:    true,
+				ExpectError: re(`The duration must be longer than zero, not "-1h"`),
+			},
+			{
+				Config:      s.expiringUserConfig(customer, `expires_at = "2099-02-03"`),
+				PlanOnly:    true,
+				ExpectError: re(`"2099-02-03" is not a time in RFC 3339`),
+			},
+			{
 				Config:      s.expiringUserConfig(customer, `expires_at = "2099-02-03T04:05:06Z"`+"\n  valid_for = \"1h\""),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Combination.*valid_for`),
