@@ -6,11 +6,14 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
 )
 
 // userConfig is a customer and user joe with the given expiry arguments.
@@ -162,4 +165,41 @@ func TestAccUserResource_expiresAt(t *testing.T) {
 			},
 		},
 	})
+}
+
+// After expires_at, terraform plan warns that access has expired, with the date and what to do,
+// and changes nothing; a later expires_at applied makes the same token work again.
+func TestAccUserResource_expiredPlanWarns(t *testing.T) {
+	s := startServer(t)
+	const customer = "expired-plan.example.com"
+	at := time.Now().Add(15 * time.Second).UTC().Truncate(time.Second)
+	ws := acctest.NewWorkspace(t)
+	ws.Write(s.expiringUserConfig(customer, fmt.Sprintf("expires_at = %q", at.Format(time.RFC3339))) + `
+output "token" {
+  value     = virtco_user.joe.token
+  sensitive = true
+}
+`)
+	ws.MustRun("apply", "-auto-approve")
+	token := strings.TrimSpace(ws.MustRun("output", "-raw", "token"))
+	if err := s.AwaitTokenExpired(token, at, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	code, out := planExit(t, ws)
+	if code != 0 {
+		t.Errorf("the plan after expiry changes something (%d):\n%s", code, out)
+	}
+	wantWords(t, "the plan after expiry", out, "Warning: Access has expired", "expired at "+at.Format(time.RFC3339),
+		"destroy it", "move expires_at")
+
+	later := at.Add(time.Hour)
+	ws.Write(s.expiringUserConfig(customer, fmt.Sprintf("expires_at = %q", later.Format(time.RFC3339))))
+	ws.MustRun("apply", "-auto-approve")
+	if err := s.TokenWorks(token); err != nil {
+		t.Fatalf("after moving expires_at: %v", err)
+	}
+	if err := s.UserExpiry(customer, "joe", &later); err != nil {
+		t.Fatal(err)
+	}
+	ws.MustRun("destroy", "-auto-approve")
 }
