@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/awsrole"
+	"github.com/virtasant/terraform-provider-virtco/internal/client"
 	"github.com/virtasant/terraform-provider-virtco/internal/rolegrant"
 )
 
@@ -122,4 +123,27 @@ func trustUntil(trust *rolegrant.Trust, expiresAt types.String, diags *diag.Diag
 	expiring := *trust
 	expiring.Policy = doc
 	return &expiring
+}
+
+// planRoleVerification is planVerification, except for a role whose access has expired and stays
+// so: the platform's verification failing then is the expiry doing its work, not drift to repair,
+// so the plan keeps the verdict as it is (and the expiry's own warning says what to do), rather
+// than planning an update that would put back the same trust and fail again.
+func planRoleVerification(plan, state *awsRoleResourceModel, diags *diag.Diagnostics) {
+	if state != nil && expiredAndKept(plan, state, time.Now()) &&
+		state.VerificationState.ValueString() == string(client.VerificationFailed) && state.State.ValueString() == string(client.RoleDone) {
+		plan.VerificationState, plan.VerifiedAt, plan.VerificationMessage = state.VerificationState, state.VerifiedAt, state.VerificationMessage
+		return
+	}
+	planVerification(plan, state, diags)
+}
+
+// expiredAndKept reports whether the planned expiry has passed and the planned trust is the
+// state's: nothing this plan changes would let the platform in again.
+func expiredAndKept(plan, state *awsRoleResourceModel, now time.Time) bool {
+	if plan.ExpiresAt.IsNull() || plan.ExpiresAt.IsUnknown() || plan.TrustPolicyJSON.IsUnknown() {
+		return false
+	}
+	at, err := parseExpiresAt(plan.ExpiresAt.ValueString())
+	return err == nil && !now.Before(at) && samePolicy(plan.TrustPolicyJSON.ValueString(), state.TrustPolicyJSON.ValueString())
 }

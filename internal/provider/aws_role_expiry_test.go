@@ -185,3 +185,52 @@ data "virtco_aws_role_policy" "p" {
 		},
 	})
 }
+
+// TestAccAWSRole_expiredPlan: once a role's expires_at has passed (on every clock), AWS refuses
+// the platform and its verification fails; the plan then warns that access has expired, with
+// the date and what to do, and plans no repair that would only fail again.
+func TestAccAWSRole_expiredPlan(t *testing.T) {
+	a := startVerifying(t, "", "--verify-interval", "0")
+	const customer = "expired-role.example.com"
+	joe := a.Provision(customer, "Diag3", "joe")["joe"]
+	ext := a.ExternalID(customer)
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	collector := a.aws.CollectorSession()
+	ws := acctest.NewWorkspace(t)
+	at := time.Now().Add(20 * time.Second).UTC().Truncate(time.Second)
+	ws.Write(a.roleConfig(joe, customer, fmt.Sprintf("  expires_at = %q\n", at.Format(time.RFC3339))))
+	wantWords(t, "the apply", ws.MustRun("apply", "-auto-approve"), `verification_state = "verified"`)
+
+	// Wait for AWS (the emulator, on its own clock) to refuse the platform.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
+		err := a.aws.Assume(collector, arn, ext)
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "AccessDenied" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the role is still assumable after expires_at: %v", err)
+		}
+	}
+	rec, err := a.Ops.AWSAccounts.Verify(t.Context(), customer, acctest.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wantVerification(client.VerificationFailed, "AccessDenied")(rec.Verification); err != nil {
+		t.Fatalf("%v: %+v", err, rec.Verification)
+	}
+	// The only change is the verification_state output's, to "failed".
+	_, out := planExit(t, ws)
+	if strings.Contains(out, "will be updated in-place") || !strings.Contains(out, "without changing any real infrastructure") {
+		t.Errorf("the plan after expiry plans a change of the role:\n%s", out)
+	}
+	wantWords(t, "the plan after expiry", out, "Warning: Access has expired", "expired at "+at.Format(time.RFC3339),
+		"destroy it", "move expires_at")
+	if strings.Contains(out, "verification failed") {
+		t.Errorf("the plan after expiry asks for a repair:\n%s", out)
+	}
+	ws.MustRun("destroy", "-auto-approve")
+	if err := a.aws.NoRoles(acctest.Account); err != nil {
+		t.Error(err)
+	}
+}

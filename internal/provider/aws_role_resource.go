@@ -307,7 +307,7 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if planRoleExpiry(&plan, &config, state, &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
-	planVerification(&plan, state, &resp.Diagnostics)
+	planRoleVerification(&plan, state, &resp.Diagnostics) // aws_role_expiry.go
 
 	// The account: refuse at plan time when the credentials reach another account than account_id.
 	if creating && r.data != nil && r.data.aws != nil && len(r.data.aws.unknown) == 0 && !config.AccountID.IsUnknown() {
