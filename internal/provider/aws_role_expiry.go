@@ -147,3 +147,13 @@ func expiredAndKept(plan, state *awsRoleResourceModel, now time.Time) bool {
 	at, err := parseExpiresAt(plan.ExpiresAt.ValueString())
 	return err == nil && !now.Before(at) && samePolicy(plan.TrustPolicyJSON.ValueString(), state.TrustPolicyJSON.ValueString())
 }
+
+// importedExpiry is the expires_at of an imported role: its trust's DateLessThan aws:CurrentTime,
+// null when it has none (or one this provider does not write).
+func importedExpiry(st *awsrole.RoleState) types.String {
+	at, err := awsrole.TrustPolicyExpiry(st.TrustPolicy)
+	if err != nil || at == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(awsrole.FormatExpiry(*at))
+}

@@ -99,6 +99,12 @@ func TestAccAWSRole_expiry(t *testing.T) {
 	if code, out := planExit(t, ws); code != 0 {
 		t.Errorf("the plan after moving expires_at is not empty (%d):\n%s", code, out)
 	}
+	// Imported, the role's expires_at is read from its trust: the plan stays empty.
+	ws.MustRun("state", "rm", "virtco_aws_role.r")
+	ws.MustRun("import", "virtco_aws_role.r", customer+"/"+acctest.Account+"/"+awsrole.DefaultRoleName)
+	if code, out := planExit(t, ws); code != 0 {
+		t.Errorf("the plan after import is not empty (%d):\n%s", code, out)
+	}
 
 	// A past expires_at is refused at plan time, and nothing changes.
 	ws.Write(a.roleConfig(joe, customer, expiresAt(time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC))))

@@ -442,6 +442,7 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 		if warning := state.fillImported(seen.Role, trust); warning != nil {
 			tflog.Warn(ctx, "imported role's policy is not one this provider builds", map[string]any{"error": warning.Error()})
 		}
+		state.ExpiresAt = importedExpiry(seen.Role) // aws_role_expiry.go
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
