@@ -99,3 +99,26 @@ func TestUserExpiryInvalid(t *testing.T) {
 		t.Fatalf("a refused PUT wrote:\n%s\n%s", before, after)
 	}
 }
+
+// TestUserExpiryNotAGuess: the refusals of an expired token do not count as failed
+// authentications: past the burst of failures an address may make, its expired token still gets
+// its 401 with the expiry, and the ops key from the same address still works.
+func TestUserExpiryNotAGuess(t *testing.T) {
+	clock := newTestClock()
+	e := newClockedEnv(t, clock)
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	var u apiv1.User
+	e.must(201, "PUT", "/v1/customers/acme.com/users/joe", e.ops, map[string]any{"expires_at": clock.now().Add(time.Minute).Format(time.RFC3339)}).decode(t, &u)
+	clock.add(time.Hour)
+	for i := 0; i < AuthFailureBurst+5; i++ {
+		if r := e.must(401, "GET", "/v1/customers/acme.com", u.Token, nil); !strings.Contains(r.message(), "expired at") {
+			t.Fatalf("request %d: %s", i, r.body)
+		}
+	}
+	e.must(200, "GET", "/v1/customers/acme.com", e.ops, nil)
+	// An unknown key does count: the limit is still there.
+	for i := 0; i < AuthFailureBurst; i++ {
+		e.must(401, "GET", "/v1/customers/acme.com", "vcu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil)
+	}
+	e.must(429, "GET", "/v1/customers/acme.com", e.ops, nil)
+}
