@@ -245,6 +245,20 @@ func apiCalls() []apiCall {
 			want: put[*AWSAccount]{withAccountETag(wantAWSAccount, `"a5"`), false},
 		},
 		{
+			name: "AWSAccounts.Put with an expiry", operation: "putAWSAccount", keyed: true,
+			method: "PUT", path: "/v1/customers/acme.com/aws-accounts/123456789012",
+			body: `{"role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","state":"done",` +
+				`"expires_at":"2030-01-31T18:00:00Z"}`,
+			status: 200, respHeader: map[string]string{"ETag": `"a5"`}, resp: expiredAccountJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				at := time.Date(2030, 1, 31, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+				return putResult(c.AWSAccounts.Put(ctx, "acme.com", "123456789012", AWSAccountPutOptions{
+					RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: RoleDone, ExpiresAt: &at,
+				}))
+			},
+			want: put[*AWSAccount]{withAccountETag(wantExpiredAccount, `"a5"`), false},
+		},
+		{
 			name: "AWSAccounts.Delete", operation: "deleteAWSAccount",
 			method: "DELETE", path: "/v1/customers/acme.com/aws-accounts/123456789012", header: map[string]string{"If-Match": awsAccountETag},
 			status: 204,

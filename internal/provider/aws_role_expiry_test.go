@@ -74,12 +74,17 @@ func TestAccAWSRole_expiry(t *testing.T) {
 	if err := a.aws.Assume(collector, arn, ext); !denied(err) {
 		t.Fatalf("after expires_at: want AccessDenied, got %v", err)
 	}
+	// The platform's clock is not the emulator's: to it, expires_at has not come, so the
+	// refusal is a failure, not the expiry.
 	rec, err := a.Ops.AWSAccounts.Verify(t.Context(), customer, acctest.Account)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := wantVerification(client.VerificationFailed, "AccessDenied")(rec.Verification); err != nil {
 		t.Fatalf("the verification after expires_at: %v: %+v", err, rec.Verification)
+	}
+	if rec.ExpiresAt == nil || !rec.ExpiresAt.Equal(at) {
+		t.Errorf("the platform's record of the account has expires_at %v, want %s", rec.ExpiresAt, at)
 	}
 
 	// Moving expires_at updates the trust in place and restores access.
@@ -218,14 +223,15 @@ func TestAccAWSRole_expiredPlan(t *testing.T) {
 			t.Fatalf("the role is still assumable after expires_at: %v", err)
 		}
 	}
+	// Past expires_at on the platform's clock too: its verification says expired, not failed.
 	rec, err := a.Ops.AWSAccounts.Verify(t.Context(), customer, acctest.Account)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wantVerification(client.VerificationFailed, "AccessDenied")(rec.Verification); err != nil {
+	if err := wantVerification(client.VerificationExpired, "expired at "+at.Format(time.RFC3339))(rec.Verification); err != nil {
 		t.Fatalf("%v: %+v", err, rec.Verification)
 	}
-	// The only change is the verification_state output's, to "failed".
+	// The only change is the verification_state output's, to "expired".
 	_, out := planExit(t, ws)
 	if strings.Contains(out, "will be updated in-place") || !strings.Contains(out, "without changing any real infrastructure") {
 		t.Errorf("the plan after expiry plans a change of the role:\n%s", out)
@@ -234,6 +240,13 @@ func TestAccAWSRole_expiredPlan(t *testing.T) {
 		"destroy it", "move expires_at")
 	if strings.Contains(out, "verification failed") {
 		t.Errorf("the plan after expiry asks for a repair:\n%s", out)
+	}
+	// Moving expires_at restores access: the platform verifies the role again.
+	later := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	ws.Write(a.roleConfig(joe, customer, fmt.Sprintf("  expires_at = %q\n", later.Format(time.RFC3339))))
+	wantWords(t, "the apply that moves expires_at", ws.MustRun("apply", "-auto-approve"), `verification_state = "verified"`)
+	if err := a.Verification(customer, acctest.Account, wantVerification(client.Verified, arn)); err != nil {
+		t.Error(err)
 	}
 	ws.MustRun("destroy", "-auto-approve")
 	if err := a.aws.NoRoles(acctest.Account); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
+	"github.com/virtasant/terraform-provider-virtco/internal/verifier"
 )
 
 // newClockedEnv is an env whose servers check user tokens' expiry against clock.
@@ -121,4 +122,58 @@ func TestUserExpiryNotAGuess(t *testing.T) {
 		e.must(401, "GET", "/v1/customers/acme.com", "vcu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil)
 	}
 	e.must(429, "GET", "/v1/customers/acme.com", e.ops, nil)
+}
+
+// TestAccountExpiry: an AWS account carries the expires_at a PUT gives it; a refusal before it is
+// failed, one after it expired (with the date and what to do), final at once; a later PUT without
+// it removes it, and the same refusal is failed again; a bad one is a 400 naming the field.
+func TestAccountExpiry(t *testing.T) {
+	f := newFakeAWS()
+	f.set(goodRole, verifier.Result{Outcome: verifier.Verified, AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/r/s"})
+	e := newVerifyEnv(t, f, VerificationConfig{})
+	joe, _ := e.seed()
+	future := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	var a apiv1.AWSAccount
+	e.must(201, "PUT", acctPath, joe, map[string]any{"state": "done", "role_arn": goodRole, "expires_at": future.Format(time.RFC3339)}).decode(t, &a)
+	if a.ExpiresAt == nil || !a.ExpiresAt.Equal(future) {
+		t.Fatalf("the account's expires_at: %v", a.ExpiresAt)
+	}
+	if got := e.waitVerification(acctPath, joe); got.Verification.State != apiv1.Verified || got.ExpiresAt == nil {
+		t.Fatalf("before the expiry: %+v", got)
+	}
+	f.set(goodRole, verifier.Result{Outcome: verifier.Refused, Code: "AccessDenied", Message: "not authorized"})
+	if e.must(200, "POST", acctPath+"/verify", joe, nil).decode(t, &a); a.Verification.State != apiv1.VerificationFailed {
+		t.Fatalf("refused before the expiry: %+v", a.Verification)
+	}
+
+	// Past: the same refusal is the expiry.
+	past := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	e.must(200, "PUT", acctPath, joe, map[string]any{"state": "done", "role_arn": goodRole, "expires_at": past.Format(time.RFC3339)})
+	e.must(200, "POST", acctPath+"/verify", joe, nil).decode(t, &a)
+	if a.Verification.State != apiv1.VerificationExpired || !strings.Contains(a.Verification.Message, "expired at 2001-02-03T04:05:06Z") ||
+		!strings.Contains(a.Verification.Message, "AccessDenied") || !strings.Contains(a.Verification.Message, "expires_at") {
+		t.Fatalf("refused after the expiry: %+v", a.Verification)
+	}
+	if got := e.account(acctPath, e.ops); got.Verification.State != apiv1.VerificationExpired {
+		t.Fatalf("not recorded: %+v", got.Verification)
+	}
+	// Verified after the expiry (the trust was moved first): verified, whatever the date says.
+	f.set(goodRole, verifier.Result{Outcome: verifier.Verified, AssumedRoleARN: "arn:aws:sts::123456789012:assumed-role/r/s"})
+	if e.must(200, "POST", acctPath+"/verify", joe, nil).decode(t, &a); a.Verification.State != apiv1.Verified {
+		t.Fatalf("verified after the date: %+v", a.Verification)
+	}
+
+	// Without expires_at, a refusal is failed again.
+	var cleared apiv1.AWSAccount
+	e.must(200, "PUT", acctPath, joe, map[string]any{"state": "done", "role_arn": goodRole}).decode(t, &cleared)
+	if cleared.ExpiresAt != nil {
+		t.Fatalf("a PUT without expires_at kept it: %v", cleared.ExpiresAt)
+	}
+	f.set(goodRole, verifier.Result{Outcome: verifier.Refused, Code: "AccessDenied", Message: "not authorized"})
+	if e.must(200, "POST", acctPath+"/verify", joe, nil).decode(t, &a); a.Verification.State != apiv1.VerificationFailed {
+		t.Fatalf("refused without an expiry: %+v", a.Verification)
+	}
+	if r := e.must(400, "PUT", acctPath, joe, map[string]any{"state": "done", "role_arn": goodRole, "expires_at": "soon"}); r.field() != "expires_at" {
+		t.Fatalf("a bad expires_at: %s", r.body)
+	}
 }

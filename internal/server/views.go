@@ -71,7 +71,8 @@ func awsAccountView(a store.AWSAccount) apiv1.AWSAccount {
 		a.Regions = []string{}
 	}
 	return apiv1.AWSAccount{Customer: a.Customer, AccountID: a.AccountID, RoleARN: a.RoleARN, Regions: a.Regions,
-		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Verification: verificationView(a.Verification)}
+		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Verification: verificationView(a.Verification),
+		ExpiresAt: a.ExpiresAt}
 }
 
 func auditEntryView(e store.AuditEntry) apiv1.AuditEntry {

@@ -149,6 +149,10 @@ type AWSAccount struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
+	// ExpiresAt is when the role's trust stops letting the platform in; nil: never. A PUT
+	// replaces it.
+	ExpiresAt *time.Time
+
 	// Verification is what the platform found when it last assumed the role; only the platform
 	// writes it (FinishVerification), and it leaves Version alone, so that it never fails a
 	// client's If-Match.
@@ -164,11 +168,12 @@ const (
 	VerifyPending     = "pending"     // not tried yet, or retrying within the window after done
 	VerifyVerified    = "verified"    // the platform assumed the role as the diag account
 	VerifyFailed      = "failed"      // AWS refused
+	VerifyExpired     = "expired"     // AWS refused after the account's expires_at, as the trust says
 	VerifyUnavailable = "unavailable" // no credentials for the diag account, or verification is off
 )
 
 // VerificationStates are the verification states, in a fixed order (metrics).
-var VerificationStates = []string{VerifyPending, VerifyVerified, VerifyFailed, VerifyUnavailable}
+var VerificationStates = []string{VerifyPending, VerifyVerified, VerifyFailed, VerifyUnavailable, VerifyExpired}
 
 // Verification is the platform's last verdict on an AWS account's role.
 type Verification struct {

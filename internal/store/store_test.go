@@ -43,6 +43,7 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"ChildPreconditions":     testChildPreconditions,
 		"Users":                  testUsers,
 		"UserExpiry":             testUserExpiry,
+		"AccountExpiry":          testAccountExpiry,
 		"AWSAccounts":            testAWSAccounts,
 		"Provision":              testProvision,
 		"MasterToken":            testMasterToken,

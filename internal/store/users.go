@@ -23,10 +23,7 @@ func (t tx) scanUser(sc scanner) (User, error) {
 		return u, err
 	}
 	u.CreatedAt, u.UpdatedAt = parseTime(created), parseTime(updated)
-	if expires.Valid {
-		at := parseTime(expires.String)
-		u.ExpiresAt = &at
-	}
+	u.ExpiresAt = optTime(expires)
 	token, err := t.keys.Open(userWhere(u.Customer, u.Name), sealed)
 	if err != nil {
 		return u, fmt.Errorf("the token of user %q of customer %q: %w", u.Name, u.Customer, err)
@@ -73,6 +70,15 @@ func (e expiry) column() sql.NullString {
 		return sql.NullString{}
 	}
 	return sql.NullString{String: fmtTime(*e.at), Valid: true}
+}
+
+// optTime reads a nullable time column: nil for NULL.
+func optTime(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	at := parseTime(s.String)
+	return &at
 }
 
 // sameExpiry compares two expiries at the store's precision.

@@ -65,3 +65,26 @@ func testUserExpiry(t *testing.T, s Store) {
 		t.Fatalf("after removing the expiry: %+v %v", got, err)
 	}
 }
+
+// testAccountExpiry: an AWS account's expiry is stored, read back (also by the customer), and
+// replaced by each PUT: absent removes it.
+func testAccountExpiry(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustCustomer(t, s, "acme.com", "")
+	at := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
+	a := AWSAccount{Customer: "acme.com", AccountID: "123456789012", State: StateInProgress, ExpiresAt: &at}
+	got, _, err := s.PutAWSAccount(ctx, a, Precondition{})
+	if err != nil || got.ExpiresAt == nil || !got.ExpiresAt.Equal(at) {
+		t.Fatalf("create with an expiry: %+v %v", got, err)
+	}
+	if c, err := s.GetCustomer(ctx, "acme.com"); err != nil || len(c.Accounts) != 1 || c.Accounts[0].ExpiresAt == nil || !c.Accounts[0].ExpiresAt.Equal(at) {
+		t.Fatalf("the customer's account: %+v %v", c.Accounts, err)
+	}
+	a.ExpiresAt = nil
+	if got, _, err := s.PutAWSAccount(ctx, a, Precondition{}); err != nil || got.ExpiresAt != nil {
+		t.Fatalf("a PUT without an expiry: %+v %v", got, err)
+	}
+	if got, err := s.GetAWSAccount(ctx, "acme.com", "123456789012"); err != nil || got.ExpiresAt != nil {
+		t.Fatalf("read back: %+v %v", got, err)
+	}
+}
