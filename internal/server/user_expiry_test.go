@@ -177,3 +177,18 @@ func TestAccountExpiry(t *testing.T) {
 		t.Fatalf("a bad expires_at: %s", r.body)
 	}
 }
+
+// TestAccountExpiryKeepsFaults: after expires_at, a role that lets the platform in without the
+// external id is still failed: it is assumable, which no expiry excuses.
+func TestAccountExpiryKeepsFaults(t *testing.T) {
+	f := newFakeAWS()
+	e := newVerifyEnv(t, f, VerificationConfig{})
+	joe, _ := e.seed()
+	e.must(201, "PUT", acctPath, joe, map[string]any{"state": "in-progress"})
+	e.must(200, "PUT", acctPath, joe, map[string]any{"state": "done", "role_arn": goodRole, "expires_at": "2001-02-03T04:05:06Z"})
+	f.set(goodRole, verifier.Result{Outcome: verifier.Refused, Code: verifier.CodeExternalIDNotRequired, Message: "assumed without the external id"})
+	var a apiv1.AWSAccount
+	if e.must(200, "POST", acctPath+"/verify", joe, nil).decode(t, &a); a.Verification.State != apiv1.VerificationFailed {
+		t.Fatalf("a role open without the external id after its expiry: %+v", a.Verification)
+	}
+}
