@@ -64,6 +64,7 @@ type RoleWant struct {
 	Actions       []string // exactly these, in the one inline policy
 	SessionSecs   int      // 0: not checked
 	Tags          map[string]string
+	ExpiresAt     *time.Time // the trust's DateLessThan aws:CurrentTime; nil: none
 }
 
 // CheckRole checks the role in the emulator: exactly the trust asked for, exactly one inline
@@ -73,7 +74,7 @@ func (a *AWS) CheckRole(w RoleWant) error {
 	if !ok {
 		return fmt.Errorf("role %s is not in account %s of the emulator", w.Name, w.Account)
 	}
-	want, err := awsrole.TrustPolicy(w.Principal, w.ExternalID)
+	want, err := awsrole.TrustPolicyUntil(w.Principal, w.ExternalID, w.ExpiresAt)
 	if err != nil {
 		return err
 	}

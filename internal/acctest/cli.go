@@ -177,7 +177,8 @@ func (w *Workspace) Write(config string) {
 }
 
 // Run runs terraform with args (and -no-color, and -input=false where it applies) and returns its
-// combined output. The options it adds go before apply's plan file, which must come last.
+// combined output. The options it adds go before apply's plan file and import's address and id,
+// which must come last.
 func (w *Workspace) Run(args ...string) (string, error) {
 	added := []string{"-no-color"}
 	switch args[0] {
@@ -187,6 +188,9 @@ func (w *Workspace) Run(args ...string) (string, error) {
 	at := len(args)
 	if last := args[len(args)-1]; args[0] == "apply" && len(args) > 1 && !strings.HasPrefix(last, "-") {
 		at--
+	}
+	if args[0] == "import" {
+		at = 1 // before ADDR and ID, which must come last
 	}
 	args = append(append(args[:at:at], added...), args[at:]...)
 	cmd := exec.Command(w.tf, args...)

@@ -141,7 +141,7 @@ func TestEnumsMatchTheSpec(t *testing.T) {
 			customer["diag_account_status"].Value},
 		{"DiagAccountStatus", strs(apiv1.DiagAccountReadyForUse, apiv1.DiagAccountProvisioning, apiv1.DiagAccountUnavailable),
 			diag["status"].Value},
-		{"VerificationState", strs(apiv1.VerificationPending, apiv1.Verified, apiv1.VerificationFailed, apiv1.VerificationUnavailable),
+		{"VerificationState", strs(apiv1.VerificationPending, apiv1.Verified, apiv1.VerificationFailed, apiv1.VerificationUnavailable, apiv1.VerificationExpired),
 			s.body("getAWSAccount", 200).Properties["verification"].Value.Properties["state"].Value},
 	} {
 		var enum []string

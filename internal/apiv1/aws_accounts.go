@@ -19,6 +19,8 @@ type AWSAccount struct {
 	ETag string `json:"-"`
 	// Verification is set by the platform alone, never by a client.
 	Verification Verification `json:"verification"`
+	// ExpiresAt is when the role's trust stops letting the platform in; nil (absent): never.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // VerificationState is what the platform found when it assumed an account's role itself.
@@ -36,6 +38,8 @@ const (
 	// VerificationUnavailable: no credentials for the diagnostic account, or verification is
 	// switched off on the server.
 	VerificationUnavailable VerificationState = "unavailable"
+	// VerificationExpired: AWS refused after the account's expires_at, as its trust says.
+	VerificationExpired VerificationState = "expired"
 )
 
 // Verification is the platform's last verdict on an AWS account's role.
@@ -58,4 +62,7 @@ type AWSAccountInput struct {
 	RoleARN string     `json:"role_arn,omitempty"` // required when State is RoleDone
 	Regions []string   `json:"regions,omitempty"`
 	State   RoleStatus `json:"state,omitempty"` // default pending
+	// ExpiresAt, RFC 3339, is when the role's trust stops letting the platform in (its
+	// DateLessThan aws:CurrentTime); "": never.
+	ExpiresAt string `json:"expires_at,omitempty"`
 }

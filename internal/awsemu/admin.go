@@ -21,7 +21,11 @@ import (
 //	GET    /_emu/accounts             ["000000000000", ...]
 //	GET    /_emu/roles?account=ID     [RoleSnapshot, ...] (account defaults to 000000000000)
 //	GET    /_emu/roles/NAME?account=ID RoleSnapshot, or 404
-//	POST   /_emu/reset                forget all roles, policies, profiles, sessions and counts
+//	GET    /_emu/clock                ClockState: the emulator's time and its offset
+//	PUT    /_emu/clock                ClockChange {"now": RFC 3339} or {"advance": "90s"} (also POST)
+//	DELETE /_emu/clock                back to the real clock
+//	POST   /_emu/reset                forget all roles, policies, profiles, sessions and counts,
+//	                                  and put the clock back
 func (e *Emulator) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_emu/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -74,8 +78,10 @@ func (e *Emulator) adminHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, s)
 	})
+	e.clockRoutes(mux)
 	mux.HandleFunc("POST /_emu/reset", func(w http.ResponseWriter, r *http.Request) {
 		e.Reset()
+		e.ResetClock()
 		e.ResetCalls()
 		w.WriteHeader(http.StatusNoContent)
 	})

@@ -25,8 +25,8 @@ type Options struct {
 	// Logger, when set, gets one line per AWS call (action, account, outcome).
 	Logger *log.Logger
 
-	// Now replaces the clock (CreateDate, credential expiry). Defaults to
-	// time.Now.
+	// Now replaces the clock (CreateDate, credential expiry, aws:CurrentTime). Defaults to
+	// time.Now. The admin API moves the emulator's time relative to it (clock.go).
 	Now func() time.Time
 
 	// Secrets gives plain access keys a secret other than DefaultSecret, by access key id.
@@ -37,7 +37,8 @@ type Options struct {
 // AWS Query requests are served on any path, and a JSON admin API is served
 // under /_emu/ (see admin.go). All methods are safe for concurrent use.
 type Emulator struct {
-	now     func() time.Time
+	now     func() time.Time // clock.now
+	clock   *clock
 	logger  *log.Logger
 	admin   http.Handler
 	secrets map[string]string // read-only after New
@@ -60,16 +61,19 @@ type Emulator struct {
 
 // New returns an emulator with no roles and the given options.
 func New(opts Options) *Emulator {
+	base := opts.Now
+	if base == nil {
+		base = time.Now
+	}
+	c := &clock{base: base}
 	e := &Emulator{
-		now:      opts.Now,
+		now:      c.now,
+		clock:    c,
 		logger:   opts.Logger,
 		accounts: map[string]*account{},
 		sessions: map[string]*session{},
 		calls:    newCallCounter(),
 		secrets:  maps.Clone(opts.Secrets),
-	}
-	if e.now == nil {
-		e.now = time.Now
 	}
 	e.admin = e.adminHandler()
 	e.SetFaults(opts.Faults)

@@ -4,7 +4,9 @@
 package awsemu
 
 import (
+	"strconv"
 	"strings"
+	"time"
 )
 
 // evalContext is what a trust policy is evaluated against: who asks, for
@@ -161,7 +163,41 @@ func evalCondition(op, key string, want []string, keys map[string]string) bool {
 	case "Bool":
 		return anyMatch(func(w string) bool { return strings.EqualFold(w, got) })
 	}
+	if cmp, ok := dateOperators[op]; ok {
+		at, ok := parseConditionDate(got)
+		if !ok {
+			return false
+		}
+		if strings.HasPrefix(op, "DateNot") {
+			return !anyMatch(func(w string) bool { v, ok := parseConditionDate(w); return ok && at.Equal(v) })
+		}
+		return anyMatch(func(w string) bool { v, ok := parseConditionDate(w); return ok && cmp(at, v) })
+	}
 	return false
+}
+
+// dateOperators compare the request's time (the key) with the policy's (the value).
+var dateOperators = map[string]func(got, want time.Time) bool{
+	"DateEquals":            func(got, want time.Time) bool { return got.Equal(want) },
+	"DateNotEquals":         nil, // the negation of DateEquals, in evalCondition
+	"DateLessThan":          func(got, want time.Time) bool { return got.Before(want) },
+	"DateLessThanEquals":    func(got, want time.Time) bool { return !got.After(want) },
+	"DateGreaterThan":       func(got, want time.Time) bool { return got.After(want) },
+	"DateGreaterThanEquals": func(got, want time.Time) bool { return !got.Before(want) },
+}
+
+// parseConditionDate reads a date as IAM takes it: ISO 8601 (a date and time with its zone, or a
+// date alone) or seconds since the epoch. A value it cannot read matches nothing: fail closed.
+func parseConditionDate(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(secs, 0).UTC(), true
+	}
+	return time.Time{}, false
 }
 
 func anyWildcardMatch(patterns []string, s string) bool {

@@ -93,3 +93,43 @@ func TestPolicySize(t *testing.T) {
 		t.Errorf("policySize = %d, want 7 (whitespace does not count)", n)
 	}
 }
+
+func TestDateConditions(t *testing.T) {
+	user := userPrincipal("111122223333")
+	policy := func(op, value string) string {
+		return `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"` +
+			op + `":{"aws:CurrentTime":"` + value + `"}}}}`
+	}
+	now := map[string]string{"aws:currenttime": "2030-01-01T12:00:00Z"}
+	for _, tc := range []struct {
+		op, value string
+		keys      map[string]string
+		want      bool
+	}{
+		{"DateLessThan", "2030-01-01T12:00:01Z", now, true},
+		{"DateLessThan", "2030-01-01T12:00:00Z", now, false},
+		{"DateLessThan", "2030-01-01T13:00:00+02:00", now, false}, // 11:00Z
+		{"DateLessThan", "2030-01-02", now, true},
+		{"DateLessThan", "1893499200", now, false}, // 2030-01-01T12:00:00Z in epoch seconds
+		{"DateLessThan", "1893499201", now, true},
+		{"DateLessThan", "next week", now, false},
+		{"DateLessThanEquals", "2030-01-01T12:00:00Z", now, true},
+		{"DateGreaterThan", "2030-01-01T11:59:59Z", now, true},
+		{"DateGreaterThan", "2030-01-01T12:00:00Z", now, false},
+		{"DateGreaterThanEquals", "2030-01-01T12:00:00Z", now, true},
+		{"DateEquals", "2030-01-01T12:00:00.000Z", now, true},
+		{"DateNotEquals", "2030-01-01T12:00:00Z", now, false},
+		{"DateNotEquals", "2031-01-01T12:00:00Z", now, true},
+		{"DateLessThan", "2031-01-01T00:00:00Z", map[string]string{}, false},
+		{"DateLessThanIfExists", "2020-01-01T00:00:00Z", map[string]string{}, true},
+		{"DateLessThan", "2031-01-01T00:00:00Z", map[string]string{"aws:currenttime": "garbage"}, false},
+	} {
+		pd, err := validateTrustPolicy(policy(tc.op, tc.value))
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.op, tc.value, err)
+		}
+		if got := pd.allows(evalContext{caller: user, action: "sts:AssumeRole", keys: tc.keys}); got != tc.want {
+			t.Errorf("%s %s with %v: allows = %v, want %v", tc.op, tc.value, tc.keys, got, tc.want)
+		}
+	}
+}

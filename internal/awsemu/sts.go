@@ -117,6 +117,9 @@ func (e *Emulator) assumeRole(req *request) (any, *apiError) {
 		"aws:principalarn":     req.caller.arn,
 		"aws:userid":           req.caller.userID,
 		"aws:principaltype":    "User",
+		// The emulator's clock, which the admin API can move, so that an expiry in a trust policy
+		// (DateLessThan on aws:CurrentTime) is tested without waiting.
+		"aws:currenttime": e.now().UTC().Format(time.RFC3339),
 	}
 	if req.caller.roleARN != "" {
 		keys["aws:principalarn"] = req.caller.roleARN

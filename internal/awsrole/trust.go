@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // trustSid is the statement id of the trust policy's only statement.
@@ -59,6 +60,13 @@ func ValidateExternalID(id string) error {
 // anyone but the customer's diagnostic account, and never without the
 // external id.
 func TrustPolicy(principal, externalID string) (string, error) {
+	return TrustPolicyUntil(principal, externalID, nil)
+}
+
+// TrustPolicyUntil is TrustPolicy that, with expiresAt, also requires
+// DateLessThan aws:CurrentTime = expiresAt (RFC 3339, UTC) beside the external
+// id, so that AWS itself refuses AssumeRole from that time on.
+func TrustPolicyUntil(principal, externalID string, expiresAt *time.Time) (string, error) {
 	if err := ValidatePrincipal(principal); err != nil {
 		return "", err
 	}
@@ -68,6 +76,10 @@ func TrustPolicy(principal, externalID string) (string, error) {
 	if isAccountID(principal) {
 		principal = RootPrincipal(principal)
 	}
+	condition := map[string]map[string]string{"StringEquals": {"sts:ExternalId": externalID}}
+	if expiresAt != nil {
+		condition["DateLessThan"] = map[string]string{"aws:CurrentTime": FormatExpiry(*expiresAt)}
+	}
 	return marshalPolicy(policyDocument{
 		Version: PolicyVersion,
 		Statement: []policyStatement{{
@@ -75,7 +87,7 @@ func TrustPolicy(principal, externalID string) (string, error) {
 			Effect:    "Allow",
 			Principal: map[string]string{"AWS": principal},
 			Action:    "sts:AssumeRole",
-			Condition: map[string]map[string]string{"StringEquals": {"sts:ExternalId": externalID}},
+			Condition: condition,
 		}},
 	})
 }
@@ -134,7 +146,7 @@ func CheckTrustPolicy(doc string) error {
 }
 
 // TrustPolicyParams reads back the principal and external id from a trust
-// policy that TrustPolicy built (for import, or to show what a role trusts).
+// policy that TrustPolicy or TrustPolicyUntil built (for import, or to show what a role trusts).
 // The principal comes back as IAM stores it (an account id as its root ARN).
 // A policy with more than one statement, principal or external id is an
 // error: it is not one this package builds.
@@ -156,7 +168,11 @@ func TrustPolicyParams(doc string) (principal, externalID string, err error) {
 	if isAccountID(principal) {
 		principal = RootPrincipal(principal)
 	}
-	want, err := TrustPolicy(principal, ids[0])
+	expiresAt, err := TrustPolicyExpiry(doc)
+	if err != nil {
+		return "", "", err
+	}
+	want, err := TrustPolicyUntil(principal, ids[0], expiresAt)
 	if err != nil {
 		return "", "", err
 	}
@@ -164,4 +180,30 @@ func TrustPolicyParams(doc string) (principal, externalID string, err error) {
 		return "", "", errors.New("trust policy is not one this provider builds (it was changed or written by hand)")
 	}
 	return principal, ids[0], nil
+}
+
+// FormatExpiry is how a trust policy writes its expiry: RFC 3339 in UTC, to
+// the second.
+func FormatExpiry(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
+
+// TrustPolicyExpiry reads the expiry of a trust policy TrustPolicyUntil built:
+// the DateLessThan aws:CurrentTime of its statements, nil when none has one.
+func TrustPolicyExpiry(doc string) (*time.Time, error) {
+	p, err := parsePolicy(doc)
+	if err != nil {
+		return nil, fmt.Errorf("trust policy: %w", err)
+	}
+	var out *time.Time
+	for _, st := range p.Statements {
+		for _, v := range st.Condition["DateLessThan"]["aws:currenttime"] {
+			at, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return nil, fmt.Errorf("trust policy: the DateLessThan aws:CurrentTime %q is not a time in RFC 3339", v)
+			}
+			if out == nil || at.Before(*out) {
+				out = &at
+			}
+		}
+	}
+	return out, nil
 }

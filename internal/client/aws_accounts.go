@@ -6,6 +6,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
@@ -45,6 +46,7 @@ const (
 	Verified                = apiv1.Verified
 	VerificationFailed      = apiv1.VerificationFailed
 	VerificationUnavailable = apiv1.VerificationUnavailable
+	VerificationExpired     = apiv1.VerificationExpired
 )
 
 // AWSAccountPutOptions is an AWS account's settable state, the body of Put (apiv1's
@@ -56,6 +58,10 @@ type AWSAccountPutOptions struct {
 	Regions []string
 	// State defaults to pending.
 	State RoleStatus
+	// ExpiresAt is when the role's trust stops letting the platform in (its DateLessThan
+	// aws:CurrentTime); nil: never. A refusal after it is VerificationExpired. Each Put replaces
+	// it: a Put without it removes it.
+	ExpiresAt *time.Time
 	// IdempotencyKey is the call's Idempotency-Key (1-255 printable ASCII characters); empty for
 	// a new random one. See CustomerPutOptions.IdempotencyKey.
 	IdempotencyKey string
@@ -114,6 +120,9 @@ func (s *awsAccounts) Put(ctx context.Context, customer, accountID string, opts 
 		return nil, false, err
 	}
 	in := apiv1.AWSAccountInput{RoleARN: opts.RoleARN, Regions: opts.Regions, State: opts.State}
+	if opts.ExpiresAt != nil {
+		in.ExpiresAt = opts.ExpiresAt.UTC().Format(time.RFC3339Nano)
+	}
 	var out AWSAccount
 	res, err := s.c.do(ctx, http.MethodPut, p, in, &out, &requestOptions{header: h})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
@@ -186,6 +187,17 @@ func apiCalls() []apiCall {
 			want: put[*User]{withETag(wantUser, userETag), true},
 		},
 		{
+			name: "Users.Put with an expiry", operation: "putUser", keyed: true,
+			method: "PUT", path: "/v1/customers/acme.com/users/joe", header: map[string]string{"If-Match": userETag},
+			body:   `{"expires_at":"2030-01-31T18:00:00Z"}`,
+			status: 200, respHeader: map[string]string{"ETag": `"u8"`}, resp: expiringUserJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				at := time.Date(2030, 1, 31, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+				return putResult(c.Users.Put(ctx, "acme.com", "joe", UserPutOptions{IfMatch: userETag, ExpiresAt: &at}))
+			},
+			want: put[*User]{withETag(wantExpiringUser, `"u8"`), false},
+		},
+		{
 			name: "Users.Delete", operation: "deleteUser",
 			method: "DELETE", path: "/v1/customers/acme.com/users/joe", header: map[string]string{"If-Match": userETag},
 			status: 204,
@@ -231,6 +243,20 @@ func apiCalls() []apiCall {
 				}))
 			},
 			want: put[*AWSAccount]{withAccountETag(wantAWSAccount, `"a5"`), false},
+		},
+		{
+			name: "AWSAccounts.Put with an expiry", operation: "putAWSAccount", keyed: true,
+			method: "PUT", path: "/v1/customers/acme.com/aws-accounts/123456789012",
+			body: `{"role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly","state":"done",` +
+				`"expires_at":"2030-01-31T18:00:00Z"}`,
+			status: 200, respHeader: map[string]string{"ETag": `"a5"`}, resp: expiredAccountJSON,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				at := time.Date(2030, 1, 31, 19, 0, 0, 0, time.FixedZone("CET", 3600))
+				return putResult(c.AWSAccounts.Put(ctx, "acme.com", "123456789012", AWSAccountPutOptions{
+					RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly", State: RoleDone, ExpiresAt: &at,
+				}))
+			},
+			want: put[*AWSAccount]{withAccountETag(wantExpiredAccount, `"a5"`), false},
 		},
 		{
 			name: "AWSAccounts.Delete", operation: "deleteAWSAccount",

@@ -70,6 +70,13 @@ var (
 		CreatedAt: t0, UpdatedAt: t1,
 	}
 
+	expiringUserJSON = strings.TrimSuffix(userJSON, "}") + `,"expires_at":"2030-01-31T18:00:00Z"}`
+	wantExpiringUser = func() User {
+		u, at := wantUser, time.Date(2030, 1, 31, 18, 0, 0, 0, time.UTC)
+		u.ExpiresAt = &at
+		return u
+	}()
+
 	awsAccountJSON = `{"customer":"acme.com","account_id":"123456789012","role_arn":"arn:aws:iam::123456789012:role/virtco-diagnostics-readonly",` +
 		`"regions":["us-east-1"],"state":"done","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T08:08:09Z",` +
 		`"verification":` + pendingJSON + `}`
@@ -77,6 +84,16 @@ var (
 		Customer: "acme.com", AccountID: "123456789012", RoleARN: "arn:aws:iam::123456789012:role/virtco-diagnostics-readonly",
 		Regions: []string{"us-east-1"}, State: RoleDone, CreatedAt: t0, UpdatedAt: t1, Verification: wantPending,
 	}
+	expiredVerificationJSON = `{"state":"expired","checked_at":"2030-01-31T18:00:01Z","message":"the role's access expired",` +
+		`"assumed_role_arn":""}`
+	expiredAccountJSON = strings.TrimSuffix(strings.Replace(awsAccountJSON, pendingJSON, expiredVerificationJSON, 1), "}") +
+		`,"expires_at":"2030-01-31T18:00:00Z"}`
+	wantExpiredAccount = func() AWSAccount {
+		a, at, checked := wantAWSAccount, time.Date(2030, 1, 31, 18, 0, 0, 0, time.UTC), time.Date(2030, 1, 31, 18, 0, 1, 0, time.UTC)
+		a.ExpiresAt = &at
+		a.Verification = Verification{State: VerificationExpired, CheckedAt: &checked, Message: "the role's access expired"}
+		return a
+	}()
 	verifiedAccountJSON = strings.Replace(awsAccountJSON, pendingJSON, verificationJSON, 1)
 	wantVerifiedAccount = func() AWSAccount { a := wantAWSAccount; a.Verification = wantVerification; return a }()
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 )
@@ -72,6 +73,9 @@ type UserPutOptions struct {
 	// ErrPreconditionFailed); IfNoneMatch "*" creates only (ErrPreconditionFailed when the user
 	// exists).
 	IfMatch, IfNoneMatch string
+	// ExpiresAt is when the user's token stops working; nil: never. Put sets it on an existing user
+	// too (its key stays): a Put without it removes an expiry the user had.
+	ExpiresAt *time.Time
 }
 
 // UserDeleteOptions qualify Users.Delete.
@@ -132,8 +136,13 @@ func (s *users) Put(ctx context.Context, customer, name string, opts UserPutOpti
 	if err != nil {
 		return nil, false, err
 	}
+	var body any
+	if opts.ExpiresAt != nil {
+		at := opts.ExpiresAt.UTC()
+		body = apiv1.UserInput{ExpiresAt: &at}
+	}
 	var out User
-	res, err := s.c.do(ctx, http.MethodPut, p, nil, &out, &requestOptions{header: h})
+	res, err := s.c.do(ctx, http.MethodPut, p, body, &out, &requestOptions{header: h})
 	if err != nil {
 		return nil, false, err
 	}

@@ -58,6 +58,9 @@ func (r *awsRoleResource) declared(ctx context.Context, plan *awsRoleResourceMod
 	if !ok || !plan.checkPlanned(trust, diags) {
 		return nil
 	}
+	if trust, ok = plan.withExpiry(trust, diags); !ok {
+		return nil
+	}
 	spec, d := plan.spec(ctx, trust.Policy)
 	diags.Append(d...)
 	if d.HasError() {

@@ -57,6 +57,8 @@ type awsRoleResourceModel struct {
 	VerificationMessage types.String     `tfsdk:"verification_message"`
 	Timeouts            timeouts.Value   `tfsdk:"timeouts"`
 	AssumeRole          *assumeRoleModel `tfsdk:"assume_role"`
+	ExpiresAt           types.String     `tfsdk:"expires_at"` // aws_role_expiry.go
+	ValidFor            types.String     `tfsdk:"valid_for"`
 }
 
 // awsRoleFields maps the fields of the API's 400 errors to the resource's attributes.

@@ -47,6 +47,7 @@ type awsRolePolicyModel struct {
 	TrustPolicyJSON        types.String `tfsdk:"trust_policy_json"`
 	PermissionsPolicyJSON  types.String `tfsdk:"permissions_policy_json"`
 	CloudFormationTemplate types.String `tfsdk:"cloudformation_template"`
+	ExpiresAt              types.String `tfsdk:"expires_at"` // aws_role_expiry.go
 }
 
 func (d *awsRolePolicyDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -100,6 +101,7 @@ func (d *awsRolePolicyDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				MarkdownDescription: "Longest session of the role in the CloudFormation template, 3600 to 43200 seconds. Defaults to `3600`.",
 				Validators:          []validator.Int64{int64validator.Between(3600, 43200)},
 			},
+			"expires_at": policyExpiryAttribute(),
 			"external_id": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The customer's external id, which the trust policy requires as `sts:ExternalId`.",
@@ -153,6 +155,9 @@ func (d *awsRolePolicyDataSource) Read(ctx context.Context, req datasource.ReadR
 	}
 	if err != nil {
 		addTrustError(d.data, &resp.Diagnostics, name, err)
+		return
+	}
+	if trust = trustUntil(trust, m.ExpiresAt, &resp.Diagnostics); trust == nil {
 		return
 	}
 

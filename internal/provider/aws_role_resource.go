@@ -229,6 +229,7 @@ func (r *awsRoleResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	for name, a := range verificationAttributes() {
 		resp.Schema.Attributes[name] = a
 	}
+	addRoleExpiryAttributes(resp.Schema.Attributes)
 }
 
 func quoted(l []string) []string {
@@ -305,7 +306,10 @@ func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !r.planTrust(ctx, &plan, &config, state, &resp.Diagnostics) {
 		return
 	}
-	planVerification(&plan, state, &resp.Diagnostics)
+	if planRoleExpiry(&plan, &config, state, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
+	planRoleVerification(&plan, state, &resp.Diagnostics) // aws_role_expiry.go
 
 	// The account: refuse at plan time when the credentials (the provider's, or the role assumed
 	// from them) reach another account than account_id. A refused AssumeRole stops the plan here.
@@ -449,6 +453,7 @@ func (r *awsRoleResource) Read(ctx context.Context, req resource.ReadRequest, re
 		if warning := state.fillImported(seen.Role, trust); warning != nil {
 			tflog.Warn(ctx, "imported role's policy is not one this provider builds", map[string]any{"error": warning.Error()})
 		}
+		state.ExpiresAt = importedExpiry(seen.Role) // aws_role_expiry.go
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -43,8 +43,8 @@ func verificationAttributes() map[string]schema.Attribute {
 			Computed: true,
 			MarkdownDescription: "The platform's verification of the role: `verified` (the platform assumed it as the " +
 				"customer's diagnostic account, with the external id), `failed` (AWS refused; see `verification_message`), " +
-				"`pending` (not settled yet) or `unavailable` (the platform has no credentials for the diagnostic account, " +
-				"or verification is off). A failed verification shows in the plan as a change; apply puts back the trust " +
+				"`pending` (not settled yet), `unavailable` (the platform has no credentials for the diagnostic account, " +
+				"or verification is off) or `expired` (AWS refused after `expires_at`, as the trust says: not a fault). A failed verification shows in the plan as a change; apply puts back the trust " +
 				"and policy and asks the platform to verify again. Null when the platform has no record of this role.",
 		},
 		"verified_at": schema.StringAttribute{

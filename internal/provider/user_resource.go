@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -44,6 +45,8 @@ type userResourceModel struct {
 	Token       types.String `tfsdk:"token"`
 	KeyID       types.String `tfsdk:"key_id"`
 	KeyName     types.String `tfsdk:"key_name"`
+	ExpiresAt   types.String `tfsdk:"expires_at"`
+	ValidFor    types.String `tfsdk:"valid_for"`
 }
 
 // userFields maps the fields of the server's 400 messages to the resource's attributes.
@@ -82,6 +85,8 @@ func (r *userResource) Metadata(_ context.Context, req resource.MetadataRequest,
 }
 
 func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	expiresAt, validFor := expiryAttributes("the platform refuses the user's token (401, saying that it expired and when); " +
+		"the user and its key stay, and a later `expires_at` makes the same token work again")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A user of a VIRT-CO customer, with its API key (the user token). Creating one needs the ops " +
 			"key and an existing customer. Destroying it revokes the user's key at once.\n\n" +
@@ -91,7 +96,9 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"A rotation or a destroy is made under the user's ETag as Terraform last read it. A token rotated outside " +
 			"Terraform since then stops a rotation with an error (the next apply reads it, and rotates if `rotate_token` " +
 			"still asks for that); a destroy revokes the user all the same, unless the user was removed and provisioned " +
-			"again outside Terraform (another `key_id`): that one is left alone, with a warning.",
+			"again outside Terraform (another `key_id`): that one is left alone, with a warning.\n\n" +
+			"Access can be time-boxed with `expires_at` or `valid_for`: after that time the platform refuses the token, " +
+			"even if nobody runs Terraform again, and a plan warns that access has expired.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -137,6 +144,8 @@ func (r *userResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "The key's name as the platform spells it: `user@customer-API-Key`.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"expires_at": expiresAt,
+			"valid_for":  validFor,
 		},
 	}
 }
@@ -169,6 +178,24 @@ func (r *userResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() || (plan == nil && state == nil) {
 		return
 	}
+	if plan != nil {
+		var config userResourceModel
+		resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		e := expiry{configAt: config.ExpiresAt, configFor: config.ValidFor, create: state == nil,
+			what: fmt.Sprintf("user %s of customer %s", quotedOrLater(plan.Name), quotedOrLater(plan.Customer))}
+		if state != nil {
+			e.stateAt, e.stateFor = state.ExpiresAt, state.ValidFor
+		}
+		planned, diags := e.plan(time.Now())
+		resp.Diagnostics.Append(diags...)
+		if !planned.Equal(plan.ExpiresAt) {
+			plan.ExpiresAt = planned
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("expires_at"), planned)...)
+		}
+	}
 	if doing := userWrite(plan, state); doing != "" {
 		r.data.refuseWithoutOps(&resp.Diagnostics, doing)
 	}
@@ -188,6 +215,8 @@ func userWrite(plan, state *userResourceModel) string {
 			state.Customer.ValueString(), quotedOrLater(plan.Name), quotedOrLater(plan.Customer))
 	case plan.Token.IsUnknown():
 		return fmt.Sprintf("rotating the token of user %q of customer %q", state.Name.ValueString(), state.Customer.ValueString())
+	case !plan.ExpiresAt.Equal(state.ExpiresAt):
+		return fmt.Sprintf("changing when the token of user %q of customer %q expires", state.Name.ValueString(), state.Customer.ValueString())
 	}
 	return ""
 }
@@ -205,8 +234,15 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	ctx = r.data.logContext(ctx)
+	var expiresAt *time.Time
+	var err error
+	if plan.ExpiresAt, expiresAt, err = resolveExpiry(plan.ExpiresAt, plan.ValidFor, time.Now()); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Invalid expiry", fmt.Sprintf("User %q of customer %q "+
+			"was not created: %s.", name, customer, err))
+		return
+	}
 	key := newIdempotencyKey()
-	u, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key})
+	u, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key, ExpiresAt: expiresAt})
 	switch {
 	case errors.Is(err, client.ErrNotFound):
 		resp.Diagnostics.AddAttributeError(path.Root("customer"), "Customer does not exist",
@@ -232,6 +268,7 @@ func (r *userResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	tflog.Debug(ctx, "created user", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
 	plan.fromAPI(u)
+	plan.ExpiresAt = expiryFromAPI(plan.ExpiresAt, u.ExpiresAt)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setETag(ctx, resp.Private, u.ETag)...)
 }
@@ -260,6 +297,7 @@ func (r *userResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	state.fromAPI(u)
+	state.ExpiresAt = expiryFromAPI(state.ExpiresAt, u.ExpiresAt)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setETag(ctx, resp.Private, u.ETag)...)
 }
@@ -271,21 +309,32 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Only rotate_token can change in place (customer and name replace the user). The plan leaves
-	// the token unknown when it is to be rotated, or when rotate_token was not known at plan time
-	// (then it is rotated only if rotate_token turned out to change).
+	// Only rotate_token and the expiry change in place (customer and name replace the user). The
+	// plan leaves the token unknown when it is to be rotated, or when rotate_token was not known
+	// at plan time (then it is rotated only if rotate_token turned out to change).
 	imported, diags := req.Private.GetKey(ctx, privateImported)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 	firstAfterImport := len(imported) > 0 && state.RotateToken.IsNull()
 	rotate := plan.Token.IsUnknown() && !plan.RotateToken.Equal(state.RotateToken) && !firstAfterImport
-	if !rotate {
+	customer, name := plan.Customer.ValueString(), plan.Name.ValueString()
+	expiresAt, at, err := resolveExpiry(plan.ExpiresAt, plan.ValidFor, time.Now())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("expires_at"), "Invalid expiry",
+			fmt.Sprintf("User %q of customer %q was not updated: %s.", name, customer, err))
+		return
+	}
+	plan.ExpiresAt = expiresAt
+	move := !plan.ExpiresAt.Equal(state.ExpiresAt)
+	if !rotate && !move {
 		plan.Token, plan.KeyID, plan.KeyName, plan.ID = state.Token, state.KeyID, state.KeyName, state.ID
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	customer, name := plan.Customer.ValueString(), plan.Name.ValueString()
 	doing := fmt.Sprintf("rotating the token of user %q of customer %q", name, customer)
+	if move {
+		doing = fmt.Sprintf("changing when the token of user %q of customer %q expires", name, customer)
+	}
 	c := r.data.apiClient(&resp.Diagnostics, doing)
 	if c == nil {
 		return
@@ -293,26 +342,48 @@ func (r *userResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	ctx = r.data.logContext(ctx)
 	etag, diags := etagOf(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	u, err := c.Users.Rotate(ctx, customer, name, client.UserRotateOptions{IfMatch: etag})
-	switch {
-	case errors.Is(err, client.ErrNotFound):
-		resp.Diagnostics.AddError("User no longer exists",
-			fmt.Sprintf("User %q of customer %q was removed on the platform after Terraform last read it, so its token "+
-				"was not rotated. Run terraform apply again: the plan will re-create it.", name, customer))
-		return
-	case errors.Is(err, client.ErrPreconditionFailed), errors.Is(err, client.ErrConflict):
-		// Rotating anyway would throw away a token someone was just handed, unseen.
-		resp.Diagnostics.AddError("Token changed since Terraform read it",
-			fmt.Sprintf("The token of user %q of customer %q was rotated or replaced outside this Terraform run after "+
-				"Terraform last read it, so Terraform did not rotate it again. Run terraform apply again: it reads the "+
-				"token as it is now, and rotates it if rotate_token still asks for that.", name, customer))
-		return
-	case err != nil:
-		r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
-		return
+	var u *client.User
+	if move {
+		// Under If-Match, so that a user removed meanwhile is not provisioned again with a new key.
+		u, _, err = c.Users.Put(ctx, customer, name, client.UserPutOptions{IfMatch: etag, ExpiresAt: at})
+		switch {
+		case errors.Is(err, client.ErrNotFound), errors.Is(err, client.ErrPreconditionFailed):
+			resp.Diagnostics.AddError("User changed since Terraform read it",
+				fmt.Sprintf("User %q of customer %q was rotated, replaced or removed outside this Terraform run after "+
+					"Terraform last read it, so Terraform did not change when its token expires. Run terraform apply again: "+
+					"it reads the user as it is now.", name, customer))
+			return
+		case err != nil:
+			r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
+			return
+		}
+		tflog.Debug(ctx, "changed user expiry", map[string]any{"customer": customer, "user": name, "expires_at": plan.ExpiresAt.ValueString()})
+		etag = u.ETag
 	}
-	tflog.Debug(ctx, "rotated user token", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
+	if rotate {
+		doing = fmt.Sprintf("rotating the token of user %q of customer %q", name, customer)
+		u, err = c.Users.Rotate(ctx, customer, name, client.UserRotateOptions{IfMatch: etag})
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			resp.Diagnostics.AddError("User no longer exists",
+				fmt.Sprintf("User %q of customer %q was removed on the platform after Terraform last read it, so its token "+
+					"was not rotated. Run terraform apply again: the plan will re-create it.", name, customer))
+			return
+		case errors.Is(err, client.ErrPreconditionFailed), errors.Is(err, client.ErrConflict):
+			// Rotating anyway would throw away a token someone was just handed, unseen.
+			resp.Diagnostics.AddError("Token changed since Terraform read it",
+				fmt.Sprintf("The token of user %q of customer %q was rotated or replaced outside this Terraform run after "+
+					"Terraform last read it, so Terraform did not rotate it again. Run terraform apply again: it reads the "+
+					"token as it is now, and rotates it if rotate_token still asks for that.", name, customer))
+			return
+		case err != nil:
+			r.data.addAPIError(&resp.Diagnostics, doing, needsOps, userFields, err)
+			return
+		}
+		tflog.Debug(ctx, "rotated user token", map[string]any{"customer": customer, "user": name, "key_id": u.KeyID})
+	}
 	plan.fromAPI(u)
+	plan.ExpiresAt = expiryFromAPI(plan.ExpiresAt, u.ExpiresAt)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setETag(ctx, resp.Private, u.ETag)...)
 }
@@ -337,7 +408,11 @@ func (r *userResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		// Asked again with the lost create's key, the platform answers as it did (201: this create
 		// made the user), or makes the user now (201 too), or says it existed already (200):
 		// someone else's, left alone.
-		u, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key})
+		var expiresAt *time.Time
+		if at, err := parseExpiresAt(state.ExpiresAt.ValueString()); err == nil {
+			expiresAt = &at
+		}
+		u, created, err := c.Users.Put(ctx, customer, name, client.UserPutOptions{IdempotencyKey: key, ExpiresAt: expiresAt})
 		switch {
 		case errors.Is(err, client.ErrNotFound):
 			return // the customer is gone, and its users with it

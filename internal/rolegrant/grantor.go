@@ -101,7 +101,8 @@ func (g *Grantor) Grant(ctx context.Context, customer, accountID string, spec aw
 		return nil, &NotCreatedError{Err: err, RestoreErr: g.restore(ctx, t, prev)}
 	}
 
-	rec, _, err := g.platform.AWSAccounts.Put(ctx, customer, accountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone})
+	rec, _, err := g.platform.AWSAccounts.Put(ctx, customer, accountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone,
+		ExpiresAt: expiryOf(spec)})
 	if err != nil {
 		return nil, g.rollBack(ctx, t, prev, st.ARN, platformError(err, "registering role %s with the platform", st.ARN))
 	}
@@ -131,7 +132,7 @@ func (g *Grantor) restore(ctx context.Context, t Target, prev *client.AWSAccount
 		}
 	} else {
 		_, _, err = g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, client.AWSAccountPutOptions{
-			RoleARN: prev.RoleARN, Regions: prev.Regions, State: prev.State,
+			RoleARN: prev.RoleARN, Regions: prev.Regions, State: prev.State, ExpiresAt: prev.ExpiresAt,
 		})
 	}
 	if err != nil {
@@ -248,8 +249,9 @@ func (g *Grantor) Update(ctx context.Context, t Target, spec awsrole.RoleSpec) (
 	if err != nil {
 		return nil, err
 	}
-	if rec == nil || rec.State != client.RoleDone || rec.RoleARN != st.ARN {
-		if rec, _, err = g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone}); err != nil {
+	if rec == nil || rec.State != client.RoleDone || rec.RoleARN != st.ARN || !sameExpiry(rec.ExpiresAt, expiryOf(spec)) {
+		if rec, _, err = g.platform.AWSAccounts.Put(ctx, t.Customer, t.AccountID, client.AWSAccountPutOptions{RoleARN: st.ARN, State: client.RoleDone,
+			ExpiresAt: expiryOf(spec)}); err != nil {
 			return nil, platformError(err, "registering role %s with the platform", st.ARN)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
@@ -86,6 +87,10 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	if strings.HasPrefix(key, UserTokenPrefix) {
 		u, err := s.store.UserByToken(r.Context(), key)
 		switch {
+		case err == nil && equalSecrets(key, u.Token) && u.Expired(s.now()):
+			return principal{}, &expiredKeyError{errorf(http.StatusUnauthorized, "unauthenticated",
+				"the user token of %s@%s expired at %s: ask the platform's operators to move its expiry "+
+					"(expires_at) to a later time, or to provision a new user", u.Name, u.Customer, u.ExpiresAt.UTC().Format(time.RFC3339))}
 		case err == nil && equalSecrets(key, u.Token):
 			return principal{kind: kindUser, customer: u.Customer, user: u.Name, keyID: u.KeyID}, nil
 		case err != nil && !errors.Is(err, store.ErrNotFound):
@@ -95,6 +100,13 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	return principal{}, errorf(http.StatusUnauthorized, "unauthenticated",
 		"the API key is not valid: it is unknown or has been revoked")
 }
+
+// expiredKeyError is the 401 of a user token past its expires_at. The key is a real one, not a
+// guess, so its refusals do not count against the client's failed authentications
+// (refusals.go): a tool retrying with an expired token does not lock its host out.
+type expiredKeyError struct{ *apiError }
+
+func (e *expiredKeyError) Unwrap() error { return e.apiError }
 
 // The permissions of each kind of key (ARCHITECTURE.md, "Keys and what they may do"), one
 // function per kind of access, so that a handler cannot grant more than the table says.

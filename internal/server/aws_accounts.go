@@ -100,6 +100,14 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	if err := validRegions("regions", in.Regions); err != nil {
 		return err
 	}
+	var expires *string
+	if in.ExpiresAt != "" {
+		expires = &in.ExpiresAt
+	}
+	expiresAt, err := parseExpiry(expires)
+	if err != nil {
+		return err
+	}
 	render := func(wr store.Written) store.Answer {
 		return jsonAnswer(createdOrOK(wr.Created), awsAccountView(s.verify.account(wr.Account)),
 			map[string]string{"ETag": entityTag(accountTags, wr.Account.Version)})
@@ -107,7 +115,7 @@ func (s *Server) putAWSAccount(w http.ResponseWriter, r *http.Request, p princip
 	recordAnswer(r, render)
 	a, created, err := s.store.PutAWSAccount(r.Context(), store.AWSAccount{
 		Customer: customer, AccountID: accountID, RoleARN: in.RoleARN, Regions: in.Regions, State: state,
-		VerifyRetryUntil: s.verify.retryUntil()},
+		VerifyRetryUntil: s.verify.retryUntil(), ExpiresAt: expiresAt},
 		precondition(r, accountTags))
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ func newMetrics(st store.Store) *metrics {
 			Name: "virtco_database_errors_total", Help: "Database operations that failed (not counting not-found and conflicts).",
 		}),
 		unauthenticated: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "virtco_unauthenticated_requests_total", Help: "Requests refused at authentication (401), by reason: no_key or invalid_key.",
+			Name: "virtco_unauthenticated_requests_total", Help: "Requests refused at authentication (401), by reason: no_key, invalid_key or expired_key.",
 		}, []string{"reason"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "virtco_rate_limited_requests_total",

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -86,10 +87,14 @@ func unauthenticatedReason(r *http.Request) string {
 // checked. It leaves no audit entry: there is no one to attribute it to, and recording it would
 // let anyone fill the disk. A missing or unknown key takes a token from the client's bucket of
 // failures (ratelimit.go); a key that could not be checked, because the store failed, does not:
-// the client did nothing wrong.
+// the client did nothing wrong; nor does a user token past its expiry, a real key (auth.go).
 func (s *Server) refuseUnauthenticated(w http.ResponseWriter, r *http.Request, client netip.Prefix, err error) {
 	ae := s.toAPIError(r.Context(), err)
-	if ae.status == http.StatusUnauthorized {
+	var expired *expiredKeyError
+	switch {
+	case errors.As(err, &expired):
+		s.metrics.unauthenticated.WithLabelValues("expired_key").Inc()
+	case ae.status == http.StatusUnauthorized:
 		s.metrics.unauthenticated.WithLabelValues(unauthenticatedReason(r)).Inc()
 		s.authFailures.take(client)
 	}

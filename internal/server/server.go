@@ -43,6 +43,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Verification: whether and how roles are verified (verification.go); the zero value is off.
 	Verification VerificationConfig
+	// Now is the clock user tokens' expiry is checked against; nil: time.Now. A test's clock.
+	Now func() time.Time
 }
 
 // Server serves the API. Create it with New.
@@ -66,6 +68,8 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	// verify runs and renders the verification of roles (verification.go).
 	verify *verification
+	// now is Config.Now: the time a user token's expiry is checked against.
+	now func() time.Time
 }
 
 // New returns a Server on st. The ops key must not be empty.
@@ -80,6 +84,9 @@ func New(st store.Store, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{store: st, opsKey: cfg.OpsKey, masterToken: newMasterTokenCache(st, MasterTokenTTL), log: cfg.Logger, mux: http.NewServeMux()}
+	if s.now = cfg.Now; s.now == nil {
+		s.now = time.Now
+	}
 	s.metrics = newMetrics(st)
 	s.refused, s.pruneBatch = newSampledLog(cfg.Logger, refusalLogInterval), auditPruneBatch
 	s.authFailures = newBuckets[netip.Prefix](rate.Every(AuthFailureRefill), AuthFailureBurst, MaxLimitedClients)

@@ -6,6 +6,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/names"
@@ -69,15 +70,21 @@ func (s *Server) putUser(w http.ResponseWriter, r *http.Request, p principal) er
 	if err != nil {
 		return err
 	}
-	var in struct{}
+	var in struct {
+		ExpiresAt *string `json:"expires_at"`
+	}
 	if err := decode(r, &in, true); err != nil {
+		return err
+	}
+	expiresAt, err := parseExpiry(in.ExpiresAt)
+	if err != nil {
 		return err
 	}
 	render := func(wr store.Written) store.Answer {
 		return jsonAnswer(createdOrOK(wr.Created), userView(wr.User), userETagHeader(wr.User))
 	}
 	recordAnswer(r, render)
-	u, created, err := s.store.PutUser(r.Context(), customer, user, newUserKey(), precondition(r, userTags))
+	u, created, err := s.store.PutUserUntil(r.Context(), customer, user, newUserKey(), expiresAt, precondition(r, userTags))
 	if err != nil {
 		return err
 	}
@@ -138,4 +145,18 @@ func (s *Server) rotateUser(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	sendAnswer(w, render(store.Written{User: u}))
 	return nil
+}
+
+// parseExpiry reads a PUT body's expires_at: RFC 3339 with its offset, nil for none. A time in
+// the past is taken as given: it ends the token's access at once.
+func parseExpiry(raw *string) (*time.Time, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, *raw)
+	if err != nil {
+		return nil, invalid("expires_at", "expires_at must be a time in RFC 3339, such as 2030-01-31T18:00:00Z, not %q", clip(*raw, 64))
+	}
+	at = at.UTC()
+	return &at, nil
 }

@@ -252,6 +252,15 @@ func (v *verification) outcome(job store.VerifyJob, res verifier.Result, now tim
 		return store.VerifyOutcome{NextDue: periodic, Verification: store.Verification{State: store.VerifyVerified, CheckedAt: now,
 			AssumedRoleARN: res.AssumedRoleARN, Message: fmt.Sprintf("the platform assumed %s as %s with the customer's external id", job.RoleARN, diag)}}
 	case verifier.Refused:
+		if job.ExpiresAt != nil && !now.Before(*job.ExpiresAt) && res.Code == "AccessDenied" {
+			// The trust's DateLessThan aws:CurrentTime doing its work: final, not a fault to retry.
+			// Only a plain refusal: a role that let the platform in without the external id, or
+			// as another identity, is assumable, and stays failed.
+			return store.VerifyOutcome{NextDue: periodic, Verification: store.Verification{State: store.VerifyExpired, CheckedAt: now,
+				Message: fmt.Sprintf("the role's access expired at %s: AWS refused sts:AssumeRole on %s as %s, as the role's trust "+
+					"says (DateLessThan aws:CurrentTime): %s: %s. Move expires_at to a later time to restore access, or remove the role",
+					job.ExpiresAt.UTC().Format(time.RFC3339), job.RoleARN, diag, res.Code, res.Message)}}
+		}
 		msg := refusedMessage(job, res, diag)
 		if inWindow {
 			return retry(fmt.Sprintf("attempt %d refused, retried until %s while IAM propagates: %s",

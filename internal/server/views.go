@@ -63,7 +63,7 @@ func customerStatusView(v apiv1.Customer) apiv1.CustomerStatus {
 
 func userView(u store.User) apiv1.User {
 	return apiv1.User{Name: u.Name, Customer: u.Customer, KeyID: u.KeyID, KeyName: u.KeyName(), Token: u.Token,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, ETag: entityTag(userTags, u.Version)}
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, ExpiresAt: u.ExpiresAt, ETag: entityTag(userTags, u.Version)}
 }
 
 func awsAccountView(a store.AWSAccount) apiv1.AWSAccount {
@@ -71,7 +71,8 @@ func awsAccountView(a store.AWSAccount) apiv1.AWSAccount {
 		a.Regions = []string{}
 	}
 	return apiv1.AWSAccount{Customer: a.Customer, AccountID: a.AccountID, RoleARN: a.RoleARN, Regions: a.Regions,
-		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Verification: verificationView(a.Verification)}
+		State: apiv1.RoleStatus(a.State), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Verification: verificationView(a.Verification),
+		ExpiresAt: a.ExpiresAt}
 }
 
 func auditEntryView(e store.AuditEntry) apiv1.AuditEntry {

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -12,14 +13,16 @@ import (
 const accountColumns = "customer, account_id, role_arn, regions, state, version, created_at, updated_at"
 
 // accountReadColumns are accountColumns and the verification's.
-var accountReadColumns = accountColumns + ", " + verificationColumns("") + ", verify_retry_until"
+var accountReadColumns = accountColumns + ", " + verificationColumns("") + ", verify_retry_until, expires_at"
 
 func scanAccount(sc scanner) (AWSAccount, error) {
 	var a AWSAccount
 	var regions, created, updated, retry string
 	var v verificationText
+	var expires sql.NullString
 	err := sc.Scan(&a.Customer, &a.AccountID, &a.RoleARN, &regions, &a.State, &a.Version, &created, &updated,
-		&v.state, &v.message, &v.checkedAt, &v.assumedRoleARN, &retry)
+		&v.state, &v.message, &v.checkedAt, &v.assumedRoleARN, &retry, &expires)
+	a.ExpiresAt = optTime(expires)
 	a.Regions = decodeList(regions)
 	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
 	a.Verification, a.VerifyRetryUntil = v.value(), parseOptTime(retry)
@@ -65,6 +68,10 @@ func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount, pre Precondi
 			`INSERT INTO aws_accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Customer, a.AccountID, a.RoleARN, encodeList(a.Regions), a.State, firstVersion(), now, now)
 		if err != nil {
+			return Written{}, err
+		}
+		if _, err := t.exec(ctx, `UPDATE aws_accounts SET expires_at = ? WHERE customer = ? AND account_id = ?`,
+			expiry{at: a.ExpiresAt}.column(), a.Customer, a.AccountID); err != nil {
 			return Written{}, err
 		}
 		if err := s.scheduleVerification(ctx, t, prev, a); err != nil {

@@ -269,7 +269,7 @@ func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, external
 			return Written{}, err
 		}
 		var created bool
-		u, created, err = s.putUser(ctx, t, customer, user, key)
+		u, created, err = s.putUser(ctx, t, customer, user, key, expiry{keep: true})
 		return Written{User: u, Created: created}, err
 	})
 	return u, err

@@ -119,10 +119,15 @@ type User struct {
 	Name      string
 	KeyID     string
 	Token     string
-	Version   int64 // bumped by every rotation: the user's entity tag
+	Version   int64 // bumped by every rotation and change of expiry: the user's entity tag
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ExpiresAt is when the key stops working; nil: never.
+	ExpiresAt *time.Time
 }
+
+// Expired says whether the user's key has expired at now.
+func (u *User) Expired(now time.Time) bool { return u.ExpiresAt != nil && !now.Before(*u.ExpiresAt) }
 
 // KeyName is the key's name as the platform has always spelled it.
 func (u *User) KeyName() string { return u.Name + "@" + u.Customer + "-API-Key" }
@@ -144,6 +149,10 @@ type AWSAccount struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
+	// ExpiresAt is when the role's trust stops letting the platform in; nil: never. A PUT
+	// replaces it.
+	ExpiresAt *time.Time
+
 	// Verification is what the platform found when it last assumed the role; only the platform
 	// writes it (FinishVerification), and it leaves Version alone, so that it never fails a
 	// client's If-Match.
@@ -159,11 +168,12 @@ const (
 	VerifyPending     = "pending"     // not tried yet, or retrying within the window after done
 	VerifyVerified    = "verified"    // the platform assumed the role as the diag account
 	VerifyFailed      = "failed"      // AWS refused
+	VerifyExpired     = "expired"     // AWS refused after the account's expires_at, as the trust says
 	VerifyUnavailable = "unavailable" // no credentials for the diag account, or verification is off
 )
 
 // VerificationStates are the verification states, in a fixed order (metrics).
-var VerificationStates = []string{VerifyPending, VerifyVerified, VerifyFailed, VerifyUnavailable}
+var VerificationStates = []string{VerifyPending, VerifyVerified, VerifyFailed, VerifyUnavailable, VerifyExpired}
 
 // Verification is the platform's last verdict on an AWS account's role.
 type Verification struct {
@@ -241,6 +251,9 @@ type Store interface {
 
 	// PutUser provisions a user of an existing customer; an existing user keeps its key.
 	PutUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, bool, error)
+	// PutUserUntil is PutUser that also sets when the key expires (nil: never), on a new user as
+	// on an existing one, which keeps its key: a changed expiry bumps the version.
+	PutUserUntil(ctx context.Context, customer, name string, key NewKey, expiresAt *time.Time, pre Precondition) (User, bool, error)
 	GetUser(ctx context.Context, customer, name string) (User, error)
 	ListUsers(ctx context.Context, customer string) ([]User, error)
 	DeleteUser(ctx context.Context, customer, name string, pre Precondition) error

@@ -42,6 +42,8 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"CustomerPreconditions":  testCustomerPreconditions,
 		"ChildPreconditions":     testChildPreconditions,
 		"Users":                  testUsers,
+		"UserExpiry":             testUserExpiry,
+		"AccountExpiry":          testAccountExpiry,
 		"AWSAccounts":            testAWSAccounts,
 		"Provision":              testProvision,
 		"MasterToken":            testMasterToken,

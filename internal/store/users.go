@@ -5,21 +5,25 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
-const userColumns = "customer, name, key_id, token, version, created_at, updated_at"
+const userColumns = "customer, name, key_id, token, version, created_at, updated_at, expires_at"
 
 // scanUser reads a user and opens its token.
 func (t tx) scanUser(sc scanner) (User, error) {
 	var u User
 	var created, updated, sealed string
-	if err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &sealed, &u.Version, &created, &updated); err != nil {
+	var expires sql.NullString
+	if err := sc.Scan(&u.Customer, &u.Name, &u.KeyID, &sealed, &u.Version, &created, &updated, &expires); err != nil {
 		return u, err
 	}
 	u.CreatedAt, u.UpdatedAt = parseTime(created), parseTime(updated)
+	u.ExpiresAt = optTime(expires)
 	token, err := t.keys.Open(userWhere(u.Customer, u.Name), sealed)
 	if err != nil {
 		return u, fmt.Errorf("the token of user %q of customer %q: %w", u.Name, u.Customer, err)
@@ -54,16 +58,62 @@ func userNames(ctx context.Context, t tx, customer string) ([]string, error) {
 	}, `SELECT name FROM users WHERE customer = ? ORDER BY name`, customer)
 }
 
-// putUser creates the user unless it exists; the caller holds the customer's lock.
-func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key NewKey) (User, bool, error) {
+// expiry is what a write does to a user's expiry: keep says to leave an existing user's as it is.
+type expiry struct {
+	keep bool
+	at   *time.Time
+}
+
+// column is the expiry as stored: NULL for none.
+func (e expiry) column() sql.NullString {
+	if e.at == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: fmtTime(*e.at), Valid: true}
+}
+
+// optTime reads a nullable time column: nil for NULL.
+func optTime(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	at := parseTime(s.String)
+	return &at
+}
+
+// sameExpiry compares two expiries at the store's precision.
+func sameExpiry(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return fmtTime(*a) == fmtTime(*b)
+}
+
+// putUser creates the user unless it exists, and sets its expiry unless told to keep it; the
+// caller holds the customer's lock.
+func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key NewKey, exp expiry) (User, bool, error) {
 	u, err := getUser(ctx, t, customer, name)
-	if err == nil || !errors.Is(err, ErrNotFound) {
+	if err == nil {
+		if exp.keep || sameExpiry(u.ExpiresAt, exp.at) {
+			return u, false, nil
+		}
+		if _, err := t.exec(ctx, `UPDATE users SET expires_at = ?, version = version + 1, updated_at = ? WHERE customer = ? AND name = ?`,
+			exp.column(), fmtTime(s.now()), customer, name); err != nil {
+			return u, false, err
+		}
+		if err := s.touchCustomer(ctx, t, customer); err != nil {
+			return u, false, err
+		}
+		u, err = getUser(ctx, t, customer, name)
+		return u, false, err
+	}
+	if !errors.Is(err, ErrNotFound) {
 		return u, false, err
 	}
 	now := fmtTime(s.now())
-	if _, err := t.exec(ctx, `INSERT INTO users (customer, name, key_id, token, token_hash, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, t.keys.Seal(userWhere(customer, name), []byte(key.Token)),
-		t.keys.Index(key.Token), firstVersion(), now, now); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO users (customer, name, key_id, token, token_hash, version, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, customer, name, key.KeyID, t.keys.Seal(userWhere(customer, name), []byte(key.Token)),
+		t.keys.Index(key.Token), firstVersion(), now, now, exp.column()); err != nil {
 		return u, false, err
 	}
 	if err := s.touchCustomer(ctx, t, customer); err != nil {
@@ -74,6 +124,14 @@ func (s *sqlStore) putUser(ctx context.Context, t tx, customer, name string, key
 }
 
 func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKey, pre Precondition) (User, bool, error) {
+	return s.putUserWith(ctx, customer, name, key, expiry{keep: true}, pre)
+}
+
+func (s *sqlStore) PutUserUntil(ctx context.Context, customer, name string, key NewKey, expiresAt *time.Time, pre Precondition) (User, bool, error) {
+	return s.putUserWith(ctx, customer, name, key, expiry{at: expiresAt}, pre)
+}
+
+func (s *sqlStore) putUserWith(ctx context.Context, customer, name string, key NewKey, exp expiry, pre Precondition) (User, bool, error) {
 	var u User
 	var created bool
 	err := s.writeRecorded(ctx, func(t tx) (Written, error) {
@@ -81,7 +139,7 @@ func (s *sqlStore) PutUser(ctx context.Context, customer, name string, key NewKe
 			return Written{}, err
 		}
 		var err error
-		u, created, err = s.putUser(ctx, t, customer, name, key)
+		u, created, err = s.putUser(ctx, t, customer, name, key, exp)
 		return Written{User: u, Created: created}, err
 	})
 	return u, created, err

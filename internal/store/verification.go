@@ -20,6 +20,7 @@ type VerifyJob struct {
 	ExternalID string
 	Diag       *DiagAccount // the customer's diag account; nil when it has none
 
+	ExpiresAt    *time.Time   // the account's; a refusal after it is the expiry, not a fault
 	Verification Verification // as it stands
 	RetryUntil   time.Time    // zero: a refusal is final
 	Attempts     int          // attempts within the retry window so far
@@ -126,11 +127,13 @@ func verifyJob(ctx context.Context, t tx, customer, accountID string) (VerifyJob
 	var diag sql.NullString
 	var retry, lease string
 	var v verificationText
+	var expires sql.NullString
 	err := t.row(ctx, `SELECT a.customer, a.account_id, a.role_arn, c.external_id, c.diag_account,
-		`+verificationColumns("a.")+`, a.verify_retry_until, a.verify_attempts, a.verify_lease_holder, a.verify_lease_until
+		`+verificationColumns("a.")+`, a.verify_retry_until, a.verify_attempts, a.verify_lease_holder, a.verify_lease_until, a.expires_at
 		FROM aws_accounts a JOIN customers c ON c.name = a.customer WHERE a.customer = ? AND a.account_id = ?`, customer, accountID).
 		Scan(&j.Customer, &j.AccountID, &j.RoleARN, &j.ExternalID, &diag,
-			&v.state, &v.message, &v.checkedAt, &v.assumedRoleARN, &retry, &j.Attempts, &j.Holder, &lease)
+			&v.state, &v.message, &v.checkedAt, &v.assumedRoleARN, &retry, &j.Attempts, &j.Holder, &lease, &expires)
+	j.ExpiresAt = optTime(expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, errNoAccount(customer, accountID)
 	}

@@ -5,6 +5,13 @@ data "virtco_aws_role_policy" "acme" {
   data_sources = ["cloudwatch", "cloudtrail"]
 }
 
+# The same with an end date: the trust policy and the template require
+# DateLessThan aws:CurrentTime, so AWS refuses the platform from that time on.
+data "virtco_aws_role_policy" "engagement" {
+  customer   = "acme.com"
+  expires_at = "2030-01-31T18:00:00Z"
+}
+
 output "trust_policy" {
   value = data.virtco_aws_role_policy.acme.trust_policy_json
 }

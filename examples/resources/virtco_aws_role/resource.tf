@@ -47,6 +47,12 @@ resource "virtco_aws_role" "billing" {
   data_sources         = ["cloudwatch", "cloudtrail", "cost_explorer", "cur"]
   cur_bucket           = "acme-cost-and-usage-reports"
   max_session_duration = 7200
+
+  # Access for one engagement: the trust policy requires DateLessThan aws:CurrentTime, so AWS
+  # itself refuses the platform after 30 days, even if nobody runs Terraform. valid_for becomes
+  # expires_at once, at create; set expires_at = "2030-01-31T18:00:00Z" instead for a fixed date.
+  # Changing either updates the trust in place, to extend or shorten access.
+  valid_for = "720h"
 }
 
 # Every member account of an AWS organization from one provider: the provider's credentials are

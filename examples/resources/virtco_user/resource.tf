@@ -20,6 +20,19 @@ resource "virtco_user" "joe" {
   }
 }
 
+# A user for one engagement: the platform refuses the token after 30 days, even if nobody runs
+# Terraform. valid_for becomes expires_at once, at create; change it (or set expires_at =
+# "2030-01-31T18:00:00Z" instead) to extend or shorten access in place.
+resource "virtco_user" "auditor" {
+  customer  = virtco_customer.acme.name
+  name      = "auditor"
+  valid_for = "720h"
+}
+
+output "auditor_expires_at" {
+  value = virtco_user.auditor.expires_at
+}
+
 output "joe_key_name" {
   value = virtco_user.joe.key_name
 }
