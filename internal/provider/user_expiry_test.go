@@ -16,7 +16,7 @@ import (
 	"github.com/virtasant/terraform-provider-virtco/internal/acctest"
 )
 
-// userConfig is a customer and user joe with the given expiry arguments.
+// expiringUserConfig is a customer and user joe with the given expiry arguments.
 func (s *testServer) expiringUserConfig(customer, args string) string {
 	return s.providerConfig() + fmt.Sprintf(`
 resource "virtco_customer" "acme" {
