@@ -278,4 +278,8 @@ type Store interface {
 	// PruneAudit deletes at most limit entries older than retention and says how many it deleted.
 	PruneAudit(ctx context.Context, retention time.Duration, limit int) (int, error)
 	Counts(ctx context.Context) (Counts, error)
+
+	// ListEvents lists up to limit events (at most 1000) with an id above after, in commit order
+	// (ARCHITECTURE.md, "Events").
+	ListEvents(ctx context.Context, after int64, limit int) ([]Event, error)
 }

@@ -55,6 +55,8 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"IdempotencyConcurrent":  testIdempotencyConcurrent,
 		"Verification":           testVerification,
 		"VerificationClaimsRace": testVerificationClaimsRace,
+		"Events":                 testEvents,
+		"EventsFeedOrder":        testEventsFeedOrder,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
