@@ -130,6 +130,7 @@ func (s *Server) routes() {
 		"PUT": keyed("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
 	s.route("/v1/customers/{customer}/aws-accounts/{account_id}/verify", methods{"POST": write("aws_account.verify", s.verifyAWSAccount)})
 	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
+	s.route("/v1/events", methods{"GET": read(s.listEvents)})
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)
 	s.mux.HandleFunc("/readyz", s.readyz)

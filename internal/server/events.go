@@ -1,0 +1,47 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package server
+
+import (
+	"net/http"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// listEvents is the pull feed of access changes (ARCHITECTURE.md, "Events"): events after an id,
+// in commit order, so that a consumer that remembers the last id it handled misses none.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireReadAll("reading the event feed"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	after, err := intParam(q.Get("after"), "after", 0, 1<<62, 0)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q.Get("limit"), "limit", 1, 1000, 100)
+	if err != nil {
+		return err
+	}
+	// One more than asked tells whether there is a next page.
+	events, err := s.store.ListEvents(r.Context(), after, int(limit)+1)
+	if err != nil {
+		return err
+	}
+	out := apiv1.EventPage{Events: []apiv1.Event{}, NextAfter: after}
+	if len(events) > int(limit) {
+		events, out.More = events[:limit], true
+	}
+	for _, e := range events {
+		out.Events = append(out.Events, eventView(e))
+		out.NextAfter = e.ID
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func eventView(e store.Event) apiv1.Event {
+	return apiv1.Event{ID: e.ID, Type: e.Type, At: e.At, Customer: e.Customer, Payload: e.Payload}
+}
