@@ -57,6 +57,7 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"VerificationClaimsRace": testVerificationClaimsRace,
 		"Events":                 testEvents,
 		"EventsFeedOrder":        testEventsFeedOrder,
+		"Deliveries":             testDeliveries,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
