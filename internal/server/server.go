@@ -43,6 +43,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Verification: whether and how roles are verified (verification.go); the zero value is off.
 	Verification VerificationConfig
+	// Webhooks: where events are pushed (webhooks.go); the zero value pushes none.
+	Webhooks WebhookConfig
 }
 
 // Server serves the API. Create it with New.
@@ -66,6 +68,8 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	// verify runs and renders the verification of roles (verification.go).
 	verify *verification
+	// webhooks pushes events (webhooks.go).
+	webhooks *webhooks
 }
 
 // New returns a Server on st. The ops key must not be empty.
@@ -89,6 +93,11 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	}
 	s.verify = newVerification(st, cfg.Verification, cfg.Logger)
 	s.metrics.registry.MustRegister(&verificationGauge{v: s.verify, errors: s.metrics.dbErrors})
+	var err error
+	if s.webhooks, err = newWebhooks(st, cfg.Webhooks, cfg.Logger); err != nil {
+		return nil, err
+	}
+	s.metrics.registry.MustRegister(s.webhooks.latency, s.webhooks.outcomes, &deliveryGauge{st: st, errors: s.metrics.dbErrors})
 	s.routes()
 	return s, nil
 }
