@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -204,5 +205,51 @@ func TestWebhooksNeedASecret(t *testing.T) {
 	defer st.Close()
 	if _, err := New(st, Config{OpsKey: NewOpsKey(), Webhooks: WebhookConfig{URLs: []string{"http://x"}}}); err == nil {
 		t.Fatal("a server with webhooks and no secret started")
+	}
+}
+
+// TestWebhooksTwoServers: two servers on one PostgreSQL deliver each of 200 events once to each
+// endpoint between them, in order per customer.
+func TestWebhooksTwoServers(t *testing.T) {
+	if os.Getenv("VIRTCO_TEST_STORE") != "postgres" {
+		t.Skip("servers share a database on PostgreSQL (VIRTCO_TEST_STORE=postgres)")
+	}
+	secret := []byte("s")
+	r1, r2 := newReceiver(t, secret), newReceiver(t, secret)
+	cfg := WebhookConfig{URLs: []string{r1.url, r2.url}, Secret: secret, Poll: 10 * time.Millisecond}
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), webhooks: cfg}
+	db := testDB(t)
+	e.url, e.store = e.serve(db, nil)
+	first := e.srv
+	_, _ = e.serve(db, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, srv := range []*Server{first, e.srv} {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.RunWebhooks(ctx) }()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	for c := range 4 {
+		e.must(201, "PUT", fmt.Sprintf("/v1/customers/c%d.com", c), e.ops, nil)
+		for u := range 49 {
+			e.must(201, "PUT", fmt.Sprintf("/v1/customers/c%d.com/users/u%d", c, u), e.ops, nil)
+		}
+	}
+	want := e.feed()
+	if len(want) != 200 {
+		t.Fatalf("%d events", len(want))
+	}
+	for _, r := range []*receiver{r1, r2} {
+		waitFor(t, "200 events", func() bool { got, _ := r.snapshot(); return len(got) >= 200 })
+	}
+	waitFor(t, "the deliveries recorded", func() bool {
+		c, err := e.store.CountDeliveries(t.Context())
+		return err == nil && c.Delivered == 400
+	})
+	for _, r := range []*receiver{r1, r2} {
+		got, _ := r.snapshot()
+		if len(got) != 200 || fmt.Sprint(byCustomer(got)) != fmt.Sprint(byCustomer(want)) {
+			t.Errorf("%d events received, per customer:\n got %v\nwant %v", len(got), byCustomer(got), byCustomer(want))
+		}
 	}
 }
