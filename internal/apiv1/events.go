@@ -27,3 +27,10 @@ type EventPage struct {
 	NextAfter int64   `json:"next_after"`
 	More      bool    `json:"more"`
 }
+
+// EventReplay is the answer of POST /v1/events/{id}/replay: how many failed deliveries of the
+// event are pending again (0: none had failed).
+type EventReplay struct {
+	ID       int64 `json:"id"`
+	Replayed int   `json:"replayed"`
+}

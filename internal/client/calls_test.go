@@ -268,6 +268,15 @@ func apiCalls() []apiCall {
 			want: &EventPage{Events: []Event{wantEvent}, NextAfter: 42, More: true},
 		},
 		{
+			name: "Events.Replay", operation: "replayEvent",
+			method: "POST", path: "/v1/events/42/replay",
+			status: 200, resp: `{"id":42,"replayed":2}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Events.Replay(ctx, 42)
+			},
+			want: 2,
+		},
+		{
 			name: "Health", operation: "healthz",
 			method: "GET", path: "/healthz",
 			status: 200, resp: `{"status":"ok"}`,

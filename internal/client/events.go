@@ -16,6 +16,8 @@ import (
 type Events interface {
 	// List returns the events after opts.After; poll again with the page's NextAfter.
 	List(ctx context.Context, opts EventListOptions) (*EventPage, error)
+	// Replay sends the event's failed webhook deliveries again (ops key); it says how many.
+	Replay(ctx context.Context, id int64) (int, error)
 }
 
 // EventListOptions pages Events.List.
@@ -45,4 +47,12 @@ func (s *events) List(ctx context.Context, opts EventListOptions) (*EventPage, e
 		return nil, err
 	}
 	return &out, nil
+}
+
+func (s *events) Replay(ctx context.Context, id int64) (int, error) {
+	var out apiv1.EventReplay
+	if _, err := s.c.do(ctx, http.MethodPost, "/v1/events/"+strconv.FormatInt(id, 10)+"/replay", nil, &out, nil); err != nil {
+		return 0, err
+	}
+	return out.Replayed, nil
 }

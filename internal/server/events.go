@@ -5,6 +5,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
@@ -39,6 +40,24 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p principal)
 		out.NextAfter = e.ID
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// replayEvent sends an event's failed deliveries again, each with a new retry window.
+func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("replaying an event"); err != nil {
+		return err
+	}
+	auditEntryFrom(r).Target = "event/" + r.PathValue("id")
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return invalid("id", "event id %q is not a positive whole number", clip(r.PathValue("id"), 32))
+	}
+	n, err := s.store.ReplayEvent(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, apiv1.EventReplay{ID: id, Replayed: n})
 	return nil
 }
 

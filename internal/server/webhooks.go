@@ -207,7 +207,11 @@ func (w *webhooks) deliver(ctx context.Context, d store.Delivery) {
 // retry is the outcome of a failed attempt: due again after an exponential backoff with jitter,
 // the last attempt at the end of the window, then failed.
 func (w *webhooks) retry(d store.Delivery, now time.Time, err error) store.DeliveryOutcome {
-	end := d.Event.At.Add(w.cfg.Window)
+	from := d.RetryFrom
+	if from.IsZero() {
+		from = d.Event.At
+	}
+	end := from.Add(w.cfg.Window)
 	if !now.Before(end) {
 		return store.DeliveryOutcome{State: store.DeliveryFailed, Error: err.Error()}
 	}

@@ -195,6 +195,37 @@ func TestWebhookWindow(t *testing.T) {
 	if _, refused := down.snapshot(); refused < 4 {
 		t.Errorf("%d attempts for two events, want retries", refused)
 	}
+
+	// A replay once the endpoint is back delivers them.
+	down.setFailing(false)
+	evs := e.feed()
+	for _, ev := range evs {
+		var out struct{ ID, Replayed int64 }
+		e.must(200, "POST", fmt.Sprintf("/v1/events/%d/replay", ev.ID), e.ops, nil).decode(t, &out)
+		if out.ID != ev.ID || out.Replayed != 1 {
+			t.Errorf("replay of %d: %+v", ev.ID, out)
+		}
+	}
+	waitFor(t, "the replayed events", func() bool { got, _ := down.snapshot(); return len(got) == 2 })
+	if got, _ := down.snapshot(); fmt.Sprint(got) != fmt.Sprint(evs) {
+		t.Errorf("replayed: %v, want %v", got, evs)
+	}
+	waitFor(t, "the replays recorded", func() bool {
+		c, err := e.store.CountDeliveries(t.Context())
+		return err == nil && c == store.DeliveryCounts{Delivered: 2}
+	})
+	var again struct{ Replayed int }
+	e.must(200, "POST", fmt.Sprintf("/v1/events/%d/replay", evs[0].ID), e.ops, nil).decode(t, &again)
+	if again.Replayed != 0 {
+		t.Errorf("a delivered event replayed: %+v", again)
+	}
+	e.must(404, "POST", "/v1/events/999/replay", e.ops, nil)
+	e.must(400, "POST", "/v1/events/x/replay", e.ops, nil)
+	e.must(403, "POST", fmt.Sprintf("/v1/events/%d/replay", evs[0].ID), e.master, nil)
+	audit := e.audit("").Entries
+	if last := audit[len(audit)-1]; last.Action != "event.replay" || last.Outcome != "403 permission_denied" {
+		t.Errorf("the last audit entry: %+v", last)
+	}
 }
 
 func TestWebhooksNeedASecret(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -21,7 +22,8 @@ const (
 type Delivery struct {
 	Endpoint   string
 	Event      Event
-	Attempts   int // attempts so far
+	Attempts   int       // attempts so far
+	RetryFrom  time.Time // when it was queued or replayed: its retry window starts here
 	Holder     string
 	LeaseUntil time.Time
 }
@@ -124,12 +126,13 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, hold
 			}
 			d := Delivery{Endpoint: k.endpoint, Holder: holder, LeaseUntil: until}
 			var at, payload string
-			if err := t.row(ctx, `SELECT e.id, e.type, e.at, e.customer, e.payload, d.attempts
+			var from string
+			if err := t.row(ctx, `SELECT e.id, e.type, e.at, e.customer, e.payload, d.attempts, d.retry_from
 				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint = ? AND d.event_id = ?`, k.endpoint, k.id).
-				Scan(&d.Event.ID, &d.Event.Type, &at, &d.Event.Customer, &payload, &d.Attempts); err != nil {
+				Scan(&d.Event.ID, &d.Event.Type, &at, &d.Event.Customer, &payload, &d.Attempts, &from); err != nil {
 				return err
 			}
-			d.Event.At, d.Event.Payload = parseTime(at), json.RawMessage(payload)
+			d.Event.At, d.Event.Payload, d.RetryFrom = parseTime(at), json.RawMessage(payload), parseOptTime(from)
 			out = append(out, d)
 		}
 		return nil
@@ -146,9 +149,9 @@ func (s *sqlStore) queueDeliveries(ctx context.Context, t tx, endpoint, now stri
 	if err != nil {
 		return err
 	}
-	if _, err := t.exec(ctx, `INSERT INTO deliveries (endpoint, event_id, customer, state, next_at)
-		SELECT ?, id, customer, 'pending', ? FROM events WHERE id > ? ORDER BY id LIMIT ?`,
-		endpoint, now, after, queueBatch); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO deliveries (endpoint, event_id, customer, state, next_at, retry_from)
+		SELECT ?, id, customer, 'pending', ?, ? FROM events WHERE id > ? ORDER BY id LIMIT ?`,
+		endpoint, now, now, after, queueBatch); err != nil {
 		return err
 	}
 	_, err = t.exec(ctx, `UPDATE webhook_cursors SET after_id = (SELECT COALESCE(MAX(event_id), ?) FROM deliveries WHERE endpoint = ?)
@@ -175,6 +178,28 @@ func (s *sqlStore) FinishDelivery(ctx context.Context, d Delivery, out DeliveryO
 		return nil
 	})
 	return held, err
+}
+
+func (s *sqlStore) ReplayEvent(ctx context.Context, id int64) (int, error) {
+	var n int64
+	err := s.writeAudited(ctx, func(t tx) error {
+		var found int
+		if err := t.row(ctx, `SELECT COUNT(*) FROM events WHERE id = ?`, id).Scan(&found); err != nil {
+			return err
+		}
+		if found == 0 {
+			return fmt.Errorf("%w: there is no event %d (delivered events are pruned after the retention)", ErrNotFound, id)
+		}
+		now := fmtTime(s.now())
+		res, err := t.exec(ctx, `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, retry_from = ?, last_error = '',
+			lease_until = '', lease_holder = '' WHERE event_id = ? AND state = 'failed'`, now, now, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 func (s *sqlStore) CountDeliveries(ctx context.Context) (DeliveryCounts, error) {

@@ -291,6 +291,9 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit int) ([]Delivery, error)
 	// FinishDelivery records the outcome of a delivery if its lease is still d's; false if not.
 	FinishDelivery(ctx context.Context, d Delivery, out DeliveryOutcome) (bool, error)
+	// ReplayEvent makes the event's failed deliveries pending again, due now, with a new retry
+	// window; it says how many. ErrNotFound: no such event.
+	ReplayEvent(ctx context.Context, id int64) (int, error)
 	// CountDeliveries counts the deliveries by state.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
 }

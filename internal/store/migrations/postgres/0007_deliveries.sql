@@ -3,7 +3,8 @@
 
 -- Webhook delivery (ARCHITECTURE.md, "Events"). Each endpoint (a hash of its URL: a URL may hold
 -- credentials) has a cursor, the last event queued for it, and a delivery per event from there
--- on: its state, its attempts, when the next is due, and the lease of the server trying it, so
+-- on: its state, its attempts, when the next is due, since when it is retried (queued or
+-- replayed), and the lease of the server trying it, so
 -- that servers sharing a database deliver each event once per endpoint. Times are text in the
 -- store's fixed-width format; '' is none.
 CREATE TABLE webhook_cursors (
@@ -21,6 +22,7 @@ CREATE TABLE deliveries (
     lease_holder TEXT NOT NULL DEFAULT '',
     last_error   TEXT NOT NULL DEFAULT '',
     delivered_at TEXT NOT NULL DEFAULT '',
+    retry_from   TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (endpoint, event_id)
 );
 CREATE INDEX deliveries_due ON deliveries (state, next_at);
