@@ -153,6 +153,7 @@ func TestRefusesToStart(t *testing.T) {
 		{"webhook without a secret", servertest.Options{Args: []string{"--webhook-url", "http://127.0.0.1:1/hook"}}, 2, "--webhook-url needs --webhook-secret-file"},
 		{"bad webhook URL", servertest.Options{Env: []string{"VIRTCO_WEBHOOK_URLS=ftp://x"}}, 2, `--webhook-url (VIRTCO_WEBHOOK_URLS): "ftp://x" is not an http:// or https:// URL`},
 		{"missing webhook secret file", servertest.Options{Args: []string{"--webhook-url", "http://127.0.0.1:1/hook", "--webhook-secret-file", filepath.Join(dir, "none")}}, 1, "cannot read the webhook secret file"},
+		{"bad event retention", servertest.Options{Env: []string{"VIRTCO_EVENT_RETENTION=a week"}}, 2, `--event-retention (VIRTCO_EVENT_RETENTION) "a week" is not a duration`},
 		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
 	}
 	for _, c := range cases {

@@ -22,8 +22,9 @@ type webhookOptions struct {
 	urls       urlList
 	secretFile string
 	window     time.Duration
+	retention  time.Duration
 
-	windowText string
+	windowText, retentionText string
 }
 
 // urlList is a repeatable flag; its first use replaces the variable's list.
@@ -54,10 +55,16 @@ func (w *webhookOptions) register(fs *flag.FlagSet) {
 		"file with the key that signs webhook requests (HMAC-SHA256); needed with --webhook-url (env VIRTCO_WEBHOOK_SECRET_FILE)")
 	fs.StringVar(&w.windowText, "webhook-retry-window", envOr("VIRTCO_WEBHOOK_RETRY_WINDOW", server.DefaultWebhookWindow.String()),
 		"how long an event is retried after its commit before its delivery is marked failed (env VIRTCO_WEBHOOK_RETRY_WINDOW)")
+	fs.StringVar(&w.retentionText, "event-retention", envOr("VIRTCO_EVENT_RETENTION", "7d"),
+		"how long delivered events are kept: a duration such as 168h or a number of days such as 7d; 0 keeps every event; "+
+			"failed ones stay until replayed (env VIRTCO_EVENT_RETENTION)")
 }
 
 func (w *webhookOptions) parse() error {
 	var err error
+	if w.retention, err = parseRetention(w.retentionText); err != nil {
+		return fmt.Errorf("--event-retention (VIRTCO_EVENT_RETENTION) %q is not a duration such as 168h or a number of days such as 7d; 0 keeps every event", w.retentionText)
+	}
 	w.window, err = time.ParseDuration(strings.TrimSpace(w.windowText))
 	if err != nil || w.window <= 0 {
 		return fmt.Errorf("--webhook-retry-window (VIRTCO_WEBHOOK_RETRY_WINDOW) %q is not a positive duration such as 24h", w.windowText)
@@ -100,6 +107,26 @@ func startWebhooks(ctx context.Context, srv *server.Server) <-chan struct{} {
 	go func() {
 		defer close(done)
 		srv.RunWebhooks(ctx)
+	}()
+	return done
+}
+
+// eventPruneInterval is how often events are pruned at most.
+const eventPruneInterval = time.Hour
+
+// startEventRetention prunes delivered events in the background until ctx ends; the channel it
+// returns is closed when it has stopped.
+func startEventRetention(ctx context.Context, srv *server.Server, retention time.Duration, log *slog.Logger) <-chan struct{} {
+	done := make(chan struct{})
+	if retention <= 0 {
+		log.Info("event retention: none, every event is kept (--event-retention 0)")
+		close(done)
+		return done
+	}
+	log.Info("event retention: delivered events older than " + retentionWords(retention) + " are deleted")
+	go func() {
+		defer close(done)
+		srv.RunEventRetention(ctx, retention, min(eventPruneInterval, retention))
 	}()
 	return done
 }

@@ -4,10 +4,15 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
 type eventPage struct {
@@ -105,5 +110,24 @@ func TestEventFeed(t *testing.T) {
 	// Bad parameters are refused.
 	for _, q := range []string{"?after=-1", "?after=x", "?limit=0", "?limit=1001"} {
 		e.must(400, "GET", "/v1/events"+q, e.ops, nil)
+	}
+}
+
+// TestEventRetention: the server prunes events older than the retention that no webhook still
+// has to deliver, and keeps the recent ones.
+func TestEventRetention(t *testing.T) {
+	var offset atomic.Int64 // how far the store's clock is behind
+	offset.Store(int64(48 * time.Hour))
+	e := newEnv(t, store.WithClock(func() time.Time { return time.Now().Add(-time.Duration(offset.Load())) }))
+	e.must(201, "PUT", "/v1/customers/old.com", e.ops, nil)
+	offset.Store(0)
+	e.must(201, "PUT", "/v1/customers/new.com", e.ops, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.srv.RunEventRetention(ctx, 24*time.Hour, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "the old event pruned", func() bool { return len(e.feed()) == 1 })
+	if got := e.feed(); got[0].Customer != "new.com" {
+		t.Fatalf("events left: %v", got)
 	}
 }

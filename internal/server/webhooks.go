@@ -292,3 +292,34 @@ func (g *deliveryGauge) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(deliveriesDesc, prometheus.GaugeValue, float64(c.Delivered), store.DeliveryDelivered)
 	ch <- prometheus.MustNewConstMetric(deliveriesDesc, prometheus.GaugeValue, float64(c.Failed), store.DeliveryFailed)
 }
+
+// eventPruneBatch is how many events one pruning transaction deletes at most.
+const eventPruneBatch = 1000
+
+// RunEventRetention deletes, now and then every interval until ctx ends, the events older than
+// retention that every webhook has delivered; failed ones stay until replayed. A retention of 0
+// keeps every event and returns at once.
+func (s *Server) RunEventRetention(ctx context.Context, retention, interval time.Duration) {
+	if retention <= 0 {
+		return
+	}
+	for ctx.Err() == nil {
+		total := 0
+		for ctx.Err() == nil {
+			n, err := s.store.PruneEvents(ctx, retention, eventPruneBatch)
+			total += n
+			if err != nil && ctx.Err() == nil {
+				s.metrics.dbErrors.Inc()
+				s.log.ErrorContext(ctx, "event retention: pruning failed; it is tried again at the next interval", "error", err)
+			}
+			if err != nil || n < eventPruneBatch {
+				break
+			}
+			sleep(ctx, auditPrunePause) // the writes queued behind a batch go first
+		}
+		if total > 0 {
+			s.log.InfoContext(ctx, "event retention: pruned delivered events older than the retention", "events", total, "retention", retention.String())
+		}
+		sleep(ctx, interval)
+	}
+}

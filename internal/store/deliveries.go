@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -200,6 +201,43 @@ func (s *sqlStore) ReplayEvent(ctx context.Context, id int64) (int, error) {
 		return err
 	})
 	return int(n), err
+}
+
+func (s *sqlStore) PruneEvents(ctx context.Context, retention time.Duration, limit int) (int, error) {
+	if retention <= 0 || limit <= 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.write(ctx, func(t tx) error {
+		// Queued for every endpoint (at or below each cursor), and delivered wherever queued: a
+		// pending or failed delivery keeps its event until it is delivered or replayed.
+		ids, err := queryAll(ctx, t, func(sc scanner) (id int64, err error) {
+			err = sc.Scan(&id)
+			return id, err
+		}, `SELECT e.id FROM events e WHERE e.at < ?
+			AND e.id <= COALESCE((SELECT MIN(after_id) FROM webhook_cursors), e.id)
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state <> 'delivered')
+			ORDER BY e.id LIMIT ?`, fmtTime(s.now().Add(-retention)), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		in := `(?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		if _, err := t.exec(ctx, `DELETE FROM deliveries WHERE event_id IN `+in, args...); err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, `DELETE FROM events WHERE id IN `+in, args...)
+		if err != nil {
+			return err
+		}
+		deleted, err := res.RowsAffected()
+		n = int(deleted)
+		return err
+	})
+	return n, err
 }
 
 func (s *sqlStore) CountDeliveries(ctx context.Context) (DeliveryCounts, error) {

@@ -82,3 +82,55 @@ func testDeliveries(t *testing.T, s Store) {
 		t.Fatalf("counts: %+v, %v", c, err)
 	}
 }
+
+// testEventRetention: PruneEvents deletes old events that every endpoint has delivered, a batch
+// at a time, and keeps those still pending (or failed) and those not yet queued.
+func testEventRetention(t *testing.T, s Store) {
+	ctx := t.Context()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.(*sqlStore).now = func() time.Time { return now }
+	if err := s.StartWebhook(ctx, "ep"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"a.com", "b.com", "c.com"} {
+		mustCustomer(t, s, c, "")
+	}
+	ds, err := s.ClaimDeliveries(ctx, []string{"ep"}, "A", time.Minute, 10)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("claimed %d: %v", len(ds), err)
+	}
+	for _, d := range ds {
+		out := DeliveryOutcome{State: DeliveryDelivered}
+		if d.Event.Customer == "c.com" {
+			out = DeliveryOutcome{State: DeliveryPending, NextAt: now.Add(time.Hour)}
+		}
+		if _, err := s.FinishDelivery(ctx, d, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCustomer(t, s, "e.com", "") // not queued yet
+	now = now.Add(8 * 24 * time.Hour)
+	mustCustomer(t, s, "d.com", "") // recent
+	if n, err := s.PruneEvents(ctx, 0, 100); err != nil || n != 0 {
+		t.Fatalf("a retention of zero pruned %d: %v", n, err)
+	}
+	for _, want := range []int{1, 1, 0} {
+		if n, err := s.PruneEvents(ctx, 7*24*time.Hour, 1); err != nil || n != want {
+			t.Fatalf("pruned %d, want %d: %v", n, want, err)
+		}
+	}
+	left, err := s.ListEvents(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range left {
+		got = append(got, e.Customer)
+	}
+	if fmt.Sprint(got) != "[c.com e.com d.com]" {
+		t.Fatalf("events left: %v", got)
+	}
+	if c, err := s.CountDeliveries(ctx); err != nil || c != (DeliveryCounts{Pending: 1}) {
+		t.Fatalf("deliveries left: %+v, %v", c, err)
+	}
+}

@@ -294,6 +294,9 @@ type Store interface {
 	// ReplayEvent makes the event's failed deliveries pending again, due now, with a new retry
 	// window; it says how many. ErrNotFound: no such event.
 	ReplayEvent(ctx context.Context, id int64) (int, error)
+	// PruneEvents deletes at most limit events older than retention that every endpoint has
+	// queued and delivered, with their deliveries; it says how many.
+	PruneEvents(ctx context.Context, retention time.Duration, limit int) (int, error)
 	// CountDeliveries counts the deliveries by state.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
 }

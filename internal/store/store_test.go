@@ -58,6 +58,7 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"Events":                 testEvents,
 		"EventsFeedOrder":        testEventsFeedOrder,
 		"Deliveries":             testDeliveries,
+		"EventRetention":         testEventRetention,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })

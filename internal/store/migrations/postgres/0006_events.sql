@@ -13,3 +13,4 @@ CREATE TABLE events (
     payload    TEXT NOT NULL
 );
 CREATE INDEX events_customer ON events (customer, id);
+CREATE INDEX events_at ON events (at);
