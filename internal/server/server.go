@@ -188,6 +188,9 @@ func (s *Server) route(pattern string, m methods) {
 		if err == nil {
 			err = ep.h(w, r, p)
 		}
+		if err == nil && (ep.action != "" || r.URL.Path == "/internal") && len(s.webhooks.endpoints) > 0 {
+			s.webhooks.poke() // the legacy protocol writes by GET
+		}
 		var replay *store.ReplayError
 		if errors.As(err, &replay) {
 			sendReplay(w, replay)

@@ -62,6 +62,17 @@ type webhooks struct {
 	urls      map[string]string // endpoint name to URL
 	latency   prometheus.Histogram
 	outcomes  *prometheus.CounterVec
+	// nudge wakes the deliverer after a write of this server, so that its events leave at once
+	// rather than at the next poll; capacity 1.
+	nudge chan struct{}
+}
+
+// poke tells the deliverer that a write may have appended events.
+func (w *webhooks) poke() {
+	select {
+	case w.nudge <- struct{}{}:
+	default:
+	}
 }
 
 // redactWebhookURL is a URL without what may be a secret in it (user info, query).
@@ -105,6 +116,7 @@ func newWebhooks(st store.Store, cfg WebhookConfig, log *slog.Logger) (*webhooks
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	w := &webhooks{cfg: cfg, st: st, log: log, holder: "server-" + hex.EncodeToString(b), urls: map[string]string{},
+		nudge: make(chan struct{}, 1),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "virtco_event_delivery_latency_seconds",
 			Help:    "From an event's commit to its delivery to a webhook endpoint.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10)}),
@@ -152,7 +164,14 @@ func (s *Server) RunWebhooks(ctx context.Context) {
 			s.metrics.dbErrors.Inc()
 			w.log.ErrorContext(ctx, "webhooks: cannot read or claim deliveries", "error", err)
 		}
-		sleep(ctx, w.cfg.Poll)
+		// Other servers' writes and retries that come due are found by the poll.
+		t := time.NewTimer(w.cfg.Poll)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-w.nudge:
+		}
+		t.Stop()
 	}
 }
 
