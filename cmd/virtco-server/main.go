@@ -44,6 +44,7 @@ type options struct {
 
 	serving servingOptions // serving.go
 	verify  verifyOptions  // verification.go
+	hooks   webhookOptions // webhooks.go
 }
 
 func envOr(name, def string) string {
@@ -67,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
 	fs.StringVar(&o.diagAccounts, "diag-accounts", envOr("VIRTCO_DIAG_ACCOUNTS", ""), "JSON file of diag accounts to upsert at start (env VIRTCO_DIAG_ACCOUNTS)")
 	o.serving.register(fs)
 	o.verify.register(fs)
+	o.hooks.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, false, err
@@ -75,6 +77,9 @@ func parseFlags(args []string, stderr io.Writer) (options, bool, error) {
 		return o, false, err
 	}
 	if err := o.verify.parse(); err != nil {
+		return o, false, err
+	}
+	if err := o.hooks.parse(); err != nil {
 		return o, false, err
 	}
 	if fs.NArg() > 0 {
@@ -135,9 +140,13 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	hooks, err := o.hooks.config(log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(st, server.Config{OpsKey: opsKey, MasterToken: master, Logger: log,
 		RateLimit: o.serving.rateLimit, TrustedProxies: o.serving.trustedProxies,
-		Verification: o.verify.config(profiles, log)})
+		Verification: o.verify.config(profiles, log), Webhooks: hooks})
 	if err != nil {
 		return err
 	}
@@ -159,6 +168,12 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 	verifyCtx, stopVerification := context.WithCancel(ctx)
 	verificationDone := startVerification(verifyCtx, srv)
 	defer func() { stopVerification(); <-verificationDone }()
+	hooksCtx, stopHooks := context.WithCancel(ctx)
+	hooksDone := startWebhooks(hooksCtx, srv)
+	defer func() { stopHooks(); <-hooksDone }()
+	eventsCtx, stopEvents := context.WithCancel(ctx)
+	eventsDone := startEventRetention(eventsCtx, srv, o.hooks.retention, log)
+	defer func() { stopEvents(); <-eventsDone }()
 	hs := server.NewHTTPServer(srv, o.serving.readTimeout)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

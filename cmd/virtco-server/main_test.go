@@ -150,6 +150,10 @@ func TestRefusesToStart(t *testing.T) {
 		{"bad rate limit", servertest.Options{Args: []string{"--rate-limit", "lots"}}, 2, `--rate-limit (VIRTCO_RATE_LIMIT) "lots" is not a number of requests a second`},
 		{"bad trusted proxies variable", servertest.Options{Env: []string{"VIRTCO_TRUSTED_PROXIES=10.0.0.0/8 lb.internal"}}, 2,
 			`--trusted-proxies (VIRTCO_TRUSTED_PROXIES): "lb.internal" is neither an address nor a CIDR prefix`},
+		{"webhook without a secret", servertest.Options{Args: []string{"--webhook-url", "http://127.0.0.1:1/hook"}}, 2, "--webhook-url needs --webhook-secret-file"},
+		{"bad webhook URL", servertest.Options{Env: []string{"VIRTCO_WEBHOOK_URLS=ftp://x"}}, 2, `--webhook-url (VIRTCO_WEBHOOK_URLS): "ftp://x" is not an http:// or https:// URL`},
+		{"missing webhook secret file", servertest.Options{Args: []string{"--webhook-url", "http://127.0.0.1:1/hook", "--webhook-secret-file", filepath.Join(dir, "none")}}, 1, "cannot read the webhook secret file"},
+		{"bad event retention", servertest.Options{Env: []string{"VIRTCO_EVENT_RETENTION=a week"}}, 2, `--event-retention (VIRTCO_EVENT_RETENTION) "a week" is not a duration`},
 		{"postgres unreachable", servertest.Options{DB: "postgres://u:secret@127.0.0.1:1/db"}, 1, "u:xxxxx@"},
 	}
 	for _, c := range cases {
@@ -158,8 +162,9 @@ func TestRefusesToStart(t *testing.T) {
 			if code != c.code || !strings.Contains(out, c.says) {
 				t.Fatalf("exit %d, want %d; output should say %q:\n%s", code, c.code, c.says, out)
 			}
-			// The password is "secret"; "secrets" is the secrets key file's name, which the log gives.
-			if strings.Contains(strings.ReplaceAll(out, "secrets", ""), "secret") {
+			// The password is "secret"; "secrets" is the secrets key file's name, which the log gives,
+			// and the usage names the webhook secret's flag and variable.
+			if strings.Contains(strings.NewReplacer("secrets", "", "webhook-secret", "", "WEBHOOK_SECRET", "", "webhook secret", "").Replace(out), "secret") {
 				t.Fatalf("the database password is in the output:\n%s", out)
 			}
 		})

@@ -285,6 +285,24 @@ func apiCalls() []apiCall {
 			want: &AuditPage{Entries: []AuditEntry{wantAuditEntry}, NextAfterID: 8},
 		},
 		{
+			name: "Events.List", operation: "listEvents",
+			method: "GET", path: "/v1/events", query: "after=41&limit=2",
+			status: 200, resp: `{"events":[` + eventJSON + `],"next_after":42,"more":true}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Events.List(ctx, EventListOptions{After: 41, Limit: 2})
+			},
+			want: &EventPage{Events: []Event{wantEvent}, NextAfter: 42, More: true},
+		},
+		{
+			name: "Events.Replay", operation: "replayEvent",
+			method: "POST", path: "/v1/events/42/replay",
+			status: 200, resp: `{"id":42,"replayed":2}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Events.Replay(ctx, 42)
+			},
+			want: 2,
+		},
+		{
 			name: "Health", operation: "healthz",
 			method: "GET", path: "/healthz",
 			status: 200, resp: `{"status":"ok"}`,

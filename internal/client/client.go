@@ -85,6 +85,7 @@ type Client struct {
 	Users        Users
 	AWSAccounts  AWSAccounts
 	Audit        Audit
+	Events       Events
 
 	address    string // base URL without a trailing slash
 	apiKey     string
@@ -158,6 +159,7 @@ func New(cfg *Config) (*Client, error) {
 	c.Users = &users{c}
 	c.AWSAccounts = &awsAccounts{c}
 	c.Audit = &audit{c}
+	c.Events = &events{c}
 	return c, nil
 }
 

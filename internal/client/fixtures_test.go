@@ -4,6 +4,7 @@
 package client
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -103,6 +104,11 @@ var (
 	wantAuditEntry = AuditEntry{ID: 8, At: t0, KeyKind: "user", KeyID: "ab12cd34ef", Actor: "joe@acme.com",
 		Action: "aws_account.put", Request: "PUT /v1/customers/acme.com/aws-accounts/123456789012", Customer: "acme.com",
 		Target: "acme.com/123456789012", Outcome: "ok"}
+
+	eventJSON = `{"id":42,"type":"user.provisioned","at":"2024-05-06T07:08:09Z","customer":"acme.com",` +
+		`"payload":{"customer":"acme.com","user":"joe"}}`
+	wantEvent = Event{ID: 42, Type: "user.provisioned", At: t0, Customer: "acme.com",
+		Payload: json.RawMessage(`{"customer":"acme.com","user":"joe"}`)}
 )
 
 // withETag is u as an answer with that ETag header reads.

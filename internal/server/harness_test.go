@@ -117,6 +117,8 @@ type env struct {
 	configure func(*Server)
 	// client makes the requests of call (http.DefaultClient when nil).
 	client *http.Client
+	// webhooks is the servers' Config.Webhooks.
+	webhooks WebhookConfig
 }
 
 // testDB is a fresh database for one test: a SQLite file, or with VIRTCO_TEST_STORE=postgres a
@@ -147,7 +149,7 @@ func (e *env) serve(db string, log *slog.Logger, opts ...store.Option) (string, 
 	if e.wrap != nil {
 		served = e.wrap(st)
 	}
-	srv, err := New(served, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log, RateLimit: e.rateLimit})
+	srv, err := New(served, Config{OpsKey: e.ops, MasterToken: e.master, Logger: log, RateLimit: e.rateLimit, Webhooks: e.webhooks})
 	if err != nil {
 		e.t.Fatal(err)
 	}

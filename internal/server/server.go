@@ -45,6 +45,8 @@ type Config struct {
 	Verification VerificationConfig
 	// Now is the clock user tokens' expiry is checked against; nil: time.Now. A test's clock.
 	Now func() time.Time
+	// Webhooks: where events are pushed (webhooks.go); the zero value pushes none.
+	Webhooks WebhookConfig
 }
 
 // Server serves the API. Create it with New.
@@ -70,6 +72,8 @@ type Server struct {
 	verify *verification
 	// now is Config.Now: the time a user token's expiry is checked against.
 	now func() time.Time
+	// webhooks pushes events (webhooks.go).
+	webhooks *webhooks
 }
 
 // New returns a Server on st. The ops key must not be empty.
@@ -96,6 +100,11 @@ func New(st store.Store, cfg Config) (*Server, error) {
 	}
 	s.verify = newVerification(st, cfg.Verification, cfg.Logger)
 	s.metrics.registry.MustRegister(&verificationGauge{v: s.verify, errors: s.metrics.dbErrors})
+	var err error
+	if s.webhooks, err = newWebhooks(st, cfg.Webhooks, cfg.Logger); err != nil {
+		return nil, err
+	}
+	s.metrics.registry.MustRegister(s.webhooks.latency, s.webhooks.outcomes, &deliveryGauge{st: st, errors: s.metrics.dbErrors})
 	s.routes()
 	return s, nil
 }
@@ -137,6 +146,8 @@ func (s *Server) routes() {
 		"PUT": keyed("aws_account.put", s.putAWSAccount), "DELETE": write("aws_account.delete", s.deleteAWSAccount)})
 	s.route("/v1/customers/{customer}/aws-accounts/{account_id}/verify", methods{"POST": write("aws_account.verify", s.verifyAWSAccount)})
 	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
+	s.route("/v1/events", methods{"GET": read(s.listEvents)})
+	s.route("/v1/events/{id}/replay", methods{"POST": write("event.replay", s.replayEvent)})
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)
 	s.mux.HandleFunc("/readyz", s.readyz)
@@ -183,6 +194,9 @@ func (s *Server) route(pattern string, m methods) {
 		}
 		if err == nil {
 			err = ep.h(w, r, p)
+		}
+		if err == nil && (ep.action != "" || r.URL.Path == "/internal") && len(s.webhooks.endpoints) > 0 {
+			s.webhooks.poke() // the legacy protocol writes by GET
 		}
 		var replay *store.ReplayError
 		if errors.As(err, &replay) {

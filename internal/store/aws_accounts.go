@@ -80,8 +80,21 @@ func (s *sqlStore) PutAWSAccount(ctx context.Context, a AWSAccount, pre Precondi
 		if err := s.touchCustomer(ctx, t, a.Customer); err != nil {
 			return Written{}, err
 		}
-		out, err = getAccount(ctx, t, a.Customer, a.AccountID)
-		return Written{Account: out, Created: created}, err
+		if out, err = getAccount(ctx, t, a.Customer, a.AccountID); err != nil {
+			return Written{}, err
+		}
+		// A write that changes nothing the platform acts on (Terraform's refresh, a retry) tells
+		// no one.
+		if created || prev.State != out.State || prev.RoleARN != out.RoleARN || encodeList(prev.Regions) != encodeList(out.Regions) {
+			p, err := accountPayload(ctx, t, a.Customer, a.AccountID)
+			if err == nil {
+				err = s.appendEvent(ctx, t, accountEventType(out.State), a.Customer, p)
+			}
+			if err != nil {
+				return Written{}, err
+			}
+		}
+		return Written{Account: out, Created: created}, nil
 	})
 	return out, created, err
 }

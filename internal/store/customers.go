@@ -77,8 +77,14 @@ func (s *sqlStore) PutCustomer(ctx context.Context, name string, spec CustomerSp
 		if err := s.upsertCustomer(ctx, t, name, spec, externalID, found); err != nil {
 			return Written{}, err
 		}
-		out, err = getCustomer(ctx, t, name)
-		return Written{Customer: out, Created: created}, err
+		if out, err = getCustomer(ctx, t, name); err != nil {
+			return Written{}, err
+		}
+		typ := EventCustomerUpdated
+		if created {
+			typ = EventCustomerCreated
+		}
+		return Written{Customer: out, Created: created}, s.appendEvent(ctx, t, typ, name, customerPayload(out))
 	})
 	return out, created, err
 }
@@ -179,6 +185,15 @@ func (s *sqlStore) DeleteCustomer(ctx context.Context, name string, pre Precondi
 		if !found {
 			return errNoCustomer(name)
 		}
+		c, err := getCustomer(ctx, t, name)
+		if err != nil {
+			return err
+		}
+		gone := customerPayload(c)
+		gone.Users = c.Users
+		for _, a := range c.Accounts {
+			gone.Accounts = append(gone.Accounts, a.AccountID)
+		}
 		for _, q := range []string{
 			`DELETE FROM users WHERE customer = ?`,
 			`DELETE FROM aws_accounts WHERE customer = ?`,
@@ -188,7 +203,7 @@ func (s *sqlStore) DeleteCustomer(ctx context.Context, name string, pre Precondi
 				return err
 			}
 		}
-		return nil
+		return s.appendEvent(ctx, t, EventCustomerDeleted, name, gone)
 	})
 }
 
@@ -240,10 +255,17 @@ func (s *sqlStore) deleteChild(ctx context.Context, c child, pre Precondition) e
 		case !found:
 			return c.notFound
 		}
+		typ, payload, err := deletedEvent(ctx, t, c)
+		if err != nil {
+			return err
+		}
 		if _, err := t.exec(ctx, `DELETE FROM `+c.table+` WHERE customer = ? AND `+c.key+` = ?`, c.customer, c.value); err != nil {
 			return err
 		}
-		return s.touchCustomer(ctx, t, c.customer)
+		if err := s.touchCustomer(ctx, t, c.customer); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, t, typ, c.customer, payload)
 	})
 }
 
@@ -269,7 +291,20 @@ func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, external
 			return Written{}, err
 		}
 		var created bool
-		u, created, err = s.putUser(ctx, t, customer, user, key, expiry{keep: true})
+		if u, created, err = s.putUser(ctx, t, customer, user, key, expiry{keep: true}); err != nil {
+			return Written{}, err
+		}
+		// The events come after every row the write touches (eventLock), in the order a
+		// consumer acts on them: the customer before its user.
+		switch {
+		case !found:
+			err = s.customerEvent(ctx, t, EventCustomerCreated, customer)
+		case diag != "":
+			err = s.customerEvent(ctx, t, EventCustomerUpdated, customer)
+		}
+		if err == nil && created {
+			err = s.appendEvent(ctx, t, EventUserProvisioned, customer, UserPayload{Customer: customer, User: user})
+		}
 		return Written{User: u, Created: created}, err
 	})
 	return u, err

@@ -291,4 +291,25 @@ type Store interface {
 	// PruneAudit deletes at most limit entries older than retention and says how many it deleted.
 	PruneAudit(ctx context.Context, retention time.Duration, limit int) (int, error)
 	Counts(ctx context.Context) (Counts, error)
+
+	// ListEvents lists up to limit events (at most 1000) with an id above after, in commit order
+	// (ARCHITECTURE.md, "Events").
+	ListEvents(ctx context.Context, after int64, limit int) ([]Event, error)
+	// StartWebhook makes the endpoint's cursor, at the last event, unless it has one.
+	StartWebhook(ctx context.Context, endpoint string) error
+	// WebhookWork tells, with a read, whether ClaimDeliveries would find anything to do.
+	WebhookWork(ctx context.Context, endpoints []string) (bool, error)
+	// ClaimDeliveries queues the endpoints' new events, then leases up to limit due deliveries,
+	// the oldest pending one of each customer and endpoint only, that no other holder leases.
+	ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit int) ([]Delivery, error)
+	// FinishDelivery records the outcome of a delivery if its lease is still d's; false if not.
+	FinishDelivery(ctx context.Context, d Delivery, out DeliveryOutcome) (bool, error)
+	// ReplayEvent makes the event's failed deliveries pending again, due now, with a new retry
+	// window; it says how many. ErrNotFound: no such event.
+	ReplayEvent(ctx context.Context, id int64) (int, error)
+	// PruneEvents deletes at most limit events older than retention that every endpoint has
+	// queued and delivered, with their deliveries; it says how many.
+	PruneEvents(ctx context.Context, retention time.Duration, limit int) (int, error)
+	// CountDeliveries counts the deliveries by state.
+	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
 }

@@ -57,6 +57,10 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"IdempotencyConcurrent":  testIdempotencyConcurrent,
 		"Verification":           testVerification,
 		"VerificationClaimsRace": testVerificationClaimsRace,
+		"Events":                 testEvents,
+		"EventsFeedOrder":        testEventsFeedOrder,
+		"Deliveries":             testDeliveries,
+		"EventRetention":         testEventRetention,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })

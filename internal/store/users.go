@@ -139,7 +139,9 @@ func (s *sqlStore) putUserWith(ctx context.Context, customer, name string, key N
 			return Written{}, err
 		}
 		var err error
-		u, created, err = s.putUser(ctx, t, customer, name, key, exp)
+		if u, created, err = s.putUser(ctx, t, customer, name, key, exp); err == nil && created {
+			err = s.appendEvent(ctx, t, EventUserProvisioned, customer, UserPayload{Customer: customer, User: name})
+		}
 		return Written{User: u, Created: created}, err
 	})
 	return u, created, err
@@ -181,7 +183,9 @@ func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key Ne
 		if err := s.touchCustomer(ctx, t, customer); err != nil {
 			return Written{}, err
 		}
-		u, err = getUser(ctx, t, customer, name)
+		if u, err = getUser(ctx, t, customer, name); err == nil {
+			err = s.appendEvent(ctx, t, EventUserRotated, customer, UserPayload{Customer: customer, User: name})
+		}
 		return Written{User: u}, err
 	})
 	return u, err

@@ -155,6 +155,16 @@ func (s *sqlStore) FinishVerification(ctx context.Context, job VerifyJob, out Ve
 	var held bool
 	err := s.write(ctx, func(t tx) error {
 		v := out.Verification
+		var before string
+		err := t.row(ctx, `SELECT verification_state FROM aws_accounts WHERE customer = ? AND account_id = ?`+s.d.forUpdate,
+			job.Customer, job.AccountID).Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
+			held = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		// The role the verification assumed must still be the account's, and the lease still the
 		// job's: a purge, a removal or a new role_arn meanwhile drops this verdict.
 		res, err := t.exec(ctx, `UPDATE aws_accounts SET verification_state = ?, verification_message = ?,
@@ -169,7 +179,20 @@ func (s *sqlStore) FinishVerification(ctx context.Context, job VerifyJob, out Ve
 		}
 		n, _ := res.RowsAffected()
 		held = n == 1
-		return nil
+		// A verdict is news when it changes: the periodic checks of a role that still works
+		// tell no one.
+		if !held || v.State == before || (v.State != VerifyVerified && v.State != VerifyFailed) {
+			return nil
+		}
+		p, err := accountPayload(ctx, t, job.Customer, job.AccountID)
+		if err != nil {
+			return err
+		}
+		typ := EventAccountVerified
+		if v.State == VerifyFailed {
+			typ = EventAccountFailed
+		}
+		return s.appendEvent(ctx, t, typ, job.Customer, p)
 	})
 	return held, err
 }

@@ -1,0 +1,286 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/store"
+)
+
+// receiver is a webhook endpoint for the tests: it checks each request's signature, as a
+// consumer would, and keeps the events it accepted.
+type receiver struct {
+	t      *testing.T
+	secret []byte
+	url    string
+
+	mu       sync.Mutex
+	failing  bool // answer 500
+	refused  int
+	received []receivedEvent
+}
+
+type receivedEvent struct {
+	ID             int64
+	Type, Customer string
+}
+
+func newReceiver(t *testing.T, secret []byte) *receiver {
+	r := &receiver{t: t, secret: secret}
+	hs := httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(hs.Close)
+	r.url = hs.URL + "/hook"
+	return r
+}
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	// What a consumer does: HMAC-SHA256 of "<timestamp>.<body>" under the shared secret.
+	want := Sign(r.secret, req.Header.Get("X-Virtco-Timestamp"), body)
+	if !hmac.Equal([]byte(want), []byte(req.Header.Get("X-Virtco-Signature"))) {
+		r.t.Errorf("a request with a bad signature %q", req.Header.Get("X-Virtco-Signature"))
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var ev receivedEvent
+	if err := json.Unmarshal(body, &ev); err != nil || fmt.Sprint(ev.ID) != req.Header.Get("X-Virtco-Event-Id") {
+		r.t.Errorf("event %s, X-Virtco-Event-Id %s: %v", body, req.Header.Get("X-Virtco-Event-Id"), err)
+	}
+	if strings.Contains(string(body), "vcu_") || strings.Contains(string(body), "vcm_") {
+		r.t.Errorf("an event holds a secret: %s", body)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failing {
+		r.refused++
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	r.received = append(r.received, ev)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *receiver) setFailing(f bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failing = f
+}
+
+func (r *receiver) snapshot() (received []receivedEvent, refused int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]receivedEvent(nil), r.received...), r.refused
+}
+
+// newWebhookEnv is a server that pushes to the receivers, with short pauses, and runs its
+// deliveries until the test ends.
+func newWebhookEnv(t *testing.T, cfg WebhookConfig) *env {
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), webhooks: cfg}
+	e.url, e.store = e.serve(testDB(t), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.srv.RunWebhooks(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return e
+}
+
+// waitFor polls cond until it holds; the timeout only keeps a broken test from hanging.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited in vain for %s", what)
+		}
+	}
+}
+
+// feed is every event in the pull feed.
+func (e *env) feed() []receivedEvent {
+	var out []receivedEvent
+	for _, ev := range e.events("?limit=1000", e.ops).Events {
+		out = append(out, receivedEvent{ev.ID, ev.Type, ev.Customer})
+	}
+	return out
+}
+
+// byCustomer is each customer's events in the order given.
+func byCustomer(evs []receivedEvent) map[string][]receivedEvent {
+	m := map[string][]receivedEvent{}
+	for _, ev := range evs {
+		m[ev.Customer] = append(m[ev.Customer], ev)
+	}
+	return m
+}
+
+// TestWebhooks: every event reaches every endpoint, signed and in order per customer, and an
+// endpoint that answers 500 for a while loses nothing: its events arrive after it recovers.
+func TestWebhooks(t *testing.T) {
+	secret := []byte("a shared secret")
+	up, flaky := newReceiver(t, secret), newReceiver(t, secret)
+	flaky.setFailing(true)
+	e := newWebhookEnv(t, WebhookConfig{URLs: []string{up.url, flaky.url}, Secret: secret,
+		Backoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Poll: 20 * time.Millisecond})
+	joe, _ := e.seed()
+	e.must(201, "PUT", "/v1/customers/acme.com/aws-accounts/123456789012", joe,
+		map[string]any{"state": "in-progress", "role_arn": "arn:aws:iam::123456789012:role/virtco"})
+	e.must(200, "PUT", "/v1/customers/acme.com/aws-accounts/123456789012", joe,
+		map[string]any{"state": "done", "role_arn": "arn:aws:iam::123456789012:role/virtco"})
+	e.must(200, "POST", "/v1/customers/acme.com/users/joe/rotate", e.ops, nil)
+	e.must(204, "DELETE", "/v1/customers/other.org/users/ann", e.ops, nil)
+	want := e.feed()
+	if len(want) != 8 {
+		t.Fatalf("%d events in the feed: %v", len(want), want)
+	}
+
+	waitFor(t, "the events at the endpoint that is up", func() bool { got, _ := up.snapshot(); return len(got) >= len(want) })
+	waitFor(t, "refusals by the flaky endpoint", func() bool { _, n := flaky.snapshot(); return n >= 5 })
+	flaky.setFailing(false)
+	waitFor(t, "the events at the recovered endpoint", func() bool { got, _ := flaky.snapshot(); return len(got) >= len(want) })
+
+	wantBy := byCustomer(want)
+	for name, r := range map[string]*receiver{"up": up, "flaky": flaky} {
+		got, _ := r.snapshot()
+		if len(got) != len(want) {
+			t.Errorf("%s: %d events, want %d: %v", name, len(got), len(want), got)
+		}
+		if gotBy := byCustomer(got); fmt.Sprint(gotBy) != fmt.Sprint(wantBy) {
+			t.Errorf("%s: events per customer:\n got %v\nwant %v", name, gotBy, wantBy)
+		}
+	}
+	// The receiver has an event before the server records its delivery.
+	waitFor(t, "the deliveries recorded", func() bool {
+		c, err := e.store.CountDeliveries(t.Context())
+		return err == nil && c == store.DeliveryCounts{Delivered: 2 * len(want)}
+	})
+	metrics := string(e.must(200, "GET", "/metrics", e.ops, nil).body)
+	for _, m := range []string{`virtco_event_deliveries{state="delivered"} 16`, "virtco_event_delivery_latency_seconds_count 16",
+		`virtco_event_delivery_attempts_total{outcome="pending"}`} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+}
+
+// TestWebhookWindow: an endpoint down for the whole retry window gets its events marked failed,
+// and a customer's later events are not held up behind them.
+func TestWebhookWindow(t *testing.T) {
+	secret := []byte("s")
+	down := newReceiver(t, secret)
+	down.setFailing(true)
+	e := newWebhookEnv(t, WebhookConfig{URLs: []string{down.url}, Secret: secret, Window: 300 * time.Millisecond,
+		Backoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Poll: 20 * time.Millisecond})
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	e.must(201, "PUT", "/v1/customers/acme.com/users/joe", e.ops, nil)
+	waitFor(t, "failed deliveries", func() bool {
+		c, err := e.store.CountDeliveries(t.Context())
+		return err == nil && c.Failed == 2
+	})
+	c, err := e.store.CountDeliveries(t.Context())
+	if err != nil || c != (store.DeliveryCounts{Failed: 2}) {
+		t.Fatalf("deliveries: %+v, %v", c, err)
+	}
+	if _, refused := down.snapshot(); refused < 4 {
+		t.Errorf("%d attempts for two events, want retries", refused)
+	}
+
+	// A replay once the endpoint is back delivers them.
+	down.setFailing(false)
+	evs := e.feed()
+	for _, ev := range evs {
+		var out struct{ ID, Replayed int64 }
+		e.must(200, "POST", fmt.Sprintf("/v1/events/%d/replay", ev.ID), e.ops, nil).decode(t, &out)
+		if out.ID != ev.ID || out.Replayed != 1 {
+			t.Errorf("replay of %d: %+v", ev.ID, out)
+		}
+	}
+	waitFor(t, "the replayed events", func() bool { got, _ := down.snapshot(); return len(got) == 2 })
+	if got, _ := down.snapshot(); fmt.Sprint(got) != fmt.Sprint(evs) {
+		t.Errorf("replayed: %v, want %v", got, evs)
+	}
+	waitFor(t, "the replays recorded", func() bool {
+		c, err := e.store.CountDeliveries(t.Context())
+		return err == nil && c == store.DeliveryCounts{Delivered: 2}
+	})
+	var again struct{ Replayed int }
+	e.must(200, "POST", fmt.Sprintf("/v1/events/%d/replay", evs[0].ID), e.ops, nil).decode(t, &again)
+	if again.Replayed != 0 {
+		t.Errorf("a delivered event replayed: %+v", again)
+	}
+	e.must(404, "POST", "/v1/events/999/replay", e.ops, nil)
+	e.must(400, "POST", "/v1/events/x/replay", e.ops, nil)
+	e.must(403, "POST", fmt.Sprintf("/v1/events/%d/replay", evs[0].ID), e.master, nil)
+	audit := e.audit("").Entries
+	if last := audit[len(audit)-1]; last.Action != "event.replay" || last.Outcome != "403 permission_denied" {
+		t.Errorf("the last audit entry: %+v", last)
+	}
+}
+
+func TestWebhooksNeedASecret(t *testing.T) {
+	st, err := store.Open(t.Context(), testDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := New(st, Config{OpsKey: NewOpsKey(), Webhooks: WebhookConfig{URLs: []string{"http://x"}}}); err == nil {
+		t.Fatal("a server with webhooks and no secret started")
+	}
+}
+
+// TestWebhooksTwoServers: two servers on one PostgreSQL deliver each of 200 events once to each
+// endpoint between them, in order per customer.
+func TestWebhooksTwoServers(t *testing.T) {
+	if os.Getenv("VIRTCO_TEST_STORE") != "postgres" {
+		t.Skip("servers share a database on PostgreSQL (VIRTCO_TEST_STORE=postgres)")
+	}
+	secret := []byte("s")
+	r1, r2 := newReceiver(t, secret), newReceiver(t, secret)
+	cfg := WebhookConfig{URLs: []string{r1.url, r2.url}, Secret: secret, Poll: 10 * time.Millisecond}
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), webhooks: cfg}
+	db := testDB(t)
+	e.url, e.store = e.serve(db, nil)
+	first := e.srv
+	_, _ = e.serve(db, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, srv := range []*Server{first, e.srv} {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.RunWebhooks(ctx) }()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	for c := range 4 {
+		e.must(201, "PUT", fmt.Sprintf("/v1/customers/c%d.com", c), e.ops, nil)
+		for u := range 49 {
+			e.must(201, "PUT", fmt.Sprintf("/v1/customers/c%d.com/users/u%d", c, u), e.ops, nil)
+		}
+	}
+	want := e.feed()
+	if len(want) != 200 {
+		t.Fatalf("%d events", len(want))
+	}
+	for _, r := range []*receiver{r1, r2} {
+		waitFor(t, "200 events", func() bool { got, _ := r.snapshot(); return len(got) >= 200 })
+	}
+	waitFor(t, "the deliveries recorded", func() bool {
+		c, err := e.store.CountDeliveries(t.Context())
+		return err == nil && c.Delivered == 400
+	})
+	for _, r := range []*receiver{r1, r2} {
+		got, _ := r.snapshot()
+		if len(got) != 200 || fmt.Sprint(byCustomer(got)) != fmt.Sprint(byCustomer(want)) {
+			t.Errorf("%d events received, per customer:\n got %v\nwant %v", len(got), byCustomer(got), byCustomer(want))
+		}
+	}
+}

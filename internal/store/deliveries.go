@@ -1,0 +1,266 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The states of a delivery of an event to a webhook endpoint.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed" // the retry window ended; only a replay sends it again
+)
+
+// Delivery is a leased delivery of one event to one endpoint: FinishDelivery must still hold it.
+type Delivery struct {
+	Endpoint   string
+	Event      Event
+	Attempts   int       // attempts so far
+	RetryFrom  time.Time // when it was queued or replayed: its retry window starts here
+	Holder     string
+	LeaseUntil time.Time
+}
+
+// DeliveryOutcome is what FinishDelivery records: delivered, failed for good, or due again at
+// NextAt.
+type DeliveryOutcome struct {
+	State  string
+	NextAt time.Time
+	Error  string
+}
+
+// DeliveryCounts are the deliveries by state.
+type DeliveryCounts struct{ Pending, Delivered, Failed int }
+
+// queueBatch bounds how many events one transaction queues for an endpoint.
+const queueBatch = 500
+
+func (s *sqlStore) StartWebhook(ctx context.Context, endpoint string) error {
+	return s.write(ctx, func(t tx) error {
+		// A new endpoint gets the events from now on, not the whole history.
+		_, err := t.exec(ctx, `INSERT INTO webhook_cursors (endpoint, after_id)
+			SELECT ?, COALESCE(MAX(id), 0) FROM events WHERE true ON CONFLICT (endpoint) DO NOTHING`, endpoint)
+		return err
+	})
+}
+
+func (s *sqlStore) WebhookWork(ctx context.Context, endpoints []string) (bool, error) {
+	var work bool
+	err := s.read(ctx, func(t tx) error {
+		now := fmtTime(s.now())
+		var n int
+		if err := t.row(ctx, `SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND next_at <= ? AND lease_until < ?`,
+			now, now).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			work = true
+			return nil
+		}
+		var last sql.NullInt64
+		if err := t.row(ctx, `SELECT MAX(id) FROM events`).Scan(&last); err != nil || !last.Valid {
+			return err
+		}
+		for _, ep := range endpoints {
+			var after int64
+			if err := t.row(ctx, `SELECT after_id FROM webhook_cursors WHERE endpoint = ?`, ep).Scan(&after); err != nil {
+				return err
+			}
+			if after < last.Int64 {
+				work = true
+				return nil
+			}
+		}
+		return nil
+	})
+	return work, err
+}
+
+func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit int) ([]Delivery, error) {
+	var out []Delivery
+	err := s.write(ctx, func(t tx) error {
+		out = nil
+		now := s.now()
+		nowText := fmtTime(now)
+		for _, ep := range endpoints {
+			if err := s.queueDeliveries(ctx, t, ep, nowText); err != nil {
+				return err
+			}
+		}
+		type key struct {
+			endpoint string
+			id       int64
+		}
+		// The head of each (endpoint, customer) queue only: a customer's events arrive in order,
+		// and one customer's outage holds up no other's.
+		due, err := queryAll(ctx, t, func(sc scanner) (k key, err error) {
+			err = sc.Scan(&k.endpoint, &k.id)
+			return k, err
+		}, `SELECT d.endpoint, d.event_id FROM deliveries d
+			WHERE d.state = 'pending' AND d.next_at <= ? AND d.lease_until < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint = d.endpoint AND p.customer = d.customer
+				AND p.state = 'pending' AND p.event_id < d.event_id)
+			ORDER BY d.event_id LIMIT ?`+s.d.skipLocked, nowText, nowText, limit)
+		if err != nil {
+			return err
+		}
+		until := now.Add(leaseFor)
+		for _, k := range due {
+			// The condition again, as in ClaimDueVerifications: another server may have leased
+			// the row since the SELECT.
+			res, err := t.exec(ctx, `UPDATE deliveries SET lease_until = ?, lease_holder = ?
+				WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_until < ?`,
+				fmtTime(until), holder, k.endpoint, k.id, nowText)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				continue
+			}
+			d := Delivery{Endpoint: k.endpoint, Holder: holder, LeaseUntil: until}
+			var at, payload string
+			var from string
+			if err := t.row(ctx, `SELECT e.id, e.type, e.at, e.customer, e.payload, d.attempts, d.retry_from
+				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint = ? AND d.event_id = ?`, k.endpoint, k.id).
+				Scan(&d.Event.ID, &d.Event.Type, &at, &d.Event.Customer, &payload, &d.Attempts, &from); err != nil {
+				return err
+			}
+			d.Event.At, d.Event.Payload, d.RetryFrom = parseTime(at), json.RawMessage(payload), parseOptTime(from)
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// queueDeliveries makes a pending delivery to the endpoint of each event after its cursor. Ids
+// grow in commit order (eventLock), so an event committed after the cursor moved has a greater
+// id than the cursor.
+func (s *sqlStore) queueDeliveries(ctx context.Context, t tx, endpoint, now string) error {
+	var after int64
+	err := t.row(ctx, `SELECT after_id FROM webhook_cursors WHERE endpoint = ?`+s.d.forUpdate, endpoint).Scan(&after)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `INSERT INTO deliveries (endpoint, event_id, customer, state, next_at, retry_from)
+		SELECT ?, id, customer, 'pending', ?, ? FROM events WHERE id > ? ORDER BY id LIMIT ?`,
+		endpoint, now, now, after, queueBatch); err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `UPDATE webhook_cursors SET after_id = (SELECT COALESCE(MAX(event_id), ?) FROM deliveries WHERE endpoint = ?)
+		WHERE endpoint = ?`, after, endpoint, endpoint)
+	return err
+}
+
+func (s *sqlStore) FinishDelivery(ctx context.Context, d Delivery, out DeliveryOutcome) (bool, error) {
+	var held bool
+	err := s.write(ctx, func(t tx) error {
+		delivered := ""
+		if out.State == DeliveryDelivered {
+			delivered = fmtTime(s.now())
+		}
+		res, err := t.exec(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
+			delivered_at = ?, lease_until = '', lease_holder = ''
+			WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
+			out.State, fmtOptTime(out.NextAt), clip(out.Error, maxVerificationMessage), delivered, d.Endpoint, d.Event.ID, d.Holder)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		held = n == 1
+		return nil
+	})
+	return held, err
+}
+
+func (s *sqlStore) ReplayEvent(ctx context.Context, id int64) (int, error) {
+	var n int64
+	err := s.writeAudited(ctx, func(t tx) error {
+		var found int
+		if err := t.row(ctx, `SELECT COUNT(*) FROM events WHERE id = ?`, id).Scan(&found); err != nil {
+			return err
+		}
+		if found == 0 {
+			return fmt.Errorf("%w: there is no event %d (delivered events are pruned after the retention)", ErrNotFound, id)
+		}
+		now := fmtTime(s.now())
+		res, err := t.exec(ctx, `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, retry_from = ?, last_error = '',
+			lease_until = '', lease_holder = '' WHERE event_id = ? AND state = 'failed'`, now, now, id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+func (s *sqlStore) PruneEvents(ctx context.Context, retention time.Duration, limit int) (int, error) {
+	if retention <= 0 || limit <= 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.write(ctx, func(t tx) error {
+		// Queued for every endpoint (at or below each cursor), and delivered wherever queued: a
+		// pending or failed delivery keeps its event until it is delivered or replayed.
+		ids, err := queryAll(ctx, t, func(sc scanner) (id int64, err error) {
+			err = sc.Scan(&id)
+			return id, err
+		}, `SELECT e.id FROM events e WHERE e.at < ?
+			AND e.id <= COALESCE((SELECT MIN(after_id) FROM webhook_cursors), e.id)
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state <> 'delivered')
+			ORDER BY e.id LIMIT ?`, fmtTime(s.now().Add(-retention)), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		in := `(?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		if _, err := t.exec(ctx, `DELETE FROM deliveries WHERE event_id IN `+in, args...); err != nil {
+			return err
+		}
+		res, err := t.exec(ctx, `DELETE FROM events WHERE id IN `+in, args...)
+		if err != nil {
+			return err
+		}
+		deleted, err := res.RowsAffected()
+		n = int(deleted)
+		return err
+	})
+	return n, err
+}
+
+func (s *sqlStore) CountDeliveries(ctx context.Context) (DeliveryCounts, error) {
+	var c DeliveryCounts
+	err := s.read(ctx, func(t tx) error {
+		rows, err := queryAll(ctx, t, func(sc scanner) (r struct {
+			state string
+			n     int
+		}, err error) {
+			err = sc.Scan(&r.state, &r.n)
+			return r, err
+		}, `SELECT state, COUNT(*) FROM deliveries GROUP BY state`)
+		for _, r := range rows {
+			switch r.state {
+			case DeliveryPending:
+				c.Pending = r.n
+			case DeliveryDelivered:
+				c.Delivered = r.n
+			case DeliveryFailed:
+				c.Failed = r.n
+			}
+		}
+		return err
+	})
+	return c, err
+}

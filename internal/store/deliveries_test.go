@@ -1,0 +1,136 @@
+// Copyright (c) The terraform-provider-virtco Authors
+// SPDX-License-Identifier: MPL-2.0
+
+package store
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+)
+
+// testDeliveries: an endpoint gets the events after it started, the oldest pending one of each
+// customer at a time, and a lease keeps a second holder off a delivery under way.
+func testDeliveries(t *testing.T, s Store) {
+	ctx := t.Context()
+	mustCustomer(t, s, "before.com", "") // before the endpoint: not delivered
+	eps := []string{"ep1", "ep2"}
+	for _, ep := range eps {
+		if err := s.StartWebhook(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.StartWebhook(ctx, "ep1"); err != nil { // again: keeps its cursor
+		t.Fatal(err)
+	}
+	if work, err := s.WebhookWork(ctx, eps); err != nil || work {
+		t.Fatalf("work before any event: %v, %v", work, err)
+	}
+	mustCustomer(t, s, "acme.com", "")
+	mustCustomer(t, s, "globex.com", "")
+	if _, _, err := s.PutUser(ctx, "acme.com", "joe", key(1), Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if work, err := s.WebhookWork(ctx, eps); err != nil || !work {
+		t.Fatalf("no work after events: %v, %v", work, err)
+	}
+	claim := func(holder string) []string {
+		t.Helper()
+		ds, err := s.ClaimDeliveries(ctx, eps, holder, time.Minute, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range ds {
+			got = append(got, fmt.Sprintf("%s %s %s", d.Endpoint, d.Event.Type, d.Event.Customer))
+		}
+		sort.Strings(got)
+		return got
+	}
+	first, err := s.ClaimDeliveries(ctx, eps, "A", time.Minute, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// acme.com's user waits for acme.com's creation; globex.com does not.
+	if len(first) != 4 {
+		t.Fatalf("first claim: %+v", first)
+	}
+	if got := claim("B"); len(got) != 0 {
+		t.Fatalf("B claimed what A leases: %v", got)
+	}
+	var acme1 Delivery
+	for _, d := range first {
+		out := DeliveryOutcome{State: DeliveryDelivered}
+		if d.Endpoint == "ep1" && d.Event.Customer == "acme.com" {
+			// Refused: due again at once.
+			acme1, out = d, DeliveryOutcome{State: DeliveryPending, NextAt: time.Now().Add(-time.Second), Error: "500"}
+		}
+		if held, err := s.FinishDelivery(ctx, d, out); err != nil || !held {
+			t.Fatalf("finish %+v: %v, %v", d, held, err)
+		}
+	}
+	if held, err := s.FinishDelivery(ctx, acme1, DeliveryOutcome{State: DeliveryDelivered}); err != nil || held {
+		t.Fatalf("a finished lease finished again: %v, %v", held, err)
+	}
+	want := []string{"ep1 customer.created acme.com", "ep2 user.provisioned acme.com"}
+	if got := claim("B"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("second claim: %v, want %v", got, want)
+	}
+	c, err := s.CountDeliveries(ctx)
+	if err != nil || c != (DeliveryCounts{Pending: 3, Delivered: 3}) {
+		t.Fatalf("counts: %+v, %v", c, err)
+	}
+}
+
+// testEventRetention: PruneEvents deletes old events that every endpoint has delivered, a batch
+// at a time, and keeps those still pending (or failed) and those not yet queued.
+func testEventRetention(t *testing.T, s Store) {
+	ctx := t.Context()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.(*sqlStore).now = func() time.Time { return now }
+	if err := s.StartWebhook(ctx, "ep"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"a.com", "b.com", "c.com"} {
+		mustCustomer(t, s, c, "")
+	}
+	ds, err := s.ClaimDeliveries(ctx, []string{"ep"}, "A", time.Minute, 10)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("claimed %d: %v", len(ds), err)
+	}
+	for _, d := range ds {
+		out := DeliveryOutcome{State: DeliveryDelivered}
+		if d.Event.Customer == "c.com" {
+			out = DeliveryOutcome{State: DeliveryPending, NextAt: now.Add(time.Hour)}
+		}
+		if _, err := s.FinishDelivery(ctx, d, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCustomer(t, s, "e.com", "") // not queued yet
+	now = now.Add(8 * 24 * time.Hour)
+	mustCustomer(t, s, "d.com", "") // recent
+	if n, err := s.PruneEvents(ctx, 0, 100); err != nil || n != 0 {
+		t.Fatalf("a retention of zero pruned %d: %v", n, err)
+	}
+	for _, want := range []int{1, 1, 0} {
+		if n, err := s.PruneEvents(ctx, 7*24*time.Hour, 1); err != nil || n != want {
+			t.Fatalf("pruned %d, want %d: %v", n, want, err)
+		}
+	}
+	left, err := s.ListEvents(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range left {
+		got = append(got, e.Customer)
+	}
+	if fmt.Sprint(got) != "[c.com e.com d.com]" {
+		t.Fatalf("events left: %v", got)
+	}
+	if c, err := s.CountDeliveries(ctx); err != nil || c != (DeliveryCounts{Pending: 1}) {
+		t.Fatalf("deliveries left: %+v, %v", c, err)
+	}
+}

@@ -1,0 +1,16 @@
+-- Copyright (c) The terraform-provider-virtco Authors
+-- SPDX-License-Identifier: MPL-2.0
+
+-- The outbox of access changes (ARCHITECTURE.md, "Events"): each write that changes access
+-- appends its event in its own transaction, so that no acknowledged change is without its event.
+-- The id is the feed's order: ids are never reused, and a write takes its id at the end of its
+-- transaction under a lock held to its commit, so that ids grow in commit order.
+CREATE TABLE events (
+    id         BIGSERIAL PRIMARY KEY,
+    type       TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    customer   TEXT NOT NULL,
+    payload    TEXT NOT NULL
+);
+CREATE INDEX events_customer ON events (customer, id);
+CREATE INDEX events_at ON events (at);
