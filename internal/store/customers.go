@@ -294,7 +294,7 @@ func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, external
 		if u, created, err = s.putUser(ctx, t, customer, user, key, expiry{keep: true}); err != nil {
 			return Written{}, err
 		}
-		// The events come after every row the write touches (eventLock), in the order a
+		// The events come after every row the write touches (appendEvent), in the order a
 		// consumer acts on them: the customer before its user.
 		switch {
 		case !found:

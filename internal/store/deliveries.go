@@ -44,6 +44,9 @@ type DeliveryCounts struct{ Pending, Delivered, Failed int }
 const queueBatch = 500
 
 func (s *sqlStore) StartWebhook(ctx context.Context, endpoint string) error {
+	if err := s.sequenceEvents(ctx); err != nil { // what committed before it, it does not get
+		return err
+	}
 	return s.write(ctx, func(t tx) error {
 		// A new endpoint gets the events from now on, not the whole history.
 		_, err := t.exec(ctx, `INSERT INTO webhook_cursors (endpoint, after_id)
@@ -53,8 +56,11 @@ func (s *sqlStore) StartWebhook(ctx context.Context, endpoint string) error {
 }
 
 func (s *sqlStore) WebhookWork(ctx context.Context, endpoints []string) (bool, error) {
-	var work bool
-	err := s.read(ctx, func(t tx) error {
+	work, err := s.unsequenced(ctx)
+	if err != nil || work {
+		return work, err
+	}
+	err = s.read(ctx, func(t tx) error {
 		now := fmtTime(s.now())
 		var n int
 		if err := t.row(ctx, `SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND next_at <= ? AND lease_until < ?`,
@@ -85,6 +91,9 @@ func (s *sqlStore) WebhookWork(ctx context.Context, endpoints []string) (bool, e
 }
 
 func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit int) ([]Delivery, error) {
+	if err := s.sequenceEvents(ctx); err != nil {
+		return nil, err
+	}
 	var out []Delivery
 	err := s.write(ctx, func(t tx) error {
 		out = nil
@@ -142,8 +151,8 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, hold
 }
 
 // queueDeliveries makes a pending delivery to the endpoint of each event after its cursor. Ids
-// grow in commit order (eventLock), so an event committed after the cursor moved has a greater
-// id than the cursor.
+// grow in commit order (sequenceEvents), so an event committed after the cursor moved has a
+// greater id than the cursor.
 func (s *sqlStore) queueDeliveries(ctx context.Context, t tx, endpoint, now string) error {
 	var after int64
 	err := t.row(ctx, `SELECT after_id FROM webhook_cursors WHERE endpoint = ?`+s.d.forUpdate, endpoint).Scan(&after)

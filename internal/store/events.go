@@ -107,27 +107,52 @@ func nonNil(l []string) []string {
 	return l
 }
 
-// eventLock is the PostgreSQL advisory lock a transaction takes, to its commit, before it appends
-// an event: without it two transactions could commit their ids out of order (5 after 6), and a
-// consumer that had read up to 6 would never see 5. SQLite has one writer, so its ids already
-// follow commit order. Every write appends its event last, after the row locks it takes, so the
-// lock is held for the rest of one transaction only and never waited for while holding it.
-const eventLock = 0x7669727465767473 // "virtevts"
-
-// appendEvent records an event in t's transaction: it commits, or not, with the write.
+// appendEvent records an event in t's transaction: it commits, or not, with the write. On
+// PostgreSQL it has no id until sequenceEvents numbers it, after its commit (ARCHITECTURE.md,
+// "Events"). Every write appends its events after the row locks it takes, so two writes of the
+// same customer append theirs in the order they commit.
 func (s *sqlStore) appendEvent(ctx context.Context, t tx, typ, customer string, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("event %s: %w", typ, err)
 	}
-	if s.d.name == "postgres" {
-		if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(eventLock)); err != nil {
-			return fmt.Errorf("lock the events: %w", err)
-		}
-	}
 	_, err = t.exec(ctx, `INSERT INTO events (type, at, customer, payload) VALUES (?, ?, ?, ?)`,
 		typ, fmtTime(s.now()), customer, string(body))
 	return err
+}
+
+// sequencerLock is the PostgreSQL advisory lock of the one sequenceEvents at a time: writers
+// never take it.
+const sequencerLock = 0x7669727465767473 // "virtevts"
+
+// sequenceBatch bounds how many events one sequenceEvents numbers.
+const sequenceBatch = 5000
+
+// sequenceEvents gives the committed events that have none an id, on PostgreSQL, where a
+// sequence taken at insert would not follow commit order. It numbers only what its snapshot
+// sees, which has committed, under a lock held to its own commit, so an event committed later
+// gets a greater id; within one pass, row_id order keeps each customer's events in the order
+// they were written. SQLite's ids are given at insert.
+func (s *sqlStore) sequenceEvents(ctx context.Context) error {
+	if pending, err := s.unsequenced(ctx); err != nil || !pending {
+		return err
+	}
+	return s.write(ctx, func(t tx) error {
+		if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(sequencerLock)); err != nil {
+			return fmt.Errorf("lock the event sequencer: %w", err)
+		}
+		// A separate statement from the lock: its snapshot is taken after the last sequencer
+		// committed, so it sees that one's ids and event_sequence.
+		_, err := t.exec(ctx, `WITH pending AS (
+				SELECT row_id, row_number() OVER (ORDER BY row_id) AS n FROM events
+				WHERE id IS NULL ORDER BY row_id LIMIT ?),
+			taken AS (
+				UPDATE event_sequence SET last = last + (SELECT COUNT(*) FROM pending)
+				RETURNING last - (SELECT COUNT(*) FROM pending) AS base)
+			UPDATE events SET id = taken.base + pending.n FROM pending, taken WHERE events.row_id = pending.row_id`,
+			sequenceBatch)
+		return err
+	})
 }
 
 // customerEvent appends an event that carries the customer as it now stands in t.
@@ -176,12 +201,27 @@ func deletedEvent(ctx context.Context, t tx, c child) (typ string, payload any, 
 	return EventAccountRemoved, p, err
 }
 
+// unsequenced tells whether any committed event waits for sequenceEvents: never on SQLite.
+func (s *sqlStore) unsequenced(ctx context.Context) (bool, error) {
+	if s.d.name != "postgres" {
+		return false, nil
+	}
+	var pending bool
+	err := s.read(ctx, func(t tx) error {
+		return t.row(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id IS NULL)`).Scan(&pending)
+	})
+	return pending, err
+}
+
 // maxEventPage bounds one page of ListEvents.
 const maxEventPage = 1000
 
 func (s *sqlStore) ListEvents(ctx context.Context, after int64, limit int) ([]Event, error) {
 	if limit <= 0 || limit > maxEventPage {
 		limit = maxEventPage
+	}
+	if err := s.sequenceEvents(ctx); err != nil {
+		return nil, err
 	}
 	return readValue(ctx, s, func(t tx) ([]Event, error) {
 		return queryAll(ctx, t, func(sc scanner) (Event, error) {

@@ -3,8 +3,8 @@
 
 -- The outbox of access changes (ARCHITECTURE.md, "Events"): each write that changes access
 -- appends its event in its own transaction, so that no acknowledged change is without its event.
--- The id is the feed's order: ids are never reused, and a write takes its id at the end of its
--- transaction under a lock held to its commit, so that ids grow in commit order.
+-- The id is the feed's order: SQLite has one writer, so ids taken at insert grow in commit order,
+-- and AUTOINCREMENT never reuses one, even after every event has been pruned.
 CREATE TABLE events (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     type       TEXT NOT NULL,
