@@ -4,17 +4,8 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,81 +14,17 @@ import (
 	"github.com/virtasant/terraform-provider-virtco/internal/servertest"
 )
 
-// hookReceiver is a webhook endpoint: it verifies each request as the README tells a consumer
-// to, and keeps the events.
-type hookReceiver struct {
-	t      *testing.T
-	secret string
-	url    string
-
-	mu     sync.Mutex
-	events []hookEvent
-	ids    map[int64]bool
-}
-
-type hookEvent struct {
-	ID             int64
-	Type, Customer string
-	Payload        struct{ User string }
-}
-
-func newHookReceiver(t *testing.T) *hookReceiver {
-	r := &hookReceiver{t: t, secret: "webhook-secret-for-tests", ids: map[int64]bool{}}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		mac := hmac.New(sha256.New, []byte(r.secret))
-		mac.Write([]byte(req.Header.Get("X-Virtco-Timestamp") + "." + string(body)))
-		if want := "sha256=" + hex.EncodeToString(mac.Sum(nil)); !hmac.Equal([]byte(want), []byte(req.Header.Get("X-Virtco-Signature"))) {
-			t.Errorf("a request with a bad signature: %s", body)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var ev hookEvent
-		if err := json.Unmarshal(body, &ev); err != nil {
-			t.Errorf("%s: %v", body, err)
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if !r.ids[ev.ID] { // at least once: a retry after a crash is recognised by its id
-			r.ids[ev.ID] = true
-			r.events = append(r.events, ev)
-		}
-	}))
-	t.Cleanup(hs.Close)
-	r.url = hs.URL
-	return r
-}
-
-func (r *hookReceiver) snapshot() []hookEvent {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]hookEvent(nil), r.events...)
-}
-
-// options are the server's flags that push to r.
-func (r *hookReceiver) options(t *testing.T) servertest.Options {
-	f := filepath.Join(t.TempDir(), "webhook.secret")
-	if err := os.WriteFile(f, []byte(r.secret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+// hookOptions are a server's flags that send its events to h.
+func hookOptions(h *servertest.Hooks) servertest.Options {
 	return servertest.Options{DiagAccounts: `[{"name":"Diag3","account_id":"111122223333","region":"us-east-1"}]`,
-		Args: []string{"--webhook-url", r.url, "--webhook-secret-file", f, "--verify-roles=false"}}
-}
-
-func (r *hookReceiver) waitFor(t *testing.T, what string, cond func([]hookEvent) bool) {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); !cond(r.snapshot()); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited in vain for %s; received %v", what, r.snapshot())
-		}
-	}
+		Args: append(h.Args(), "--verify-roles=false")}
 }
 
 // TestWebhookEventsOfAnApply: what an apply and a destroy of a customer, two users and a role
 // write reaches the webhook, signed, in order.
 func TestWebhookEventsOfAnApply(t *testing.T) {
-	r := newHookReceiver(t)
-	p := servertest.Start(t, r.options(t))
+	h := servertest.StartHooks(t)
+	p := servertest.Start(t, hookOptions(h))
 	role := `"role_arn":"arn:aws:iam::123456789012:role/virtco"`
 	for _, w := range []struct{ method, path, body string }{
 		{"PUT", "/v1/customers/acme.com", `{"diag_account":"Diag3"}`},
@@ -115,27 +42,21 @@ func TestWebhookEventsOfAnApply(t *testing.T) {
 			t.Fatalf("%s %s: %d %s", w.method, w.path, status, body)
 		}
 	}
-	want := "customer.created user.provisioned(ann) user.provisioned(joe) account.registered account.done " +
-		"user.revoked(joe) account.purge account.removed customer.deleted"
-	r.waitFor(t, "nine events", func(evs []hookEvent) bool { return len(evs) >= 9 })
-	var got []string
-	for _, ev := range r.snapshot() {
-		s := ev.Type
-		if ev.Payload.User != "" {
-			s += "(" + ev.Payload.User + ")"
-		}
-		got = append(got, s)
+	evs, err := h.Await("acme.com", "customer.created", "user.provisioned", "user.provisioned", "account.registered", "account.done",
+		"user.revoked", "account.purge", "account.removed", "customer.deleted")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Join(got, " ") != want {
-		t.Fatalf("events:\n got %s\nwant %s", strings.Join(got, " "), want)
+	if users := evs[1].Payload.User + " " + evs[2].Payload.User + " " + evs[5].Payload.User; users != "ann joe joe" {
+		t.Fatalf("the users of the user events: %s; want ann joe joe", users)
 	}
 }
 
 // TestWebhookEventsSurviveSIGKILL: a server killed during a stream of writes delivers, once
 // restarted, the event of every write it acknowledged.
 func TestWebhookEventsSurviveSIGKILL(t *testing.T) {
-	r := newHookReceiver(t)
-	p := servertest.Start(t, r.options(t))
+	h := servertest.StartHooks(t)
+	p := servertest.Start(t, hookOptions(h))
 	if status, body := request(t, "PUT", p.URL+"/v1/customers/acme.com", p.OpsKey, ""); status != 201 {
 		t.Fatalf("%d %s", status, body)
 	}
@@ -176,7 +97,7 @@ func TestWebhookEventsSurviveSIGKILL(t *testing.T) {
 	p.Kill()
 	wg.Wait()
 	p.Restart()
-	r.waitFor(t, "the event of every acknowledged write", func(evs []hookEvent) bool {
+	if err := h.Wait("the event of every acknowledged write", func(evs []servertest.HookEvent) bool {
 		got := map[string]bool{}
 		for _, ev := range evs {
 			got[ev.Payload.User] = true
@@ -187,6 +108,8 @@ func TestWebhookEventsSurviveSIGKILL(t *testing.T) {
 			}
 		}
 		return true
-	})
-	t.Logf("%d writes acknowledged before SIGKILL, %d events received", len(acked), len(r.snapshot()))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d writes acknowledged before SIGKILL, %d events received", len(acked), len(h.Events()))
 }

@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: MPL-2.0
 
 // Package servertest builds virtco-server and runs it as a real process for tests: on a free
-// port, with a fresh SQLite file (or the database given), its ops key and its log at hand.
+// port, with a fresh SQLite file (or the database given), its ops key and its log at hand; and
+// receives its webhooks as a consumer would (Hooks).
 package servertest
 
 import (
