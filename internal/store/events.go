@@ -18,7 +18,7 @@ const (
 	EventUserProvisioned   = "user.provisioned"
 	EventUserRotated       = "user.rotated"
 	EventUserRevoked       = "user.revoked"
-	EventUserExpired       = "user.expired" // its expires_at passed, by the server's clock
+	EventUserExpired       = "user.expired"       // its expires_at passed, by the server's clock
 	EventAccountRegistered = "account.registered" // written in-progress (or pending)
 	EventAccountDone       = "account.done"
 	EventAccountVerified   = "account.verified"
