@@ -316,4 +316,10 @@ type Store interface {
 	// at or before now and has no such event yet, marking it in the same transaction, so that an
 	// expiry has one event however many servers call it; it says how many.
 	ExpireUsers(ctx context.Context, now time.Time, limit int) (int, error)
+	// ListFailedDeliveries lists up to limit failed deliveries, oldest event first.
+	ListFailedDeliveries(ctx context.Context, limit int) ([]FailedDelivery, error)
+	// DropWebhooks deletes the cursors and the deliveries not yet delivered of every endpoint
+	// but those given, so that they keep no event from being pruned; it says how many endpoints
+	// and deliveries it dropped.
+	DropWebhooks(ctx context.Context, keep []string) (endpoints, deliveries int, err error)
 }
