@@ -310,9 +310,10 @@ func TestWebhookEndpointRemoved(t *testing.T) {
 		Secret: secret, Backoff: time.Hour, MaxBackoff: time.Hour, Poll: 10 * time.Millisecond}}
 	db := testDB(t)
 	e.url, e.store = e.serve(db, nil, clock)
+	first := e.srv
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); e.srv.RunWebhooks(ctx) }()
+	go func() { defer close(done); first.RunWebhooks(ctx) }()
 	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
 	waitFor(t, "a delivery and a failed attempt", func() bool {
 		got, _ := kept.snapshot()
@@ -340,6 +341,24 @@ func TestWebhookEndpointRemoved(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	e.must(201, "PUT", "/v1/customers/other.org", e.ops, nil)
 	waitFor(t, "the next event at the kept endpoint", func() bool { got, _ := kept.snapshot(); return len(got) == 2 })
+
+	// A server still configured with the removed endpoint (servers sharing a database with
+	// different URLs) makes its cursor again, and sends it the events from then on.
+	cancel()
+	<-done
+	removed.setFailing(false)
+	ctx, cancel = context.WithCancel(context.Background())
+	done = make(chan struct{})
+	go func() { defer close(done); first.RunWebhooks(ctx) }()
+	waitFor(t, "the removed endpoint's cursor made again", func() bool {
+		_, err := st.WebhookWork(t.Context(), []string{endpointName(removed.url)})
+		return err == nil
+	})
+	e.must(201, "PUT", "/v1/customers/third.net", e.ops, nil)
+	waitFor(t, "the event at the endpoint configured again", func() bool {
+		got, _ := removed.snapshot()
+		return len(got) == 1 && got[0].Customer == "third.net"
+	})
 }
 
 func TestWebhooksNeedASecret(t *testing.T) {
