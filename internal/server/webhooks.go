@@ -43,7 +43,8 @@ type WebhookConfig struct {
 	Poll time.Duration
 	// Timeout bounds one request; 0: 10s.
 	Timeout time.Duration
-	// Client sends the requests; nil: a client of its own.
+	// Client sends the requests, through a copy that follows no redirect and times out after
+	// Timeout unless it has a timeout of its own; nil: a client of its own.
 	Client *http.Client
 }
 
