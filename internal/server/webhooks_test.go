@@ -92,10 +92,7 @@ func (r *receiver) snapshot() (received []receivedEvent, refused int) {
 func newWebhookEnv(t *testing.T, cfg WebhookConfig) *env {
 	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), webhooks: cfg}
 	e.url, e.store = e.serve(testDB(t), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.srv.RunWebhooks(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(runWebhooks(e.srv))
 	return e
 }
 
@@ -299,6 +296,14 @@ func TestWebhookRedirect(t *testing.T) {
 // TestWebhookEndpointRemoved: a server started without an endpoint drops its cursor and the
 // deliveries it had not made, so that they no longer keep events from being pruned; the endpoints
 // still configured keep theirs.
+// runWebhooks runs srv's deliveries until the function it returns is called.
+func runWebhooks(srv *Server) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.RunWebhooks(ctx) }()
+	return func() { cancel(); <-done }
+}
+
 func TestWebhookEndpointRemoved(t *testing.T) {
 	secret := []byte("s")
 	kept, removed := newReceiver(t, secret), newReceiver(t, secret)
@@ -311,17 +316,14 @@ func TestWebhookEndpointRemoved(t *testing.T) {
 	db := testDB(t)
 	e.url, e.store = e.serve(db, nil, clock)
 	first := e.srv
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); first.RunWebhooks(ctx) }()
+	stop := runWebhooks(first)
 	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
 	waitFor(t, "a delivery and a failed attempt", func() bool {
 		got, _ := kept.snapshot()
 		_, refused := removed.snapshot()
 		return len(got) == 1 && refused == 1
 	})
-	cancel()
-	<-done
+	stop()
 	offset.Store(0)
 
 	// The same database, the removed endpoint no longer configured.
@@ -335,21 +337,15 @@ func TestWebhookEndpointRemoved(t *testing.T) {
 		t.Errorf("deliveries left: %+v, %v", c, err)
 	}
 	// The kept endpoint still gets the events.
-	ctx, cancel = context.WithCancel(context.Background())
-	done = make(chan struct{})
-	go func() { defer close(done); e.srv.RunWebhooks(ctx) }()
-	defer func() { cancel(); <-done }()
+	stop = runWebhooks(e.srv)
 	e.must(201, "PUT", "/v1/customers/other.org", e.ops, nil)
 	waitFor(t, "the next event at the kept endpoint", func() bool { got, _ := kept.snapshot(); return len(got) == 2 })
 
 	// A server still configured with the removed endpoint (servers sharing a database with
 	// different URLs) makes its cursor again, and sends it the events from then on.
-	cancel()
-	<-done
+	stop()
 	removed.setFailing(false)
-	ctx, cancel = context.WithCancel(context.Background())
-	done = make(chan struct{})
-	go func() { defer close(done); first.RunWebhooks(ctx) }()
+	defer runWebhooks(first)()
 	waitFor(t, "the removed endpoint's cursor made again", func() bool {
 		_, err := st.WebhookWork(t.Context(), []string{endpointName(removed.url)})
 		return err == nil
