@@ -130,3 +130,14 @@ func startEventRetention(ctx context.Context, srv *server.Server, retention time
 	}()
 	return done
 }
+
+// startUserExpiry appends the user.expired events in the background until ctx ends; the channel
+// it returns is closed when it has stopped.
+func startUserExpiry(ctx context.Context, srv *server.Server) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.RunUserExpiry(ctx, server.DefaultUserExpiryInterval)
+	}()
+	return done
+}

@@ -34,3 +34,23 @@ type EventReplay struct {
 	ID       int64 `json:"id"`
 	Replayed int   `json:"replayed"`
 }
+
+// FailedDelivery is a webhook delivery whose retry window ended: only a replay of its event
+// (POST /v1/events/{id}/replay) sends it again. Endpoint is the server's name of the URL, a
+// hash of it, since a URL may hold credentials (README, "Events").
+type FailedDelivery struct {
+	EventID   int64     `json:"event_id"`
+	EventType string    `json:"event_type"`
+	Customer  string    `json:"customer"`
+	Endpoint  string    `json:"endpoint"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error"`
+	FailedAt  time.Time `json:"failed_at"`
+}
+
+// DeliveryPage is the body of GET /v1/deliveries?state=failed: the failed deliveries, oldest
+// event first. More tells that there are more than the page holds: replay these, then list again.
+type DeliveryPage struct {
+	Deliveries []FailedDelivery `json:"deliveries"`
+	More       bool             `json:"more"`
+}

@@ -303,6 +303,17 @@ func apiCalls() []apiCall {
 			want: 2,
 		},
 		{
+			name: "Events.FailedDeliveries", operation: "listDeliveries",
+			method: "GET", path: "/v1/deliveries", query: "limit=2&state=failed",
+			status: 200, resp: `{"deliveries":[{"event_id":42,"event_type":"user.provisioned","customer":"acme.com",` +
+				`"endpoint":"0a1b","attempts":9,"last_error":"the endpoint answered 500","failed_at":"2024-05-06T07:08:09Z"}],"more":true}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.Events.FailedDeliveries(ctx, 2)
+			},
+			want: &DeliveryPage{Deliveries: []FailedDelivery{{EventID: 42, EventType: "user.provisioned", Customer: "acme.com",
+				Endpoint: "0a1b", Attempts: 9, LastError: "the endpoint answered 500", FailedAt: t0}}, More: true},
+		},
+		{
 			name: "Health", operation: "healthz",
 			method: "GET", path: "/healthz",
 			status: 200, resp: `{"status":"ok"}`,

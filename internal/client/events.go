@@ -18,6 +18,9 @@ type Events interface {
 	List(ctx context.Context, opts EventListOptions) (*EventPage, error)
 	// Replay sends the event's failed webhook deliveries again (ops key); it says how many.
 	Replay(ctx context.Context, id int64) (int, error)
+	// FailedDeliveries lists up to limit (1-1000; 0: the server's default, 100) webhook
+	// deliveries that failed for their whole retry window, oldest event first (ops key).
+	FailedDeliveries(ctx context.Context, limit int) (*DeliveryPage, error)
 }
 
 // EventListOptions pages Events.List.
@@ -55,4 +58,22 @@ func (s *events) Replay(ctx context.Context, id int64) (int, error) {
 		return 0, err
 	}
 	return out.Replayed, nil
+}
+
+// FailedDelivery is a webhook delivery whose retry window ended.
+type FailedDelivery = apiv1.FailedDelivery
+
+// DeliveryPage is a page of failed deliveries.
+type DeliveryPage = apiv1.DeliveryPage
+
+func (s *events) FailedDeliveries(ctx context.Context, limit int) (*DeliveryPage, error) {
+	q := url.Values{"state": {"failed"}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out DeliveryPage
+	if _, err := s.c.do(ctx, http.MethodGet, "/v1/deliveries", nil, &out, &requestOptions{query: q}); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -61,6 +61,35 @@ func (s *Server) replayEvent(w http.ResponseWriter, r *http.Request, p principal
 	return nil
 }
 
+// listDeliveries lists the failed webhook deliveries, for an operator to replay their events.
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := p.requireOps("listing webhook deliveries"); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if state := q.Get("state"); state != store.DeliveryFailed {
+		return invalid("state", "state %q: only failed deliveries are listed (state=failed)", clip(state, 32))
+	}
+	limit, err := intParam(q.Get("limit"), "limit", 1, 1000, 100)
+	if err != nil {
+		return err
+	}
+	ds, err := s.store.ListFailedDeliveries(r.Context(), int(limit)+1)
+	if err != nil {
+		return err
+	}
+	out := apiv1.DeliveryPage{Deliveries: []apiv1.FailedDelivery{}}
+	if len(ds) > int(limit) {
+		ds, out.More = ds[:limit], true
+	}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, apiv1.FailedDelivery{EventID: d.EventID, EventType: d.EventType,
+			Customer: d.Customer, Endpoint: d.Endpoint, Attempts: d.Attempts, LastError: d.LastError, FailedAt: d.FailedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 func eventView(e store.Event) apiv1.Event {
 	return apiv1.Event{ID: e.ID, Type: e.Type, At: e.At, Customer: e.Customer, Payload: e.Payload}
 }

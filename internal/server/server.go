@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	s.route("/v1/audit", methods{"GET": read(s.listAudit)})
 	s.route("/v1/events", methods{"GET": read(s.listEvents)})
 	s.route("/v1/events/{id}/replay", methods{"POST": write("event.replay", s.replayEvent)})
+	s.route("/v1/deliveries", methods{"GET": read(s.listDeliveries)})
 	s.route("/internal", methods{"GET": read(s.legacy)})
 	s.mux.HandleFunc("/healthz", s.healthz)
 	s.mux.HandleFunc("/readyz", s.readyz)

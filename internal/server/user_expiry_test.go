@@ -4,7 +4,11 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,5 +194,125 @@ func TestAccountExpiryKeepsFaults(t *testing.T) {
 	var a apiv1.AWSAccount
 	if e.must(200, "POST", acctPath+"/verify", joe, nil).decode(t, &a); a.Verification.State != apiv1.VerificationFailed {
 		t.Fatalf("a role open without the external id after its expiry: %+v", a.Verification)
+	}
+}
+
+// expiredEvents is the user.expired events of the feed: user and expires_at.
+func (e *env) expiredEvents() []string {
+	e.t.Helper()
+	var out []string
+	for _, ev := range e.events("?limit=1000", e.ops).Events {
+		if ev.Type != "user.expired" {
+			continue
+		}
+		var p struct {
+			Customer, User string
+			ExpiresAt      *time.Time `json:"expires_at"`
+		}
+		if err := json.Unmarshal(ev.Payload, &p); err != nil || p.ExpiresAt == nil || p.Customer != ev.Customer {
+			e.t.Fatalf("a user.expired event's payload %s: %v", ev.Payload, err)
+		}
+		out = append(out, p.User+"@"+p.Customer+" "+p.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return out
+}
+
+// TestUserExpiredEvent: once a user's expires_at passes by the server's clock, a sweep appends
+// one user.expired event with its expiry, however often it sweeps; a user without expiry gets
+// none; a user given a later expiry expires again; provisioned users' events say their expiry.
+func TestUserExpiredEvent(t *testing.T) {
+	clock := newTestClock()
+	e := newClockedEnv(t, clock)
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	now := clock.now()
+	past, soon := now.Add(-time.Minute), now.Add(time.Hour)
+	e.must(201, "PUT", "/v1/customers/acme.com/users/bob", e.ops, map[string]any{"expires_at": past.Format(time.RFC3339)})
+	e.must(201, "PUT", "/v1/customers/acme.com/users/joe", e.ops, map[string]any{"expires_at": soon.Format(time.RFC3339)})
+	e.must(201, "PUT", "/v1/customers/acme.com/users/ann", e.ops, nil)
+	provisioned := map[string]string{}
+	for _, ev := range e.events("", e.ops).Events {
+		if ev.Type == "user.provisioned" {
+			var p map[string]any
+			_ = json.Unmarshal(ev.Payload, &p)
+			provisioned[fmt.Sprint(p["user"])] = fmt.Sprint(p["expires_at"])
+		}
+	}
+	if provisioned["joe"] != soon.Format(time.RFC3339) || provisioned["ann"] != "<nil>" {
+		t.Errorf("user.provisioned payloads' expires_at: %v", provisioned)
+	}
+	if got := e.expiredEvents(); len(got) != 0 {
+		t.Fatalf("user.expired before any sweep: %v", got)
+	}
+
+	sweep := func() {
+		t.Helper()
+		if _, err := e.srv.expireUsers(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweep()
+	sweep()
+	bob := "bob@acme.com " + past.Format(time.RFC3339)
+	if got := e.expiredEvents(); fmt.Sprint(got) != fmt.Sprint([]string{bob}) {
+		t.Fatalf("after two sweeps: %v, want only bob's", got)
+	}
+
+	clock.add(time.Hour) // exactly at joe's expires_at
+	sweep()
+	sweep()
+	joe := "joe@acme.com " + soon.Format(time.RFC3339)
+	if got := e.expiredEvents(); fmt.Sprint(got) != fmt.Sprint([]string{bob, joe}) {
+		t.Fatalf("after joe's expiry: %v", got)
+	}
+
+	// A later expiry, set by a PUT, expires again; the loop finds it.
+	later := clock.now().Add(time.Hour)
+	e.must(200, "PUT", "/v1/customers/acme.com/users/joe", e.ops, map[string]any{"expires_at": later.Format(time.RFC3339)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.srv.RunUserExpiry(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	clock.add(2 * time.Hour)
+	again := "joe@acme.com " + later.Format(time.RFC3339)
+	waitFor(t, "joe's second expiry", func() bool { return len(e.expiredEvents()) == 3 })
+	if got := e.expiredEvents(); fmt.Sprint(got) != fmt.Sprint([]string{bob, joe, again}) {
+		t.Fatalf("after joe's second expiry: %v", got)
+	}
+}
+
+// TestUserExpiredEventTwoServers: servers sweeping one database at once append each expiry's
+// event once.
+func TestUserExpiredEventTwoServers(t *testing.T) {
+	clock := newTestClock()
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken()}
+	e.configure = func(s *Server) { s.now = clock.now }
+	db := testDB(t)
+	e.url, e.store = e.serve(db, nil)
+	first := e.srv
+	_, _ = e.serve(db, nil)
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	at := clock.now().Add(time.Minute).Format(time.RFC3339)
+	for u := range 40 {
+		e.must(201, "PUT", fmt.Sprintf("/v1/customers/acme.com/users/u%d", u), e.ops, map[string]any{"expires_at": at})
+	}
+	clock.add(time.Minute)
+	var wg sync.WaitGroup
+	for _, srv := range []*Server{first, e.srv, first, e.srv} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := srv.expireUsers(t.Context()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got := e.expiredEvents()
+	seen := map[string]bool{}
+	for _, g := range got {
+		seen[g] = true
+	}
+	if len(got) != 40 || len(seen) != 40 {
+		t.Fatalf("%d user.expired events for 40 users (%d different): %v", len(got), len(seen), got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,7 +43,8 @@ type WebhookConfig struct {
 	Poll time.Duration
 	// Timeout bounds one request; 0: 10s.
 	Timeout time.Duration
-	// Client sends the requests; nil: a client of its own.
+	// Client sends the requests, through a copy that follows no redirect and times out after
+	// Timeout unless it has a timeout of its own; nil: a client of its own.
 	Client *http.Client
 }
 
@@ -110,9 +112,18 @@ func newWebhooks(st store.Store, cfg WebhookConfig, log *slog.Logger) (*webhooks
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+	// A copy: the redirects refused and the timeout set here are the webhooks' alone.
+	client := http.Client{}
+	if cfg.Client != nil {
+		client = *cfg.Client
 	}
+	if client.Timeout <= 0 {
+		client.Timeout = cfg.Timeout
+	}
+	// A redirect is a failed attempt: followed, it would send signed events wherever the
+	// endpoint, or whoever answers for it, points.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.Client = &client
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	w := &webhooks{cfg: cfg, st: st, log: log, holder: "server-" + hex.EncodeToString(b), urls: map[string]string{},
@@ -138,7 +149,28 @@ func newWebhooks(st store.Store, cfg WebhookConfig, log *slog.Logger) (*webhooks
 			return nil, fmt.Errorf("server: start the webhook %s: %w", redactWebhookURL(u), err)
 		}
 	}
+	// Endpoints no longer configured would keep their events from being pruned forever.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	endpoints, deliveries, err := st.DropWebhooks(ctx, w.endpoints)
+	if err != nil {
+		return nil, fmt.Errorf("server: drop the webhooks no longer configured: %w", err)
+	}
+	if endpoints > 0 || deliveries > 0 {
+		log.Warn("webhooks: dropped the endpoints no longer configured, with their deliveries not yet made",
+			"endpoints", endpoints, "deliveries", deliveries)
+	}
 	return w, nil
+}
+
+// restart makes again the cursors of the server's endpoints that another server, configured
+// without them, dropped at its start: from then on they get the events committed after.
+func (w *webhooks) restart(ctx context.Context) {
+	for _, ep := range w.endpoints {
+		if err := w.st.StartWebhook(ctx, ep); err != nil {
+			return
+		}
+	}
 }
 
 // RunWebhooks pushes events to the webhooks until ctx ends; it returns at once when there are
@@ -163,6 +195,7 @@ func (s *Server) RunWebhooks(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.metrics.dbErrors.Inc()
 			w.log.ErrorContext(ctx, "webhooks: cannot read or claim deliveries", "error", err)
+			w.restart(ctx)
 		}
 		// Other servers' writes and retries that come due are found by the poll.
 		t := time.NewTimer(w.cfg.Poll)
@@ -270,15 +303,38 @@ func (w *webhooks) post(ctx context.Context, d store.Delivery) error {
 	req.Header.Set("X-Virtco-Signature", Sign(w.cfg.Secret, ts, body))
 	resp, err := w.cfg.Client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) { // its message holds the URL, which may hold credentials
+			return fmt.Errorf("%s %s: %w", ue.Op, redactWebhookURL(ue.URL), ue.Err)
+		}
 		return err
 	}
+	// The start of the answer tells the operator why; the rest is read (to reuse the
+	// connection) up to a bound, and never logged or stored.
+	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, webhookExcerpt+1))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
+	switch resp.StatusCode / 100 {
+	case 2:
+		return nil
+	case 3:
+		where := "nowhere (no Location)"
+		if loc := resp.Header.Get("Location"); loc != "" {
+			where = "(a Location that does not parse)"
+			if u, err := req.URL.Parse(loc); err == nil {
+				where = redactWebhookURL(u.String())
+			}
+		}
+		return fmt.Errorf("the endpoint redirected (%s) to %s; webhooks follow no redirect: configure the URL it redirects to", resp.Status, where)
+	}
+	if len(excerpt) == 0 {
 		return fmt.Errorf("the endpoint answered %s", resp.Status)
 	}
-	return nil
+	return fmt.Errorf("the endpoint answered %s: %q", resp.Status, clip(string(excerpt), webhookExcerpt))
 }
+
+// webhookExcerpt is how many bytes of a failed answer's body its error quotes.
+const webhookExcerpt = 200
 
 // Sign is the X-Virtco-Signature of a webhook request: "sha256=" and the hex HMAC-SHA256, under
 // the secret, of the timestamp, a dot and the body.

@@ -14,9 +14,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/virtasant/terraform-provider-virtco/internal/apiv1"
 	"github.com/virtasant/terraform-provider-virtco/internal/store"
 )
 
@@ -90,10 +92,7 @@ func (r *receiver) snapshot() (received []receivedEvent, refused int) {
 func newWebhookEnv(t *testing.T, cfg WebhookConfig) *env {
 	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), webhooks: cfg}
 	e.url, e.store = e.serve(testDB(t), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.srv.RunWebhooks(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(runWebhooks(e.srv))
 	return e
 }
 
@@ -195,10 +194,24 @@ func TestWebhookWindow(t *testing.T) {
 	if _, refused := down.snapshot(); refused < 4 {
 		t.Errorf("%d attempts for two events, want retries", refused)
 	}
+	evs := e.feed()
+	failed := e.failedDeliveries()
+	if len(failed) != 2 {
+		t.Fatalf("failed deliveries listed: %+v", failed)
+	}
+	for i, d := range failed {
+		if d.EventID != evs[i].ID || d.EventType != evs[i].Type || d.Customer != "acme.com" || d.Endpoint != endpointName(down.url) ||
+			d.Attempts < 1 || !strings.Contains(d.LastError, "500") || d.FailedAt.IsZero() {
+			t.Errorf("failed delivery %d: %+v, of event %+v", i, d, evs[i])
+		}
+	}
+	e.must(403, "GET", "/v1/deliveries?state=failed", e.master, nil)
+	if r := e.must(400, "GET", "/v1/deliveries?state=pending", e.ops, nil); r.field() != "state" {
+		t.Errorf("state=pending: %s", r.body)
+	}
 
 	// A replay once the endpoint is back delivers them.
 	down.setFailing(false)
-	evs := e.feed()
 	for _, ev := range evs {
 		var out struct{ ID, Replayed int64 }
 		e.must(200, "POST", fmt.Sprintf("/v1/events/%d/replay", ev.ID), e.ops, nil).decode(t, &out)
@@ -214,6 +227,9 @@ func TestWebhookWindow(t *testing.T) {
 		c, err := e.store.CountDeliveries(t.Context())
 		return err == nil && c == store.DeliveryCounts{Delivered: 2}
 	})
+	if failed := e.failedDeliveries(); len(failed) != 0 {
+		t.Errorf("delivered by replay, yet listed failed: %+v", failed)
+	}
 	var again struct{ Replayed int }
 	e.must(200, "POST", fmt.Sprintf("/v1/events/%d/replay", evs[0].ID), e.ops, nil).decode(t, &again)
 	if again.Replayed != 0 {
@@ -226,6 +242,119 @@ func TestWebhookWindow(t *testing.T) {
 	if last := audit[len(audit)-1]; last.Action != "event.replay" || last.Outcome != "403 permission_denied" {
 		t.Errorf("the last audit entry: %+v", last)
 	}
+}
+
+// failedDeliveries is GET /v1/deliveries?state=failed.
+func (e *env) failedDeliveries() []apiv1.FailedDelivery {
+	e.t.Helper()
+	var p apiv1.DeliveryPage
+	e.must(200, "GET", "/v1/deliveries?state=failed&limit=1000", e.ops, nil).decode(e.t, &p)
+	if p.More {
+		e.t.Fatalf("more than 1,000 failed deliveries")
+	}
+	return p.Deliveries
+}
+
+// TestWebhookRedirect: an endpoint that redirects is not followed, nor is the event sent where it
+// points; the delivery fails saying where it was sent, without the credentials of either URL,
+// and so does one that cannot be reached.
+func TestWebhookRedirect(t *testing.T) {
+	secret := []byte("s")
+	target := newReceiver(t, secret)
+	mover := httptest.NewServer(http.RedirectHandler(target.url+"?token=elsewhere-secret", http.StatusTemporaryRedirect))
+	t.Cleanup(mover.Close)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	moving := strings.Replace(mover.URL, "http://", "http://ann:moving-secret@", 1) + "/hook?key=moving-secret"
+	unreachable := strings.Replace(closed.URL, "http://", "http://ann:unreachable-secret@", 1) + "/hook?key=unreachable-secret"
+	e := newWebhookEnv(t, WebhookConfig{URLs: []string{moving, unreachable}, Secret: secret, Window: 100 * time.Millisecond,
+		Backoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Poll: 20 * time.Millisecond})
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	waitFor(t, "failed deliveries", func() bool { return len(e.failedDeliveries()) == 2 })
+	if got, _ := target.snapshot(); len(got) != 0 {
+		t.Errorf("the redirect was followed: the target got %v", got)
+	}
+	for _, d := range e.failedDeliveries() {
+		switch d.Endpoint {
+		case endpointName(moving):
+			if want := "redirected (307 Temporary Redirect) to " + target.url; !strings.Contains(d.LastError, want) {
+				t.Errorf("the redirect's error %q does not say %q", d.LastError, want)
+			}
+		case endpointName(unreachable):
+			if !strings.Contains(d.LastError, strings.TrimPrefix(closed.URL, "http://")+"/hook") {
+				t.Errorf("the unreachable endpoint's error %q does not name it", d.LastError)
+			}
+		default:
+			t.Errorf("a delivery to an endpoint not configured: %+v", d)
+		}
+		if strings.Contains(d.LastError, "secret") {
+			t.Errorf("an error holds a URL's credentials: %q", d.LastError)
+		}
+	}
+}
+
+// TestWebhookEndpointRemoved: a server started without an endpoint drops its cursor and the
+// deliveries it had not made, so that they no longer keep events from being pruned; the endpoints
+// still configured keep theirs.
+// runWebhooks runs srv's deliveries until the function it returns is called.
+func runWebhooks(srv *Server) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.RunWebhooks(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+func TestWebhookEndpointRemoved(t *testing.T) {
+	secret := []byte("s")
+	kept, removed := newReceiver(t, secret), newReceiver(t, secret)
+	removed.setFailing(true)
+	var offset atomic.Int64 // how far the store's clock is behind
+	offset.Store(int64(48 * time.Hour))
+	clock := store.WithClock(func() time.Time { return time.Now().Add(-time.Duration(offset.Load())) })
+	e := &env{t: t, ops: NewOpsKey(), master: NewMasterToken(), webhooks: WebhookConfig{URLs: []string{kept.url, removed.url},
+		Secret: secret, Backoff: time.Hour, MaxBackoff: time.Hour, Poll: 10 * time.Millisecond}}
+	db := testDB(t)
+	e.url, e.store = e.serve(db, nil, clock)
+	first := e.srv
+	stop := runWebhooks(first)
+	e.must(201, "PUT", "/v1/customers/acme.com", e.ops, nil)
+	waitFor(t, "a delivery and a failed attempt", func() bool {
+		got, _ := kept.snapshot()
+		_, refused := removed.snapshot()
+		return len(got) == 1 && refused == 1
+	})
+	stop()
+	offset.Store(0)
+
+	// The same database, the removed endpoint no longer configured.
+	e.webhooks.URLs = []string{kept.url}
+	_, st := e.serve(db, nil, clock)
+	pruned, err := st.PruneEvents(t.Context(), 24*time.Hour, 10)
+	if err != nil || pruned != 1 {
+		t.Fatalf("pruned %d events (%v), want the one only the removed endpoint held", pruned, err)
+	}
+	if c, err := st.CountDeliveries(t.Context()); err != nil || c != (store.DeliveryCounts{}) {
+		t.Errorf("deliveries left: %+v, %v", c, err)
+	}
+	// The kept endpoint still gets the events.
+	stop = runWebhooks(e.srv)
+	e.must(201, "PUT", "/v1/customers/other.org", e.ops, nil)
+	waitFor(t, "the next event at the kept endpoint", func() bool { got, _ := kept.snapshot(); return len(got) == 2 })
+
+	// A server still configured with the removed endpoint (servers sharing a database with
+	// different URLs) makes its cursor again, and sends it the events from then on.
+	stop()
+	removed.setFailing(false)
+	defer runWebhooks(first)()
+	waitFor(t, "the removed endpoint's cursor made again", func() bool {
+		_, err := st.WebhookWork(t.Context(), []string{endpointName(removed.url)})
+		return err == nil
+	})
+	e.must(201, "PUT", "/v1/customers/third.net", e.ops, nil)
+	waitFor(t, "the event at the endpoint configured again", func() bool {
+		got, _ := removed.snapshot()
+		return len(got) == 1 && got[0].Customer == "third.net"
+	})
 }
 
 func TestWebhooksNeedASecret(t *testing.T) {

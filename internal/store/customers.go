@@ -303,7 +303,7 @@ func (s *sqlStore) Provision(ctx context.Context, customer, user, diag, external
 			err = s.customerEvent(ctx, t, EventCustomerUpdated, customer)
 		}
 		if err == nil && created {
-			err = s.appendEvent(ctx, t, EventUserProvisioned, customer, UserPayload{Customer: customer, User: user})
+			err = s.appendEvent(ctx, t, EventUserProvisioned, customer, userPayload(u))
 		}
 		return Written{User: u, Created: created}, err
 	})

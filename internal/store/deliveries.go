@@ -172,14 +172,17 @@ func (s *sqlStore) queueDeliveries(ctx context.Context, t tx, endpoint, now stri
 func (s *sqlStore) FinishDelivery(ctx context.Context, d Delivery, out DeliveryOutcome) (bool, error) {
 	var held bool
 	err := s.write(ctx, func(t tx) error {
-		delivered := ""
-		if out.State == DeliveryDelivered {
+		delivered, failed := "", ""
+		switch out.State {
+		case DeliveryDelivered:
 			delivered = fmtTime(s.now())
+		case DeliveryFailed:
+			failed = fmtTime(s.now())
 		}
 		res, err := t.exec(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
-			delivered_at = ?, lease_until = '', lease_holder = ''
+			delivered_at = ?, failed_at = ?, lease_until = '', lease_holder = ''
 			WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
-			out.State, fmtOptTime(out.NextAt), clip(out.Error, maxVerificationMessage), delivered, d.Endpoint, d.Event.ID, d.Holder)
+			out.State, fmtOptTime(out.NextAt), clip(out.Error, maxVerificationMessage), delivered, failed, d.Endpoint, d.Event.ID, d.Holder)
 		if err != nil {
 			return err
 		}
@@ -202,7 +205,7 @@ func (s *sqlStore) ReplayEvent(ctx context.Context, id int64) (int, error) {
 		}
 		now := fmtTime(s.now())
 		res, err := t.exec(ctx, `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, retry_from = ?, last_error = '',
-			lease_until = '', lease_holder = '' WHERE event_id = ? AND state = 'failed'`, now, now, id)
+			failed_at = '', lease_until = '', lease_holder = '' WHERE event_id = ? AND state = 'failed'`, now, now, id)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ const (
 	EventUserProvisioned   = "user.provisioned"
 	EventUserRotated       = "user.rotated"
 	EventUserRevoked       = "user.revoked"
+	EventUserExpired       = "user.expired"       // its expires_at passed, by the server's clock
 	EventAccountRegistered = "account.registered" // written in-progress (or pending)
 	EventAccountDone       = "account.done"
 	EventAccountVerified   = "account.verified"
@@ -29,7 +30,7 @@ const (
 // EventTypes lists every event type, in the order of a resource's life.
 var EventTypes = []string{
 	EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted,
-	EventUserProvisioned, EventUserRotated, EventUserRevoked,
+	EventUserProvisioned, EventUserRotated, EventUserRevoked, EventUserExpired,
 	EventAccountRegistered, EventAccountDone, EventAccountVerified, EventAccountFailed, EventAccountPurge, EventAccountRemoved,
 }
 
@@ -65,10 +66,12 @@ type CustomerPayload struct {
 	Accounts       []string     `json:"accounts,omitempty"`
 }
 
-// UserPayload is the payload of user.* events: which user, never its key.
+// UserPayload is the payload of user.* events: which user, never its key, and when its key
+// expires (user.revoked: never said).
 type UserPayload struct {
-	Customer string `json:"customer"`
-	User     string `json:"user"`
+	Customer  string     `json:"customer"`
+	User      string     `json:"user"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // AccountPayload is the payload of account.* events: what the platform needs to start (or stop)

@@ -312,4 +312,14 @@ type Store interface {
 	PruneEvents(ctx context.Context, retention time.Duration, limit int) (int, error)
 	// CountDeliveries counts the deliveries by state.
 	CountDeliveries(ctx context.Context) (DeliveryCounts, error)
+	// ExpireUsers appends a user.expired event for each of up to limit users whose expires_at is
+	// at or before now and has no such event yet, marking it in the same transaction, so that an
+	// expiry has one event however many servers call it; it says how many.
+	ExpireUsers(ctx context.Context, now time.Time, limit int) (int, error)
+	// ListFailedDeliveries lists up to limit failed deliveries, oldest event first.
+	ListFailedDeliveries(ctx context.Context, limit int) ([]FailedDelivery, error)
+	// DropWebhooks deletes the cursors and the deliveries not yet delivered of every endpoint
+	// but those given, so that they keep no event from being pruned; it says how many endpoints
+	// and deliveries it dropped.
+	DropWebhooks(ctx context.Context, keep []string) (endpoints, deliveries int, err error)
 }

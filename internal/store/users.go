@@ -140,7 +140,7 @@ func (s *sqlStore) putUserWith(ctx context.Context, customer, name string, key N
 		}
 		var err error
 		if u, created, err = s.putUser(ctx, t, customer, name, key, exp); err == nil && created {
-			err = s.appendEvent(ctx, t, EventUserProvisioned, customer, UserPayload{Customer: customer, User: name})
+			err = s.appendEvent(ctx, t, EventUserProvisioned, customer, userPayload(u))
 		}
 		return Written{User: u, Created: created}, err
 	})
@@ -184,7 +184,7 @@ func (s *sqlStore) RotateUser(ctx context.Context, customer, name string, key Ne
 			return Written{}, err
 		}
 		if u, err = getUser(ctx, t, customer, name); err == nil {
-			err = s.appendEvent(ctx, t, EventUserRotated, customer, UserPayload{Customer: customer, User: name})
+			err = s.appendEvent(ctx, t, EventUserRotated, customer, userPayload(u))
 		}
 		return Written{User: u}, err
 	})
