@@ -149,6 +149,11 @@ func newWebhooks(st store.Store, cfg WebhookConfig, log *slog.Logger) (*webhooks
 			return nil, fmt.Errorf("server: start the webhook %s: %w", redactWebhookURL(u), err)
 		}
 	}
+	if len(w.endpoints) == 0 {
+		// A server that delivers nothing may share the database with servers that do: their
+		// endpoints are not its to drop.
+		return w, nil
+	}
 	// Endpoints no longer configured would keep their events from being pruned forever.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -326,6 +326,14 @@ func TestWebhookEndpointRemoved(t *testing.T) {
 	stop()
 	offset.Store(0)
 
+	// A server with no webhook at all (an API server sharing the database) changes nothing:
+	// nothing can be pruned while the removed endpoint's delivery is pending.
+	e.webhooks.URLs = nil
+	_, apiOnly := e.serve(db, nil, clock)
+	if pruned, err := apiOnly.PruneEvents(t.Context(), 24*time.Hour, 10); err != nil || pruned != 0 {
+		t.Fatalf("pruned %d events (%v) after a server with no webhook started; want none", pruned, err)
+	}
+
 	// The same database, the removed endpoint no longer configured.
 	e.webhooks.URLs = []string{kept.url}
 	_, st := e.serve(db, nil, clock)
