@@ -161,22 +161,13 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		_ = ln.Close()
 		return err
 	}
-	// The store closes only once the pruning has stopped.
-	retentionCtx, stopRetention := context.WithCancel(ctx)
-	retentionDone := startRetention(retentionCtx, srv, o.serving.auditRetention, log)
-	defer func() { stopRetention(); <-retentionDone }()
-	verifyCtx, stopVerification := context.WithCancel(ctx)
-	verificationDone := startVerification(verifyCtx, srv)
-	defer func() { stopVerification(); <-verificationDone }()
-	hooksCtx, stopHooks := context.WithCancel(ctx)
-	hooksDone := startWebhooks(hooksCtx, srv)
-	defer func() { stopHooks(); <-hooksDone }()
-	eventsCtx, stopEvents := context.WithCancel(ctx)
-	eventsDone := startEventRetention(eventsCtx, srv, o.hooks.retention, log)
-	defer func() { stopEvents(); <-eventsDone }()
-	expiryCtx, stopExpiry := context.WithCancel(ctx)
-	expiryDone := startUserExpiry(expiryCtx, srv)
-	defer func() { stopExpiry(); <-expiryDone }()
+	defer inBackground(ctx,
+		auditRetention(srv, o.serving.auditRetention, log),
+		srv.RunVerification,
+		srv.RunWebhooks,
+		eventRetention(srv, o.hooks.retention, log),
+		func(ctx context.Context) { srv.RunUserExpiry(ctx, server.DefaultUserExpiryInterval) },
+	)()
 	hs := server.NewHTTPServer(srv, o.serving.readTimeout)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

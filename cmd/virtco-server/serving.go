@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/virtasant/terraform-provider-virtco/internal/server"
@@ -103,21 +104,27 @@ func logLimits(log *slog.Logger, s servingOptions) {
 // up to this much.
 const auditPruneInterval = time.Hour
 
-// startRetention prunes the audit in the background until ctx ends; the channel it returns is
-// closed when it has stopped, so that the store is not closed under it.
-func startRetention(ctx context.Context, srv *server.Server, retention time.Duration, log *slog.Logger) <-chan struct{} {
-	done := make(chan struct{})
+// auditRetention is the loop that prunes the audit, or nil when every entry is kept.
+func auditRetention(srv *server.Server, retention time.Duration, log *slog.Logger) func(context.Context) {
 	if retention <= 0 {
 		log.Info("audit retention: none, every entry is kept (--audit-retention 0)")
-		close(done)
-		return done
+		return nil
 	}
 	log.Info("audit retention: entries older than " + retentionWords(retention) + " are deleted")
-	go func() {
-		defer close(done)
-		srv.RunAuditRetention(ctx, retention, min(auditPruneInterval, retention))
-	}()
-	return done
+	return func(ctx context.Context) { srv.RunAuditRetention(ctx, retention, min(auditPruneInterval, retention)) }
+}
+
+// inBackground runs each loop (nil: none) in a goroutine of its own until ctx ends; the function
+// it returns ends them and waits for them, so that the store is not closed under one.
+func inBackground(ctx context.Context, loops ...func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, loop := range loops {
+		if loop != nil {
+			wg.Go(func() { loop(ctx) })
+		}
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 func retentionWords(d time.Duration) string {

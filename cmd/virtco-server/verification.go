@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -65,15 +64,4 @@ func (v *verifyOptions) config(profiles map[string]string, log *slog.Logger) ser
 	log.Info("role verification: on; refusals after done retried for "+v.timeout.String()+", every account verified "+every,
 		"profiles", len(profiles))
 	return server.VerificationConfig{Verifier: verifier.New(verifier.Options{}), Profiles: profiles, Timeout: v.timeout, Interval: v.interval}
-}
-
-// startVerification verifies in the background until ctx ends; the channel it returns is
-// closed when it has stopped, so that the store is not closed under it.
-func startVerification(ctx context.Context, srv *server.Server) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.RunVerification(ctx)
-	}()
-	return done
 }

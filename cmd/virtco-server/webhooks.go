@@ -100,44 +100,15 @@ func (w *webhookOptions) config(log *slog.Logger) (server.WebhookConfig, error) 
 	return server.WebhookConfig{URLs: w.urls.values, Secret: []byte(secret), Window: w.window}, nil
 }
 
-// startWebhooks pushes events in the background until ctx ends; the channel it returns is
-// closed when it has stopped, so that the store is not closed under it.
-func startWebhooks(ctx context.Context, srv *server.Server) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.RunWebhooks(ctx)
-	}()
-	return done
-}
-
 // eventPruneInterval is how often events are pruned at most.
 const eventPruneInterval = time.Hour
 
-// startEventRetention prunes delivered events in the background until ctx ends; the channel it
-// returns is closed when it has stopped.
-func startEventRetention(ctx context.Context, srv *server.Server, retention time.Duration, log *slog.Logger) <-chan struct{} {
-	done := make(chan struct{})
+// eventRetention is the loop that prunes delivered events, or nil when every event is kept.
+func eventRetention(srv *server.Server, retention time.Duration, log *slog.Logger) func(context.Context) {
 	if retention <= 0 {
 		log.Info("event retention: none, every event is kept (--event-retention 0)")
-		close(done)
-		return done
+		return nil
 	}
 	log.Info("event retention: delivered events older than " + retentionWords(retention) + " are deleted")
-	go func() {
-		defer close(done)
-		srv.RunEventRetention(ctx, retention, min(eventPruneInterval, retention))
-	}()
-	return done
-}
-
-// startUserExpiry appends the user.expired events in the background until ctx ends; the channel
-// it returns is closed when it has stopped.
-func startUserExpiry(ctx context.Context, srv *server.Server) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.RunUserExpiry(ctx, server.DefaultUserExpiryInterval)
-	}()
-	return done
+	return func(ctx context.Context) { srv.RunEventRetention(ctx, retention, min(eventPruneInterval, retention)) }
 }

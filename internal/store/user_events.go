@@ -49,7 +49,7 @@ func (s *sqlStore) ExpireUsers(ctx context.Context, now time.Time, limit int) (i
 				marked = append(marked, u)
 			}
 		}
-		// The events after every row lock (eventLock).
+		// The events after every row lock (appendEvent).
 		for _, u := range marked {
 			at := parseTime(u.expires)
 			if err := s.appendEvent(ctx, t, EventUserExpired, u.customer,

@@ -27,3 +27,5 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries (state, next_at);
 CREATE INDEX deliveries_queue ON deliveries (endpoint, customer, state, event_id);
+-- Pruning and replay find an event's deliveries by its id.
+CREATE INDEX deliveries_event ON deliveries (event_id);
