@@ -51,8 +51,12 @@ type WebhookConfig struct {
 // DefaultWebhookWindow is how long an event is retried by default.
 const DefaultWebhookWindow = 24 * time.Hour
 
-// deliveryBatch bounds the deliveries one claim leases, and so the requests under way at once.
-const deliveryBatch = 32
+// A claim leases the deliveries of up to deliveryQueues customer queues, and so bounds the
+// requests under way at once, and up to deliveryChain of each queue, sent one after the other.
+const (
+	deliveryQueues = 32
+	deliveryChain  = 16
+)
 
 // webhooks pushes events to the configured endpoints.
 type webhooks struct {
@@ -191,9 +195,10 @@ func (s *Server) RunWebhooks(ctx context.Context) {
 		work, err := w.st.WebhookWork(ctx, w.endpoints)
 		if err == nil && work {
 			var ds []store.Delivery
-			ds, err = w.st.ClaimDeliveries(ctx, w.endpoints, w.holder, w.cfg.Timeout+30*time.Second, deliveryBatch)
+			leaseFor, claimed := w.cfg.Timeout+30*time.Second, time.Now()
+			ds, err = w.st.ClaimDeliveries(ctx, w.endpoints, w.holder, leaseFor, deliveryQueues, deliveryChain)
 			if err == nil && len(ds) > 0 {
-				w.deliverAll(ctx, ds)
+				w.deliverAll(ctx, ds, claimed.Add(leaseFor))
 				continue // more may be due: the next event of each customer
 			}
 		}
@@ -222,42 +227,61 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// deliverAll sends a claim's deliveries at once: they are of different customers or endpoints.
-func (w *webhooks) deliverAll(ctx context.Context, ds []store.Delivery) {
+// deliverAll sends a claim's deliveries, leased until leaseEnd by this server's clock, and records
+// their outcomes in one write. Each customer's queue at an endpoint is sent in order, one event
+// after the other, the queues at once.
+func (w *webhooks) deliverAll(ctx context.Context, ds []store.Delivery, leaseEnd time.Time) {
+	outcomes := make([]store.Finished, len(ds))
 	var wg sync.WaitGroup
-	for _, d := range ds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.deliver(ctx, d)
-		}()
+	for start, end := 0, 0; start < len(ds); start = end {
+		for end = start + 1; end < len(ds) && ds[end].Endpoint == ds[start].Endpoint && ds[end].Event.Customer == ds[start].Event.Customer; end++ {
+		}
+		queue, out := ds[start:end], outcomes[start:end]
+		wg.Go(func() { w.deliverQueue(ctx, queue, out, leaseEnd) })
 	}
 	wg.Wait()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := w.st.FinishDeliveries(wctx, outcomes); err != nil {
+		// The leases run out and the deliveries are tried again: at least once.
+		w.log.ErrorContext(ctx, "webhooks: cannot record the deliveries", "deliveries", len(ds), "error", err)
+	}
 }
 
-func (w *webhooks) deliver(ctx context.Context, d store.Delivery) {
+// deliverQueue sends one customer's deliveries to one endpoint in order, and stops at the first
+// that fails, or when the next one might outlast its lease: the rest are given back untried, so
+// that nothing overtakes an event not yet delivered.
+func (w *webhooks) deliverQueue(ctx context.Context, ds []store.Delivery, outcomes []store.Finished, leaseEnd time.Time) {
+	stopped := false
+	for i, d := range ds {
+		outcomes[i].Delivery = d
+		if stopped || time.Now().Add(w.cfg.Timeout).After(leaseEnd) {
+			stopped = true
+			continue
+		}
+		outcomes[i].Outcome = w.deliver(ctx, d)
+		stopped = outcomes[i].Outcome.State != store.DeliveryDelivered
+	}
+}
+
+// deliver sends one event and says what became of it.
+func (w *webhooks) deliver(ctx context.Context, d store.Delivery) store.DeliveryOutcome {
 	err := w.post(ctx, d)
 	now := time.Now()
-	var out store.DeliveryOutcome
 	switch {
 	case ctx.Err() != nil:
 		// Shutting down: nothing was learnt.
-		out = store.DeliveryOutcome{State: store.DeliveryPending, NextAt: now, Error: "the server stopped"}
+		return store.DeliveryOutcome{State: store.DeliveryPending, NextAt: now, Error: "the server stopped"}
 	case err == nil:
-		out = store.DeliveryOutcome{State: store.DeliveryDelivered}
 		w.latency.Observe(now.Sub(d.Event.At).Seconds())
 		w.outcomes.WithLabelValues("delivered").Inc()
+		return store.DeliveryOutcome{State: store.DeliveryDelivered}
 	default:
-		out = w.retry(d, now, err)
+		out := w.retry(d, now, err)
 		w.outcomes.WithLabelValues(out.State).Inc()
 		w.log.WarnContext(ctx, "webhooks: a delivery failed", "event", d.Event.ID, "endpoint", d.Endpoint,
 			"attempt", d.Attempts+1, "state", out.State, "error", err)
-	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, err := w.st.FinishDelivery(wctx, d, out); err != nil {
-		// The lease runs out and the delivery is tried again: at least once.
-		w.log.ErrorContext(ctx, "webhooks: cannot record a delivery", "event", d.Event.ID, "error", err)
+		return out
 	}
 }
 

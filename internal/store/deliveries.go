@@ -19,22 +19,27 @@ const (
 	DeliveryFailed    = "failed" // the retry window ended; only a replay sends it again
 )
 
-// Delivery is a leased delivery of one event to one endpoint: FinishDelivery must still hold it.
+// Delivery is a leased delivery of one event to one endpoint: FinishDeliveries must still hold it.
 type Delivery struct {
-	Endpoint   string
-	Event      Event
-	Attempts   int       // attempts so far
-	RetryFrom  time.Time // when it was queued or replayed: its retry window starts here
-	Holder     string
-	LeaseUntil time.Time
+	Endpoint  string
+	Event     Event
+	Attempts  int       // attempts so far
+	RetryFrom time.Time // when it was queued or replayed: its retry window starts here
+	Holder    string
 }
 
-// DeliveryOutcome is what FinishDelivery records: delivered, failed for good, or due again at
-// NextAt.
+// DeliveryOutcome is what FinishDeliveries records: delivered, failed for good, or due again at
+// NextAt; no State: not attempted, the lease given back.
 type DeliveryOutcome struct {
 	State  string
 	NextAt time.Time
 	Error  string
+}
+
+// Finished is a leased delivery and its outcome.
+type Finished struct {
+	Delivery
+	Outcome DeliveryOutcome
 }
 
 // DeliveryCounts are the deliveries by state.
@@ -90,7 +95,7 @@ func (s *sqlStore) WebhookWork(ctx context.Context, endpoints []string) (bool, e
 	return work, err
 }
 
-func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit int) ([]Delivery, error) {
+func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit, chain int) ([]Delivery, error) {
 	if err := s.sequenceEvents(ctx); err != nil {
 		return nil, err
 	}
@@ -104,46 +109,67 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, hold
 				return err
 			}
 		}
-		type key struct {
-			endpoint string
-			id       int64
+		type queued struct {
+			endpoint, customer string
+			id                 int64
+			ready              bool
 		}
-		// The head of each (endpoint, customer) queue only: a customer's events arrive in order,
-		// and one customer's outage holds up no other's.
-		due, err := queryAll(ctx, t, func(sc scanner) (k key, err error) {
-			err = sc.Scan(&k.endpoint, &k.id)
-			return k, err
-		}, `SELECT d.endpoint, d.event_id FROM deliveries d
-			WHERE d.state = 'pending' AND d.next_at <= ? AND d.lease_until < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint = d.endpoint AND p.customer = d.customer
-				AND p.state = 'pending' AND p.event_id < d.event_id)
-			ORDER BY d.event_id LIMIT ?`+s.d.skipLocked, nowText, nowText, limit)
+		// The first pending deliveries of each (endpoint, customer) queue: a customer's events
+		// go in order, so a queue is claimed from its head, as far as each delivery is due and
+		// leased by nobody; one customer's outage holds up no other's.
+		heads, err := queryAll(ctx, t, func(sc scanner) (q queued, err error) {
+			err = sc.Scan(&q.endpoint, &q.customer, &q.id, &q.ready)
+			return q, err
+		}, `SELECT endpoint, customer, event_id, next_at <= ? AND lease_until < ? FROM (
+				SELECT endpoint, customer, event_id, next_at, lease_until,
+					row_number() OVER (PARTITION BY endpoint, customer ORDER BY event_id) AS pos
+				FROM deliveries WHERE state = 'pending') q
+			WHERE pos <= ? ORDER BY endpoint, customer, event_id`, nowText, nowText, chain)
 		if err != nil {
 			return err
 		}
 		until := now.Add(leaseFor)
-		for _, k := range due {
+		// last is the queue being claimed; blocked: nothing more of it is; leased: some of it is.
+		var last queued
+		var blocked, leased bool
+		queues := 0
+		for _, q := range heads {
+			if q.endpoint != last.endpoint || q.customer != last.customer {
+				if queues == limit {
+					break
+				}
+				last, blocked, leased = q, false, false
+			}
+			if blocked || !q.ready {
+				blocked = true
+				continue
+			}
 			// The condition again, as in ClaimDueVerifications: another server may have leased
 			// the row since the SELECT.
 			res, err := t.exec(ctx, `UPDATE deliveries SET lease_until = ?, lease_holder = ?
 				WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_until < ?`,
-				fmtTime(until), holder, k.endpoint, k.id, nowText)
+				fmtTime(until), holder, q.endpoint, q.id, nowText)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
+				blocked = true
 				continue
 			}
-			d := Delivery{Endpoint: k.endpoint, Holder: holder, LeaseUntil: until}
+			d := Delivery{Endpoint: q.endpoint, Holder: holder}
 			var at, payload string
 			var from string
 			if err := t.row(ctx, `SELECT e.id, e.type, e.at, e.customer, e.payload, d.attempts, d.retry_from
-				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint = ? AND d.event_id = ?`, k.endpoint, k.id).
+				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint = ? AND d.event_id = ?`, q.endpoint, q.id).
 				Scan(&d.Event.ID, &d.Event.Type, &at, &d.Event.Customer, &payload, &d.Attempts, &from); err != nil {
 				return err
 			}
 			d.Event.At, d.Event.Payload, d.RetryFrom = parseTime(at), json.RawMessage(payload), parseOptTime(from)
 			out = append(out, d)
+			if !leased {
+				leased = true
+				queues++
+			}
 		}
 		return nil
 	})
@@ -169,25 +195,39 @@ func (s *sqlStore) queueDeliveries(ctx context.Context, t tx, endpoint, now stri
 	return err
 }
 
-func (s *sqlStore) FinishDelivery(ctx context.Context, d Delivery, out DeliveryOutcome) (bool, error) {
-	var held bool
+func (s *sqlStore) FinishDeliveries(ctx context.Context, fs []Finished) (int, error) {
+	var held int
 	err := s.write(ctx, func(t tx) error {
-		delivered, failed := "", ""
-		switch out.State {
-		case DeliveryDelivered:
-			delivered = fmtTime(s.now())
-		case DeliveryFailed:
-			failed = fmtTime(s.now())
+		held = 0
+		now := fmtTime(s.now())
+		for _, f := range fs {
+			var res sql.Result
+			var err error
+			if f.Outcome.State == "" {
+				res, err = t.exec(ctx, `UPDATE deliveries SET lease_until = '', lease_holder = ''
+					WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
+					f.Endpoint, f.Event.ID, f.Holder)
+			} else {
+				delivered, failed := "", ""
+				switch f.Outcome.State {
+				case DeliveryDelivered:
+					delivered = now
+				case DeliveryFailed:
+					failed = now
+				}
+				res, err = t.exec(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
+					delivered_at = ?, failed_at = ?, lease_until = '', lease_holder = ''
+					WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
+					f.Outcome.State, fmtOptTime(f.Outcome.NextAt), clip(f.Outcome.Error, maxVerificationMessage), delivered, failed,
+					f.Endpoint, f.Event.ID, f.Holder)
+			}
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				held++
+			}
 		}
-		res, err := t.exec(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
-			delivered_at = ?, failed_at = ?, lease_until = '', lease_holder = ''
-			WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
-			out.State, fmtOptTime(out.NextAt), clip(out.Error, maxVerificationMessage), delivered, failed, d.Endpoint, d.Event.ID, d.Holder)
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		held = n == 1
 		return nil
 	})
 	return held, err

@@ -6,6 +6,7 @@ package store
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,7 +38,7 @@ func testDeliveries(t *testing.T, s Store) {
 	}
 	claim := func(holder string) []string {
 		t.Helper()
-		ds, err := s.ClaimDeliveries(ctx, eps, holder, time.Minute, 100)
+		ds, err := s.ClaimDeliveries(ctx, eps, holder, time.Minute, 100, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +49,7 @@ func testDeliveries(t *testing.T, s Store) {
 		sort.Strings(got)
 		return got
 	}
-	first, err := s.ClaimDeliveries(ctx, eps, "A", time.Minute, 100)
+	first, err := s.ClaimDeliveries(ctx, eps, "A", time.Minute, 100, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +67,11 @@ func testDeliveries(t *testing.T, s Store) {
 			// Refused: due again at once.
 			acme1, out = d, DeliveryOutcome{State: DeliveryPending, NextAt: time.Now().Add(-time.Second), Error: "500"}
 		}
-		if held, err := s.FinishDelivery(ctx, d, out); err != nil || !held {
+		if held, err := s.FinishDeliveries(ctx, []Finished{{d, out}}); err != nil || held != 1 {
 			t.Fatalf("finish %+v: %v, %v", d, held, err)
 		}
 	}
-	if held, err := s.FinishDelivery(ctx, acme1, DeliveryOutcome{State: DeliveryDelivered}); err != nil || held {
+	if held, err := s.FinishDeliveries(ctx, []Finished{{acme1, DeliveryOutcome{State: DeliveryDelivered}}}); err != nil || held != 0 {
 		t.Fatalf("a finished lease finished again: %v, %v", held, err)
 	}
 	want := []string{"ep1 customer.created acme.com", "ep2 user.provisioned acme.com"}
@@ -79,6 +80,66 @@ func testDeliveries(t *testing.T, s Store) {
 	}
 	c, err := s.CountDeliveries(ctx)
 	if err != nil || c != (DeliveryCounts{Pending: 3, Delivered: 3}) {
+		t.Fatalf("counts: %+v, %v", c, err)
+	}
+}
+
+// testDeliveryChains: a claim takes a customer's queue from its head, in order, as far as the
+// chain allows and each delivery is due and free; what is given back untried is claimed again in
+// order, and a delivery due later holds back the ones behind it.
+func testDeliveryChains(t *testing.T, s Store) {
+	ctx := t.Context()
+	eps := []string{"ep"}
+	if err := s.StartWebhook(ctx, "ep"); err != nil {
+		t.Fatal(err)
+	}
+	mustCustomer(t, s, "acme.com", "")
+	for i := range 3 {
+		if _, _, err := s.PutUser(ctx, "acme.com", fmt.Sprintf("u%d", i), key(i+1), Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCustomer(t, s, "globex.com", "")
+	claim := func(holder string, queues, chain int) []Delivery {
+		t.Helper()
+		ds, err := s.ClaimDeliveries(ctx, eps, holder, time.Minute, queues, chain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	ids := func(ds []Delivery) string {
+		var got []string
+		for _, d := range ds {
+			got = append(got, fmt.Sprintf("%s:%d", d.Event.Customer, d.Event.ID))
+		}
+		return strings.Join(got, " ")
+	}
+	a := claim("A", 1, 3)
+	if got := ids(a); got != "acme.com:1 acme.com:2 acme.com:3" {
+		t.Fatalf("A claimed %s; want acme.com's first three events, and no other queue's", got)
+	}
+	a = append(a, claim("A", 10, 3)...)
+	if got := ids(a[3:]); got != "globex.com:5" {
+		t.Fatalf("A claimed %s next; want globex.com's event, and nothing of acme.com's behind its leases", got)
+	}
+	if got := ids(claim("B", 10, 10)); got != "" {
+		t.Fatalf("B claimed %s behind A's leases; want nothing", got)
+	}
+	// The first delivered, the second due in an hour, the third given back untried.
+	held, err := s.FinishDeliveries(ctx, []Finished{
+		{a[0], DeliveryOutcome{State: DeliveryDelivered}},
+		{a[1], DeliveryOutcome{State: DeliveryPending, NextAt: time.Now().Add(time.Hour), Error: "500"}},
+		{a[2], DeliveryOutcome{}},
+		{a[3], DeliveryOutcome{State: DeliveryDelivered}},
+	})
+	if err != nil || held != 4 {
+		t.Fatalf("finished %d of 4: %v", held, err)
+	}
+	if got := ids(claim("B", 10, 10)); got != "" {
+		t.Fatalf("B claimed %s while acme.com's second event waits for its retry; want nothing", got)
+	}
+	if c, err := s.CountDeliveries(ctx); err != nil || c != (DeliveryCounts{Pending: 3, Delivered: 2}) {
 		t.Fatalf("counts: %+v, %v", c, err)
 	}
 }
@@ -95,7 +156,7 @@ func testEventRetention(t *testing.T, s Store) {
 	for _, c := range []string{"a.com", "b.com", "c.com"} {
 		mustCustomer(t, s, c, "")
 	}
-	ds, err := s.ClaimDeliveries(ctx, []string{"ep"}, "A", time.Minute, 10)
+	ds, err := s.ClaimDeliveries(ctx, []string{"ep"}, "A", time.Minute, 10, 5)
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("claimed %d: %v", len(ds), err)
 	}
@@ -104,7 +165,7 @@ func testEventRetention(t *testing.T, s Store) {
 		if d.Event.Customer == "c.com" {
 			out = DeliveryOutcome{State: DeliveryPending, NextAt: now.Add(time.Hour)}
 		}
-		if _, err := s.FinishDelivery(ctx, d, out); err != nil {
+		if _, err := s.FinishDeliveries(ctx, []Finished{{d, out}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -299,11 +299,14 @@ type Store interface {
 	StartWebhook(ctx context.Context, endpoint string) error
 	// WebhookWork tells, with a read, whether ClaimDeliveries would find anything to do.
 	WebhookWork(ctx context.Context, endpoints []string) (bool, error)
-	// ClaimDeliveries queues the endpoints' new events, then leases up to limit due deliveries,
-	// the oldest pending one of each customer and endpoint only, that no other holder leases.
-	ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit int) ([]Delivery, error)
-	// FinishDelivery records the outcome of a delivery if its lease is still d's; false if not.
-	FinishDelivery(ctx context.Context, d Delivery, out DeliveryOutcome) (bool, error)
+	// ClaimDeliveries queues the endpoints' new events, then leases due deliveries that no other
+	// holder leases, of up to limit queues (an endpoint and a customer): of each, the oldest
+	// pending ones in order, up to chain of them, stopping at the first that is not due or is
+	// leased. They come grouped by queue, each in event order.
+	ClaimDeliveries(ctx context.Context, endpoints []string, holder string, leaseFor time.Duration, limit, chain int) ([]Delivery, error)
+	// FinishDeliveries records in one transaction the outcome of each delivery whose lease is
+	// still its holder's, and says how many it recorded.
+	FinishDeliveries(ctx context.Context, fs []Finished) (int, error)
 	// ReplayEvent makes the event's failed deliveries pending again, due now, with a new retry
 	// window; it says how many. ErrNotFound: no such event.
 	ReplayEvent(ctx context.Context, id int64) (int, error)

@@ -59,6 +59,7 @@ func runSuite(t *testing.T, open func(t *testing.T) Store) {
 		"VerificationClaimsRace": testVerificationClaimsRace,
 		"Events":                 testEvents,
 		"EventsFeedOrder":        testEventsFeedOrder,
+		"DeliveryChains":         testDeliveryChains,
 		"Deliveries":             testDeliveries,
 		"EventRetention":         testEventRetention,
 	}
