@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -128,52 +129,98 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, endpoints []string, hold
 		if err != nil {
 			return err
 		}
-		until := now.Add(leaseFor)
-		// last is the queue being claimed; blocked: nothing more of it is; leased: some of it is.
+		// Each queue's prefix of deliveries ready to go, of up to limit queues.
+		var want []queued
 		var last queued
-		var blocked, leased bool
-		queues := 0
+		blocked, queues := false, 0
 		for _, q := range heads {
 			if q.endpoint != last.endpoint || q.customer != last.customer {
-				if queues == limit {
-					break
+				if last, blocked = q, !q.ready; !blocked {
+					if queues == limit {
+						break
+					}
+					queues++
 				}
-				last, blocked, leased = q, false, false
 			}
-			if blocked || !q.ready {
-				blocked = true
-				continue
+			if blocked = blocked || !q.ready; !blocked {
+				want = append(want, q)
 			}
+		}
+		until := fmtTime(now.Add(leaseFor))
+		leased := map[queued]Delivery{}
+		for endpoint, ids := range groupIDs(want, func(q queued) (string, int64) { return q.endpoint, q.id }) {
+			in, args := inList(ids)
 			// The condition again, as in ClaimDueVerifications: another server may have leased
-			// the row since the SELECT.
-			res, err := t.exec(ctx, `UPDATE deliveries SET lease_until = ?, lease_holder = ?
-				WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_until < ?`,
-				fmtTime(until), holder, q.endpoint, q.id, nowText)
+			// some since the SELECT.
+			if _, err := t.exec(ctx, `UPDATE deliveries SET lease_until = ?, lease_holder = ?
+				WHERE endpoint = ? AND state = 'pending' AND lease_until < ? AND event_id IN `+in,
+				append([]any{until, holder, endpoint, nowText}, args...)...); err != nil {
+				return err
+			}
+			ds, err := queryAll(ctx, t, func(sc scanner) (d Delivery, err error) {
+				var at, payload, from string
+				err = sc.Scan(&d.Event.ID, &d.Event.Type, &at, &d.Event.Customer, &payload, &d.Attempts, &from)
+				d.Endpoint, d.Holder = endpoint, holder
+				d.Event.At, d.Event.Payload, d.RetryFrom = parseTime(at), json.RawMessage(payload), parseOptTime(from)
+				return d, err
+			}, `SELECT e.id, e.type, e.at, e.customer, e.payload, d.attempts, d.retry_from
+				FROM deliveries d JOIN events e ON e.id = d.event_id
+				WHERE d.endpoint = ? AND d.state = 'pending' AND d.lease_holder = ? AND d.lease_until = ? AND d.event_id IN `+in,
+				append([]any{endpoint, holder, until}, args...)...)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n != 1 {
+			for _, d := range ds {
+				leased[queued{endpoint: endpoint, customer: d.Event.Customer, id: d.Event.ID, ready: true}] = d
+			}
+		}
+		// A queue goes out as far as it was leased without a gap; what another server took in
+		// between leaves the rest of the queue to later.
+		var giveBack []queued
+		last, blocked = queued{}, false
+		for _, q := range want {
+			if q.endpoint != last.endpoint || q.customer != last.customer {
+				last, blocked = q, false
+			}
+			d, ok := leased[q]
+			switch {
+			case !ok:
 				blocked = true
-				continue
+			case blocked:
+				giveBack = append(giveBack, q)
+			default:
+				out = append(out, d)
 			}
-			d := Delivery{Endpoint: q.endpoint, Holder: holder}
-			var at, payload string
-			var from string
-			if err := t.row(ctx, `SELECT e.id, e.type, e.at, e.customer, e.payload, d.attempts, d.retry_from
-				FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint = ? AND d.event_id = ?`, q.endpoint, q.id).
-				Scan(&d.Event.ID, &d.Event.Type, &at, &d.Event.Customer, &payload, &d.Attempts, &from); err != nil {
+		}
+		for endpoint, ids := range groupIDs(giveBack, func(q queued) (string, int64) { return q.endpoint, q.id }) {
+			in, args := inList(ids)
+			if _, err := t.exec(ctx, `UPDATE deliveries SET lease_until = '', lease_holder = ''
+				WHERE endpoint = ? AND lease_holder = ? AND event_id IN `+in, append([]any{endpoint, holder}, args...)...); err != nil {
 				return err
-			}
-			d.Event.At, d.Event.Payload, d.RetryFrom = parseTime(at), json.RawMessage(payload), parseOptTime(from)
-			out = append(out, d)
-			if !leased {
-				leased = true
-				queues++
 			}
 		}
 		return nil
 	})
 	return out, err
+}
+
+// groupIDs groups the event ids of l by a key.
+func groupIDs[T any, K comparable](l []T, key func(T) (K, int64)) map[K][]int64 {
+	m := map[K][]int64{}
+	for _, v := range l {
+		k, id := key(v)
+		m[k] = append(m[k], id)
+	}
+	return m
+}
+
+// inList is the SQL list "(?, ?, ...)" of ids and its arguments.
+func inList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return `(?` + strings.Repeat(", ?", len(ids)-1) + `)`, args
 }
 
 // queueDeliveries makes a pending delivery to the endpoint of each event after its cursor. Ids
@@ -200,32 +247,54 @@ func (s *sqlStore) FinishDeliveries(ctx context.Context, fs []Finished) (int, er
 	err := s.write(ctx, func(t tx) error {
 		held = 0
 		now := fmtTime(s.now())
+		count := func(res sql.Result, err error) error {
+			if err == nil {
+				n, _ := res.RowsAffected()
+				held += int(n)
+			}
+			return err
+		}
+		// Most deliveries are delivered, or given back untried: a statement for all of an
+		// endpoint's (a round's are all one holder's).
+		var delivered, untried []Finished
 		for _, f := range fs {
-			var res sql.Result
 			var err error
-			if f.Outcome.State == "" {
-				res, err = t.exec(ctx, `UPDATE deliveries SET lease_until = '', lease_holder = ''
-					WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
-					f.Endpoint, f.Event.ID, f.Holder)
-			} else {
-				delivered, failed := "", ""
-				switch f.Outcome.State {
-				case DeliveryDelivered:
-					delivered = now
-				case DeliveryFailed:
+			switch f.Outcome.State {
+			case DeliveryDelivered:
+				delivered = append(delivered, f)
+			case "":
+				untried = append(untried, f)
+			default:
+				failed := ""
+				if f.Outcome.State == DeliveryFailed {
 					failed = now
 				}
-				res, err = t.exec(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
-					delivered_at = ?, failed_at = ?, lease_until = '', lease_holder = ''
+				err = count(t.exec(ctx, `UPDATE deliveries SET state = ?, attempts = attempts + 1, next_at = ?, last_error = ?,
+					failed_at = ?, lease_until = '', lease_holder = ''
 					WHERE endpoint = ? AND event_id = ? AND state = 'pending' AND lease_holder = ?`,
-					f.Outcome.State, fmtOptTime(f.Outcome.NextAt), clip(f.Outcome.Error, maxVerificationMessage), delivered, failed,
-					f.Endpoint, f.Event.ID, f.Holder)
+					f.Outcome.State, fmtOptTime(f.Outcome.NextAt), clip(f.Outcome.Error, maxVerificationMessage), failed,
+					f.Endpoint, f.Event.ID, f.Holder))
 			}
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				held++
+		}
+		type lease struct{ endpoint, holder string }
+		for _, group := range []struct {
+			fs   []Finished
+			set  string
+			args []any
+		}{
+			{delivered, `state = 'delivered', attempts = attempts + 1, next_at = '', last_error = '', delivered_at = ?,`, []any{now}},
+			{untried, ``, nil},
+		} {
+			for l, ids := range groupIDs(group.fs, func(f Finished) (lease, int64) { return lease{f.Endpoint, f.Holder}, f.Event.ID }) {
+				in, args := inList(ids)
+				if err := count(t.exec(ctx, `UPDATE deliveries SET `+group.set+` lease_until = '', lease_holder = ''
+					WHERE endpoint = ? AND state = 'pending' AND lease_holder = ? AND event_id IN `+in,
+					slices.Concat(group.args, []any{l.endpoint, l.holder}, args)...)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
