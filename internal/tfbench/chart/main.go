@@ -2,8 +2,9 @@
 // SPDX-License-Identifier: MPL-2.0
 
 // Command chart draws the results file of scripts/tfbench (RESULTS=…, TSV) as an SVG bar chart:
-// for each phase, the seconds of virtco, the no-op provider and terraform_data side by side, with
-// virtco's ratios to the other two written under them.
+// for each phase, the seconds of virtco, the same schemas with no network (when the file has them),
+// the no-op provider and terraform_data side by side, with virtco's ratios to the others written
+// under them.
 //
 //	go run ./internal/tfbench/chart -in bench/tfbench.tsv -out bench/tfbench.svg
 package main
@@ -75,7 +76,7 @@ func run(in, out string) error {
 }
 
 // phase is one row of the results: the median seconds of each configuration and the median of
-// virtco's ratios to the other two, measured round by round.
+// virtco's ratios to the others, measured round by round.
 type phase struct {
 	Name               string
 	Virtco, Noop, Data float64
@@ -83,12 +84,20 @@ type phase struct {
 	Requests           int
 	Objects, Parallel  int
 	Repeat             int
+	Same, PerSame      float64
 }
 
-type results struct{ Phases []phase }
+// SameSchemas is whether the file has sameColumns; files written before them draw without that series.
+type results struct {
+	Phases      []phase
+	SameSchemas bool
+}
 
 var columns = []string{"phase", "virtco_s", "noop_s", "terraform_data_s", "virtco_per_noop",
 	"virtco_per_terraform_data", "virtco_requests", "objects", "parallelism", "repeat"}
+
+// sameColumns came later (internal/tfbench/shapeprovider): a file has both or neither.
+var sameColumns = []string{"same_schemas_s", "virtco_per_same_schemas"}
 
 func parse(r io.Reader) (results, error) {
 	cr := csv.NewReader(r)
@@ -110,6 +119,10 @@ func parse(r io.Reader) (results, error) {
 		}
 	}
 	var res results
+	_, res.SameSchemas = at[sameColumns[0]]
+	if _, ok := at[sameColumns[1]]; ok != res.SameSchemas {
+		return results{}, fmt.Errorf("columns %q come together or not at all; the header has %v", sameColumns, rows[0])
+	}
 	for n, row := range rows[1:] {
 		line := n + 2
 		num := func(col string) (float64, error) {
@@ -134,6 +147,14 @@ func parse(r io.Reader) (results, error) {
 				return results{}, err
 			}
 			*ints[i] = int(v)
+		}
+		if res.SameSchemas {
+			if p.Same, err = num(sameColumns[0]); err != nil {
+				return results{}, err
+			}
+			if p.PerSame, err = num(sameColumns[1]); err != nil {
+				return results{}, err
+			}
 		}
 		res.Phases = append(res.Phases, p)
 	}

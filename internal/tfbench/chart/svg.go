@@ -10,20 +10,31 @@ import (
 	"math"
 )
 
-// series are the bars of each phase, left to right.
-var series = []struct {
+// configuration is one series of bars. All but virtco's have per, virtco's ratio to them, written
+// under each phase as "virtco / <ratio>".
+type configuration struct {
 	config, label, color string
 	seconds              func(phase) float64
-}{
-	{"virtco", "virtco", "#3b5bdb", func(p phase) float64 { return p.Virtco }},
-	{"noop", "no-op provider", "#f08c00", func(p phase) float64 { return p.Noop }},
-	{"terraform_data", "terraform_data", "#868e96", func(p phase) float64 { return p.Data }},
+	ratio                string
+	per                  func(phase) float64
+	sameSchemas          bool // only in results with the same-schemas columns
+}
+
+// series are the bars of each phase, left to right, virtco first.
+var series = []configuration{
+	{"virtco", "virtco", "#3b5bdb", func(p phase) float64 { return p.Virtco }, "", nil, false},
+	{"same_schemas", "virtco's schemas, no network", "#2f9e44", func(p phase) float64 { return p.Same },
+		"same schemas", func(p phase) float64 { return p.PerSame }, true},
+	{"noop", "no-op provider", "#f08c00", func(p phase) float64 { return p.Noop },
+		"no-op", func(p phase) float64 { return p.PerNoop }, false},
+	{"terraform_data", "terraform_data", "#868e96", func(p phase) float64 { return p.Data },
+		"terraform_data", func(p phase) float64 { return p.PerData }, false},
 }
 
 const (
-	width, height         = 760, 460
+	width, height         = 760, 480
 	left, right           = 64, 24
-	top, bottom           = 84, 104
+	top, bottom           = 84, 124
 	plotWidth, plotHeight = width - left - right, height - top - bottom
 )
 
@@ -35,9 +46,15 @@ func render(b *bytes.Buffer, res results) {
 	if len(res.Phases) > 0 {
 		first = res.Phases[0]
 	}
+	var drawn []configuration
+	for _, s := range series {
+		if !s.sameSchemas || res.SameSchemas {
+			drawn = append(drawn, s)
+		}
+	}
 	maxSeconds := 0.0
 	for _, p := range res.Phases {
-		for _, s := range series {
+		for _, s := range drawn {
 			maxSeconds = math.Max(maxSeconds, s.seconds(p))
 		}
 	}
@@ -48,18 +65,24 @@ func render(b *bytes.Buffer, res results) {
 		width, height, width, height)
 	fmt.Fprintf(b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
 	text(b, width/2, 24, "middle", `font-size="16" font-weight="bold"`,
-		"Terraform with the virtco provider, a no-op provider and terraform_data")
+		"Terraform with the virtco provider and with baselines that have no network")
 	rounds := "one round"
 	if first.Repeat > 1 {
 		rounds = fmt.Sprintf("median of %d interleaved rounds", first.Repeat)
 	}
 	text(b, width/2, 44, "middle", `fill="#495057"`, fmt.Sprintf(
 		"%d objects each, parallelism %d, %s; seconds, lower is better", first.Objects, first.Parallel, rounds))
-	legendX := float64(width)/2 - 190
-	for i, s := range series {
-		x := legendX + float64(i)*135
+	// Each legend entry as wide as its label, about 6.5 px a character at 12 px, the row centred.
+	entry := func(s configuration) float64 { return 17 + 6.5*float64(len(s.label)) + 24 }
+	legendWidth := -24.0
+	for _, s := range drawn {
+		legendWidth += entry(s)
+	}
+	x := (width - legendWidth) / 2
+	for _, s := range drawn {
 		fmt.Fprintf(b, `<rect x="%.1f" y="57" width="12" height="12" fill="%s"/>`+"\n", x, s.color)
 		text(b, x+17, 67, "start", "", s.label)
+		x += entry(s)
 	}
 
 	for v := 0.0; v <= axisTop+step/2; v += step {
@@ -68,12 +91,13 @@ func render(b *bytes.Buffer, res results) {
 	}
 
 	groupWidth := float64(plotWidth) / float64(max(len(res.Phases), 1))
-	barWidth := math.Min(groupWidth*0.22, 60)
+	n := float64(len(drawn))
+	barWidth := math.Min(groupWidth*0.66/n, 60)
 	gap := barWidth * 0.15
 	for i, p := range res.Phases {
 		center := left + groupWidth*(float64(i)+0.5)
-		x := center - (3*barWidth+2*gap)/2
-		for _, s := range series {
+		x := center - (n*barWidth+(n-1)*gap)/2
+		for _, s := range drawn {
 			sec := s.seconds(p)
 			fmt.Fprintf(b, `<rect class="bar" data-phase="%s" data-config="%s" data-seconds="%.3f" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %.2f s</title></rect>`+"\n",
 				esc(p.Name), s.config, sec, x, y(sec), barWidth, y(0)-y(sec), s.color, esc(s.label), esc(p.Name), sec)
@@ -82,9 +106,12 @@ func render(b *bytes.Buffer, res results) {
 		}
 		base := float64(top + plotHeight)
 		text(b, center, base+20, "middle", `font-size="14" font-weight="bold"`, p.Name)
-		text(b, center, base+40, "middle", `class="ratio"`, fmt.Sprintf("virtco / no-op %.2f×", p.PerNoop))
-		text(b, center, base+58, "middle", `class="ratio"`, fmt.Sprintf("virtco / terraform_data %.2f×", p.PerData))
-		text(b, center, base+76, "middle", `fill="#495057"`, fmt.Sprintf("%d API requests", p.Requests))
+		line := base + 40
+		for _, s := range drawn[1:] {
+			text(b, center, line, "middle", `class="ratio"`, fmt.Sprintf("virtco / %s %.2f×", s.ratio, s.per(p)))
+			line += 18
+		}
+		text(b, center, line, "middle", `fill="#495057"`, fmt.Sprintf("%d API requests", p.Requests))
 	}
 	fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#495057"/>`+"\n", left, width-right, top+plotHeight, top+plotHeight)
 	b.WriteString("</svg>\n")
