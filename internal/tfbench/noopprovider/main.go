@@ -10,31 +10,16 @@
 package main
 
 import (
-	"context"
-	"log"
-	"os"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/virtasant/terraform-provider-virtco/internal/tfbench/localfiles"
 )
 
-func main() {
-	quietUnlessAsked()
-	err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{
-		Address: "registry.terraform.io/tfbench/noop",
-	})
-	if err != nil {
-		log.Fatal(err.Error())
-	}
+var floor = localfiles.Provider{
+	TypeName:     "noop",
+	Description:  "A provider without network for benchmarks: each noop_thing is a file in dir.",
+	Objects:      "noop_thing",
+	NewResources: []func() resource.Resource{newThing},
 }
 
-// quietUnlessAsked spares the floor the SDK's TRACE log lines that Terraform drops unless TF_LOG
-// or TF_LOG_PROVIDER is set, as the virtco provider's main does: a floor that paid for them would
-// flatter the provider measured against it.
-func quietUnlessAsked() {
-	if os.Getenv("TF_LOG") != "" || os.Getenv("TF_LOG_PROVIDER") != "" {
-		return
-	}
-	if os.Getenv("TF_LOG_SDK") == "" {
-		_ = os.Setenv("TF_LOG_SDK", "OFF")
-	}
-}
+func main() { floor.Serve() }

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/tfbench/localfiles"
 )
 
 var (
@@ -50,8 +52,8 @@ func (*thing) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource
 }
 
 func (t *thing) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
-	if s, ok := req.ProviderData.(store); ok {
-		t.store = s
+	if dir, ok := req.ProviderData.(localfiles.Dir); ok {
+		t.store = store{dir: dir}
 	}
 }
 
@@ -77,7 +79,7 @@ func (t *thing) Read(ctx context.Context, req resource.ReadRequest, resp *resour
 		return
 	}
 	name, err := t.store.read(m.ID.ValueString())
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, localfiles.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
 		return
 	}

@@ -14,34 +14,21 @@
 package main
 
 import (
-	"context"
-	"log"
-	"os"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	virtco "github.com/virtasant/terraform-provider-virtco/internal/provider"
+	"github.com/virtasant/terraform-provider-virtco/internal/tfbench/localfiles"
 )
 
-func main() {
-	quietUnlessAsked()
-	err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{
-		Address: "registry.terraform.io/tfbench/virtco",
-	})
-	if err != nil {
-		log.Fatal(err.Error())
-	}
+// floor's block is not the virtco provider's: it has no server to reach, only a directory.
+var floor = localfiles.Provider{
+	TypeName:    "virtco",
+	Description: "The virtco provider's resource schemas without network, for benchmarks: each object is a file in dir.",
+	Objects:     "object",
+	NewResources: []func() resource.Resource{
+		func() resource.Resource { return &shaped{of: virtco.NewCustomerResource()} },
+		func() resource.Resource { return &shaped{of: virtco.NewUserResource()} },
+	},
 }
 
-// quietUnlessAsked turns off the log lines that Terraform drops unless TF_LOG or TF_LOG_PROVIDER
-// is set, as the virtco provider's main does: the SDK's, and the provider's own (tflog), which the
-// plan modifiers taken from the virtco provider may write. A floor that paid for them would
-// flatter the provider measured against it.
-func quietUnlessAsked() {
-	if os.Getenv("TF_LOG") != "" || os.Getenv("TF_LOG_PROVIDER") != "" {
-		return
-	}
-	for _, v := range []string{"TF_LOG_SDK", "TF_LOG_PROVIDER_VIRTCO"} {
-		if os.Getenv(v) == "" {
-			_ = os.Setenv(v, "OFF")
-		}
-	}
-}
+func main() { floor.Serve() }

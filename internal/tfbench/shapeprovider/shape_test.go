@@ -42,7 +42,7 @@ resource "virtco_user" "u" {
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
-			"virtco": providerserver.NewProtocol6WithError(newProvider()),
+			"virtco": providerserver.NewProtocol6WithError(floor),
 		},
 		Steps: []resource.TestStep{
 			{Config: config("Diag3"), Check: resource.ComposeAggregateTestCheckFunc(files(dir, 6),

@@ -8,6 +8,8 @@ import (
 	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/tfbench/localfiles"
 )
 
 var (
@@ -34,8 +36,8 @@ func (r *shaped) Schema(ctx context.Context, req resource.SchemaRequest, resp *r
 }
 
 func (r *shaped) Configure(_ context.Context, req resource.ConfigureRequest, _ *resource.ConfigureResponse) {
-	if s, ok := req.ProviderData.(store); ok {
-		r.store = s
+	if dir, ok := req.ProviderData.(localfiles.Dir); ok {
+		r.store = store{dir: dir}
 	}
 }
 
@@ -53,7 +55,7 @@ func (r *shaped) Create(_ context.Context, req resource.CreateRequest, resp *res
 
 func (r *shaped) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state, err := r.store.read(req.State.Raw)
-	if errors.Is(err, errNotFound) {
+	if errors.Is(err, localfiles.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
 		return
 	}

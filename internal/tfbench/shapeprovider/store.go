@@ -9,51 +9,43 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/tfbench/localfiles"
 )
 
 // store keeps each object as a file that holds its whole state, in the msgpack Terraform and the
 // framework exchange, named by a digest of its id (so that no id can point outside dir).
-type store struct{ dir string }
-
-// errNotFound is an object whose file is gone, which Read reports as deleted outside Terraform.
-var errNotFound = errors.New("no such object")
+type store struct{ dir localfiles.Dir }
 
 var pathID = tftypes.NewAttributePath().WithAttributeName("id")
 
 func (s store) create(state tftypes.Value) error {
-	file, err := s.file(state)
+	name, err := fileName(state)
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	b, err := msgpack(state)
+	if err != nil {
+		return err
+	}
+	err = s.dir.Create(name, b)
 	if errors.Is(err, fs.ErrExist) {
 		return errors.New("an object with the same id exists already: two resources declare the same object")
 	}
-	if err != nil {
-		return err
-	}
-	if err := write(f, state); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+	return err
 }
 
-// read is the state kept for the object whose state Terraform has, of the same type.
+// read is the state kept for the object whose state Terraform has, of the same type, or
+// localfiles.ErrNotFound.
 func (s store) read(prior tftypes.Value) (tftypes.Value, error) {
-	file, err := s.file(prior)
+	name, err := fileName(prior)
 	if err != nil {
 		return prior, err
 	}
-	b, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return prior, errNotFound
-	}
+	b, err := s.dir.Read(name)
 	if err != nil {
 		return prior, err
 	}
@@ -62,44 +54,30 @@ func (s store) read(prior tftypes.Value) (tftypes.Value, error) {
 
 // update replaces the object's file, and renames it if its id changed.
 func (s store) update(prior, state tftypes.Value) error {
-	from, err := s.file(prior)
+	from, err := fileName(prior)
 	if err != nil {
 		return err
 	}
-	to, err := s.file(state)
+	to, err := fileName(state)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(from); errors.Is(err, fs.ErrNotExist) {
-		return errNotFound
-	}
-	f, err := os.Create(to)
+	b, err := msgpack(state)
 	if err != nil {
 		return err
 	}
-	if err := write(f, state); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil || from == to {
-		return err
-	}
-	return os.Remove(from)
+	return s.dir.Update(from, to, b)
 }
 
 func (s store) delete(prior tftypes.Value) error {
-	file, err := s.file(prior)
+	name, err := fileName(prior)
 	if err != nil {
 		return err
 	}
-	err = os.Remove(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
+	return s.dir.Delete(name)
 }
 
-func (s store) file(state tftypes.Value) (string, error) {
+func fileName(state tftypes.Value) (string, error) {
 	v, _, err := tftypes.WalkAttributePath(state, pathID)
 	var id string
 	if tv, ok := v.(tftypes.Value); ok && err == nil {
@@ -112,14 +90,10 @@ func (s store) file(state tftypes.Value) (string, error) {
 		return "", errors.New("the object has no id to name its file by: it is null or empty")
 	}
 	sum := sha256.Sum256([]byte(id))
-	return filepath.Join(s.dir, hex.EncodeToString(sum[:16])), nil
+	return hex.EncodeToString(sum[:16]), nil
 }
 
-func write(f *os.File, state tftypes.Value) error {
+func msgpack(state tftypes.Value) ([]byte, error) {
 	dv, err := tfprotov6.NewDynamicValue(state.Type(), state)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(dv.MsgPack)
-	return err
+	return dv.MsgPack, err
 }
