@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,6 +31,31 @@ func (e *env) events(query, key string) eventPage {
 	var p eventPage
 	e.must(200, "GET", "/v1/events"+query, key, nil).decode(e.t, &p)
 	return p
+}
+
+// TestEventFeedFullPage: a page of the largest size says whether another follows.
+func TestEventFeedFullPage(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	for w := range 10 {
+		wg.Go(func() {
+			for i := w; i < 1001; i += 10 {
+				name := fmt.Sprintf("c%04d.example", i)
+				if _, _, err := e.store.PutCustomer(t.Context(), name, store.CustomerSpec{AWSRegion: "us-east-1"}, "ext-"+name, store.Precondition{}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	first := e.events("?limit=1000", e.ops)
+	if len(first.Events) != 1000 || !first.More {
+		t.Fatalf("the first page of 1,001 events: %d events, more %v; want 1000 and more", len(first.Events), first.More)
+	}
+	if last := e.events(fmt.Sprintf("?limit=1000&after=%d", first.NextAfter), e.ops); len(last.Events) != 1 || last.More {
+		t.Fatalf("the second page: %d events, more %v; want 1 and no more", len(last.Events), last.More)
+	}
 }
 
 // TestEventFeed: the writes of the API and of the legacy protocol that change access are in the

@@ -216,8 +216,9 @@ func (s *sqlStore) unsequenced(ctx context.Context) (bool, error) {
 	return pending, err
 }
 
-// maxEventPage bounds one page of ListEvents.
-const maxEventPage = 1000
+// maxEventPage bounds what one ListEvents or ListFailedDeliveries reads: the API's largest page,
+// 1,000, and one more that tells it whether there is a next page.
+const maxEventPage = 1001
 
 func (s *sqlStore) ListEvents(ctx context.Context, after int64, limit int) ([]Event, error) {
 	if limit <= 0 || limit > maxEventPage {

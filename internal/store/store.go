@@ -292,7 +292,7 @@ type Store interface {
 	PruneAudit(ctx context.Context, retention time.Duration, limit int) (int, error)
 	Counts(ctx context.Context) (Counts, error)
 
-	// ListEvents lists up to limit events (at most 1000) with an id above after, in commit order
+	// ListEvents lists up to limit events (at most 1001) with an id above after, in commit order
 	// (ARCHITECTURE.md, "Events").
 	ListEvents(ctx context.Context, after int64, limit int) ([]Event, error)
 	// StartWebhook makes the endpoint's cursor, at the last event, unless it has one.
