@@ -122,14 +122,25 @@ func New(opts Options) *AWS {
 	if opts.IdentityTTL <= 0 {
 		opts.IdentityTTL = 5 * time.Minute
 	}
+	if opts.Retryer == nil {
+		attempts := opts.MaxAttempts
+		opts.Retryer = func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
+		}
+	}
 	if opts.Load == nil {
-		opts.Load = loadDefault
+		retryer := opts.Retryer
+		opts.Load = func(ctx context.Context, profile, region string) (aws.Config, error) {
+			return loadDefault(ctx, profile, region, retryer)
+		}
 	}
 	return &AWS{opts: opts, configs: map[string]aws.Config{}, checked: map[string]time.Time{}}
 }
 
-func loadDefault(ctx context.Context, profile, region string) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
+// loadDefault loads the profile's configuration with the retryer, which the STS client that gets
+// a role profile's credentials uses too.
+func loadDefault(ctx context.Context, profile, region string, retryer func() aws.Retryer) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{config.WithRegion(region), config.WithRetryer(retryer)}
 	if profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
@@ -152,13 +163,7 @@ func (v *AWS) config(ctx context.Context, req Request) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = req.Region
 	}
-	attempts := v.opts.MaxAttempts
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
-	}
-	if v.opts.Retryer != nil {
-		cfg.Retryer = v.opts.Retryer
-	}
+	cfg.Retryer = v.opts.Retryer
 	v.mu.Lock()
 	v.configs[key] = cfg
 	v.mu.Unlock()
@@ -186,7 +191,13 @@ func (v *AWS) Verify(ctx context.Context, req Request) Result {
 		if ctx.Err() != nil {
 			return Result{Outcome: Unreachable, Message: ctx.Err().Error()}
 		}
-		return Result{Outcome: NoCredentials, Message: fmt.Sprintf("no credentials for diag account %s from %s: %v", req.DiagAccount, req.source(), err)}
+		msg := fmt.Sprintf("no credentials for diag account %s from %s: %v", req.DiagAccount, req.source(), err)
+		// A profile that assumes a role gets its credentials from STS: a throttled or failed
+		// answer says nothing about the credentials.
+		if transient(err) {
+			return Result{Outcome: Unreachable, Message: msg}
+		}
+		return Result{Outcome: NoCredentials, Message: msg}
 	}
 	client := sts.NewFromConfig(cfg)
 	if r, ok := v.checkIdentity(ctx, client, req); !ok {
@@ -276,7 +287,7 @@ func classify(err error, call string) Result {
 	code, msg := ae.ErrorCode(), ae.ErrorMessage()
 	var re *smithyhttp.ResponseError
 	serverSide := errors.As(err, &re) && re.HTTPStatusCode() >= http.StatusInternalServerError
-	if serverSide || ae.ErrorFault() == smithy.FaultServer || retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err).Bool() {
+	if serverSide || transient(err) {
 		return Result{Outcome: Unreachable, Code: code, Message: fmt.Sprintf("%s: %s: %s", call, code, msg)}
 	}
 	switch code {
@@ -284,6 +295,13 @@ func classify(err error, call string) Result {
 		return Result{Outcome: NoCredentials, Code: code, Message: fmt.Sprintf("%s: %s: %s", call, code, msg)}
 	}
 	return Result{Outcome: Refused, Code: code, Message: msg}
+}
+
+// transient tells an AWS answer that says nothing of the request: throttled, or a fault of AWS.
+func transient(err error) bool {
+	var ae smithy.APIError
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err).Bool() ||
+		(errors.As(err, &ae) && ae.ErrorFault() == smithy.FaultServer)
 }
 
 // roleParts is the account and the name of a role ARN (arn:aws:iam::<account>:role/<path/>name).

@@ -33,7 +33,7 @@ const trustWithoutExternalID = `{"Version":"2012-10-17","Statement":[{"Effect":"
 	diagAcct + `:root"},"Action":"sts:AssumeRole"}]}`
 
 // sharedFiles writes the shared config and credentials files with profiles diag3 (the diag
-// account) and elsewhere (another account), and points the SDK's variables at them and at the
+// account), diag3-role (a role of it, assumed from diag3) and elsewhere (another account), and points the SDK's variables at them and at the
 // emulator, as an operator's environment would.
 func sharedFiles(t *testing.T, url string) {
 	dir := t.TempDir()
@@ -41,7 +41,9 @@ func sharedFiles(t *testing.T, url string) {
 	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile diag3]\nregion = us-east-1\n"), 0o600); err != nil {
+	config := "[profile diag3]\nregion = us-east-1\n\n[profile diag3-role]\nrole_arn = arn:aws:iam::" + diagAcct +
+		":role/diag\nsource_profile = diag3\nregion = us-east-1\n"
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
@@ -109,6 +111,13 @@ func TestVerify(t *testing.T) {
 	srv.Emulator.SetFaults(awsemu.Faults{FailActions: map[string]int{"sts:AssumeRole": -1}})
 	if r = v.Verify(ctx, req("diag3", "good")); r.Outcome != verifier.Unreachable {
 		t.Fatalf("STS failing: %+v", r)
+	}
+	// A role profile whose credentials STS keeps throttling: unreachable, which is tried again,
+	// not a lack of credentials, which is a verdict.
+	srv.Emulator.SetFaults(awsemu.Faults{STSThrottleRate: 1})
+	if r = verifier.New(verifier.Options{Retryer: awsemutest.FastRetryer(3)}).Verify(ctx, req("diag3-role", "good")); r.Outcome != verifier.Unreachable ||
+		!strings.Contains(r.Message, "Throttling") {
+		t.Fatalf("a role profile's credentials throttled: %+v", r)
 	}
 	// Throttled: the SDK's retries get through.
 	srv.Emulator.SetFaults(awsemu.Faults{STSThrottleRate: 0.3, Seed: 3})
