@@ -162,10 +162,10 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	defer inBackground(ctx,
-		auditRetention(srv, o.serving.auditRetention, log),
+		retentionLoop("audit", "entries", "audit-retention", o.serving.auditRetention, srv.RunAuditRetention, log),
 		srv.RunVerification,
 		srv.RunWebhooks,
-		eventRetention(srv, o.hooks.retention, log),
+		retentionLoop("event", "delivered events", "event-retention", o.hooks.retention, srv.RunEventRetention, log),
 		func(ctx context.Context) { srv.RunUserExpiry(ctx, server.DefaultUserExpiryInterval) },
 	)()
 	hs := server.NewHTTPServer(srv, o.serving.readTimeout)

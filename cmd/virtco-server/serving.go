@@ -100,18 +100,20 @@ func logLimits(log *slog.Logger, s servingOptions) {
 	}
 }
 
-// auditPruneInterval is how often the audit is pruned at most: entries outlive the retention by
-// up to this much.
-const auditPruneInterval = time.Hour
+// pruneInterval is how often the audit and the events are pruned at most: they outlive their
+// retention by up to this much.
+const pruneInterval = time.Hour
 
-// auditRetention is the loop that prunes the audit, or nil when every entry is kept.
-func auditRetention(srv *server.Server, retention time.Duration, log *slog.Logger) func(context.Context) {
+// retentionLoop is the loop that prunes the audit or the events (name) with prune, or nil when the
+// retention of its flag is 0 and every one of them (things) is kept.
+func retentionLoop(name, things, flag string, retention time.Duration, prune func(ctx context.Context, retention, interval time.Duration),
+	log *slog.Logger) func(context.Context) {
 	if retention <= 0 {
-		log.Info("audit retention: none, every entry is kept (--audit-retention 0)")
+		log.Info(name + " retention: none, all " + things + " are kept (--" + flag + " 0)")
 		return nil
 	}
-	log.Info("audit retention: entries older than " + retentionWords(retention) + " are deleted")
-	return func(ctx context.Context) { srv.RunAuditRetention(ctx, retention, min(auditPruneInterval, retention)) }
+	log.Info(name + " retention: " + things + " older than " + retentionWords(retention) + " are deleted")
+	return func(ctx context.Context) { prune(ctx, retention, min(pruneInterval, retention)) }
 }
 
 // inBackground runs each loop (nil: none) in a goroutine of its own until ctx ends; the function

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,17 +97,4 @@ func (w *webhookOptions) config(log *slog.Logger) (server.WebhookConfig, error) 
 	warnIfShared(log, w.secretFile, "the webhook secret file")
 	log.Info("webhooks: events are pushed", "endpoints", len(w.urls.values), "retry_window", w.window.String())
 	return server.WebhookConfig{URLs: w.urls.values, Secret: []byte(secret), Window: w.window}, nil
-}
-
-// eventPruneInterval is how often events are pruned at most.
-const eventPruneInterval = time.Hour
-
-// eventRetention is the loop that prunes delivered events, or nil when every event is kept.
-func eventRetention(srv *server.Server, retention time.Duration, log *slog.Logger) func(context.Context) {
-	if retention <= 0 {
-		log.Info("event retention: none, every event is kept (--event-retention 0)")
-		return nil
-	}
-	log.Info("event retention: delivered events older than " + retentionWords(retention) + " are deleted")
-	return func(ctx context.Context) { srv.RunEventRetention(ctx, retention, min(eventPruneInterval, retention)) }
 }
