@@ -284,6 +284,29 @@ type awsSession struct {
 	mu      sync.Mutex
 	base    *awsReach
 	assumed map[awsconfig.AssumeRole]*assumedReach
+	// inState holds the roles (account/lower-cased name) that a virtco_aws_role has in its state,
+	// as this run's plan has seen them. Terraform plans a replaced object from its state before it
+	// plans its new object, in the same process: a create of such a name is the configuration
+	// replacing its own role (deleted before it is created again), not a take-over.
+	inState map[string]bool
+}
+
+func roleKey(account, name string) string { return account + "/" + strings.ToLower(name) }
+
+// sawInState records a role that a virtco_aws_role has in its state.
+func (s *awsSession) sawInState(account, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inState == nil {
+		s.inState = map[string]bool{}
+	}
+	s.inState[roleKey(account, name)] = true
+}
+
+func (s *awsSession) isInState(account, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inState[roleKey(account, name)]
 }
 
 // awsReach is one set of AWS credentials that roles are managed with, and what is found with

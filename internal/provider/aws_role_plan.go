@@ -70,16 +70,17 @@ func (r *awsRoleResource) planTrust(ctx context.Context, plan, config, state *aw
 
 // refuseExistingRole refuses, at plan time, to create a role whose name another role of the
 // account has: someone else's, never taken over (the apply would refuse it anyway, halfway). One
-// listing of the account's roles per run tells. A role that trusts exactly this customer's
-// diagnostic account is left to the apply: it is most likely this configuration's own, tainted or
-// being replaced, which Terraform deletes first.
+// listing of the account's roles per run tells. Left to the apply, as Terraform deletes them
+// first: a role this run has seen in a virtco_aws_role's state (replaced because its customer or
+// name changed), and a role that trusts exactly this customer's diagnostic account (most likely
+// this configuration's own, tainted: Terraform plans a tainted object as a create, with no state).
 func (r *awsRoleResource) refuseExistingRole(ctx context.Context, plan *awsRoleResourceModel, reach *awsReach, account string, diags *diag.Diagnostics) bool {
 	if plan.RoleName.IsUnknown() {
 		return false
 	}
 	existing, d := reach.existingRole(ctx, plan.RoleName.ValueString())
 	diags.Append(d...)
-	if d.HasError() || existing == "" {
+	if d.HasError() || existing == "" || r.data.aws.isInState(account, existing) {
 		return d.HasError()
 	}
 	if !plan.TrustPolicyJSON.IsUnknown() {

@@ -249,17 +249,20 @@ func (r *awsRoleResource) Configure(_ context.Context, req resource.ConfigureReq
 }
 
 func (r *awsRoleResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state *awsRoleResourceModel
+	if !req.State.Raw.IsNull() {
+		state = &awsRoleResourceModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		if r.data != nil && r.data.aws != nil && !resp.Diagnostics.HasError() {
+			r.data.aws.sawInState(state.AccountID.ValueString(), state.RoleName.ValueString())
+		}
+	}
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
 	var plan, config awsRoleResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	var state *awsRoleResourceModel
-	if !req.State.Raw.IsNull() {
-		state = &awsRoleResourceModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	}
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -497,4 +498,101 @@ func TestAccCustomerResource_replaceFlag(t *testing.T) {
 		t.Errorf("after -replace: %+v %v", after, err)
 	}
 	ws.MustRun("destroy", "-auto-approve")
+}
+
+// create_before_destroy on a customer: a new name converges in one apply, with its user and role
+// following to the new customer and nothing left of the old one. The same name cannot (names are
+// unique on the platform): that apply fails, saying so, with the customer untouched, and the apply
+// without create_before_destroy that the error asks for converges.
+func TestAccCustomerResource_createBeforeDestroy(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	config := func(name string, cbd bool) string {
+		return a.config("", acctest.Account) + fmt.Sprintf(`
+resource "virtco_customer" "acme" {
+  name         = %q
+  diag_account = "Diag3"
+
+  lifecycle {
+    create_before_destroy = %t
+  }
+}
+
+resource "virtco_user" "ann" {
+  customer = virtco_customer.acme.name
+  name     = "ann"
+
+  lifecycle {
+    replace_triggered_by = [virtco_customer.acme.external_id]
+  }
+}
+
+resource "virtco_aws_role" "r" {
+  customer    = virtco_customer.acme.name
+  external_id = virtco_customer.acme.external_id
+}
+`, name, cbd)
+	}
+	const oldName, newName = "cbd-old.example.com", "cbd-new.example.com"
+	arn := acctest.RoleARN(acctest.Account, awsrole.DefaultRoleName)
+	var ext1, ann1, ext2, ann2, ext3, ann3 string
+	converged := func(name string, ext, ann *string) resource.TestCheckFunc {
+		return checkAll(
+			capture("virtco_customer.acme", "external_id", ext),
+			capture("virtco_user.ann", "token", ann),
+			a.checkUserToken("virtco_user.ann", name, "ann"),
+			later(func() error {
+				return a.aws.CheckRole(acctest.RoleWant{Account: acctest.Account, Name: awsrole.DefaultRoleName,
+					Principal: acctest.Diag3Principal, ExternalID: *ext, Actions: acctest.DefaultActions()})
+			}),
+			a.checkAccount(name, acctest.Account, client.RoleDone, arn),
+		)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy: checkAll(a.checkCustomerGone(oldName), a.checkCustomerGone(newName),
+			a.checkNoRoles(acctest.Account)),
+		Steps: []resource.TestStep{
+			{
+				Config: config(oldName, true),
+				Check:  converged(oldName, &ext1, &ann1),
+			},
+			{
+				Config: config(newName, true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("virtco_customer.acme", plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				Check: checkAll(
+					converged(newName, &ext2, &ann2),
+					a.checkCustomerGone(oldName),
+					a.checkTokenRefused(&ann1),
+				),
+			},
+			{
+				Taint:       []string{"virtco_customer.acme"},
+				Config:      config(newName, true),
+				ExpectError: regexp.MustCompile(`(?s)Customer already exists.*create_before_destroy`),
+			},
+			{
+				PreConfig: func() {
+					// The refused replacement left the customer as it was. (Terraform may have
+					// replaced its user before that: the user's destroy waits for nothing.)
+					c, err := a.Ops.Customers.Get(t.Context(), newName)
+					if err != nil || c.ExternalID != ext2 {
+						t.Errorf("after the refused replacement the customer is %+v (%v), want external id %s", c, err, ext2)
+					}
+				},
+				Config: config(newName, false),
+				Check: checkAll(
+					converged(newName, &ext3, &ann3),
+					a.checkTokenRefused(&ann2),
+					later(func() error {
+						if ext3 == ext2 {
+							return fmt.Errorf("the replaced customer kept external id %s", ext2)
+						}
+						return nil
+					}),
+				),
+			},
+		},
+	})
 }
