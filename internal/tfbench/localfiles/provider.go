@@ -9,8 +9,6 @@ package localfiles
 import (
 	"context"
 	"log"
-	"os"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -19,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/virtasant/terraform-provider-virtco/internal/providerproc"
 )
 
 var pathDir = path.Root("dir")
@@ -37,27 +37,12 @@ type Provider struct {
 
 // Serve serves p as registry.terraform.io/tfbench/<type name>; it returns when Terraform is done.
 func (p Provider) Serve() {
-	quietUnlessAsked(p.TypeName)
+	providerproc.Prepare(p.TypeName) // as the virtco provider: a floor must not pay for what it does not
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return p }, providerserver.ServeOpts{
 		Address: "registry.terraform.io/tfbench/" + p.TypeName,
 	})
 	if err != nil {
 		log.Fatal(err.Error())
-	}
-}
-
-// quietUnlessAsked turns off the log lines that Terraform drops unless TF_LOG or TF_LOG_PROVIDER
-// is set, as the virtco provider's main does: the SDK's, and the provider's own (tflog), which the
-// shape provider's plan modifiers, taken from the virtco provider, may write. A floor that paid
-// for them would flatter the provider measured against it.
-func quietUnlessAsked(typeName string) {
-	if os.Getenv("TF_LOG") != "" || os.Getenv("TF_LOG_PROVIDER") != "" {
-		return
-	}
-	for _, v := range []string{"TF_LOG_SDK", "TF_LOG_PROVIDER_" + strings.ToUpper(typeName)} {
-		if os.Getenv(v) == "" {
-			_ = os.Setenv(v, "OFF")
-		}
 	}
 }
 
