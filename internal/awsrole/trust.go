@@ -6,7 +6,6 @@ package awsrole
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -18,8 +17,8 @@ var (
 	// principalARNRE: an account root, an IAM role or an IAM user, in any
 	// partition. Assumed-role session ARNs are refused on purpose: a session
 	// name is not a stable identity to trust.
-	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)(/|/[\x21-\x7e]*/)[\w+=,.@-]{1,128})$`)
-	externalIDRE   = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	principalARNRE = compileLater(`^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)(/|/[\x21-\x7e]*/)[\w+=,.@-]{1,128})$`)
+	externalIDRE   = compileLater(`^[\w+=,.@:/-]+$`)
 )
 
 // ValidatePrincipal checks the principal a trust policy may name: an account
@@ -31,7 +30,7 @@ func ValidatePrincipal(principal string) error {
 		return errors.New("the trusted principal is empty: give the diagnostic account's principal ARN or account id")
 	case strings.ContainsAny(principal, "*?"):
 		return fmt.Errorf("the trusted principal %q contains a wildcard: the role may only trust the customer's diagnostic account", principal)
-	case isAccountID(principal), principalARNRE.MatchString(principal):
+	case isAccountID(principal), principalARNRE().MatchString(principal):
 		return nil
 	}
 	return fmt.Errorf("the trusted principal %q is not an account id, an account root ARN (arn:aws:iam::<account_id>:root) or an IAM role or user ARN", principal)
@@ -45,7 +44,7 @@ func ValidateExternalID(id string) error {
 		return errors.New("the external id is empty: the role is never created without an sts:ExternalId condition")
 	case len(id) < 2 || len(id) > 1224:
 		return fmt.Errorf("the external id must be 2 to 1224 characters long, not %d", len(id))
-	case !externalIDRE.MatchString(id):
+	case !externalIDRE().MatchString(id):
 		return fmt.Errorf("the external id %q may only contain letters, digits and the characters +=,.@:/-", id)
 	}
 	return nil

@@ -45,7 +45,7 @@ func roleAssumeRoleBlock() schema.Block {
 				Optional: true,
 				MarkdownDescription: "ARN of the IAM role to assume, such as " +
 					"`arn:aws:iam::123456789012:role/OrganizationAccountAccessRole`. Required in the block.",
-				Validators: []validator.String{stringvalidator.RegexMatches(assumeRoleARNRE,
+				Validators: []validator.String{stringvalidator.LengthAtMost(maxRoleARN), stringvalidator.RegexMatches(assumeRoleARNRE,
 					"must be the ARN of an IAM role: arn:aws:iam::<12-digit account id>:role/<path and name>, such as "+
 						"arn:aws:iam::123456789012:role/OrganizationAccountAccessRole")},
 			},

@@ -243,7 +243,7 @@ func roleID(customer, accountID, roleName string) string {
 // whose ARN may have slashes of its own.
 func parseRoleID(id string) (customer, accountID, roleName, assumeARN string, err error) {
 	parts := strings.SplitN(id, "/", 4)
-	if len(parts) < 3 || (len(parts) == 4 && !assumeRoleARNRE.MatchString(parts[3])) {
+	if len(parts) < 3 || (len(parts) == 4 && !isRoleARN(parts[3])) {
 		return "", "", "", "", fmt.Errorf("the import id %q is not of the form customer/account_id/role_name "+
 			"(such as acme.com/123456789012/%s), nor customer/account_id/role_name/<ARN of the IAM role to assume> "+
 			"for a role with assume_role (such as acme.com/123456789012/%s/arn:aws:iam::123456789012:role/OrganizationAccountAccessRole)",
