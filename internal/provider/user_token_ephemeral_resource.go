@@ -35,6 +35,8 @@ type userTokenModel struct {
 	Token    types.String `tfsdk:"token"`
 	KeyID    types.String `tfsdk:"key_id"`
 	KeyName  types.String `tfsdk:"key_name"`
+	// ExpiresAt is null when the token never expires.
+	ExpiresAt types.String `tfsdk:"expires_at"`
 }
 
 func (e *userTokenEphemeralResource) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
@@ -71,6 +73,11 @@ func (e *userTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.Schem
 				Computed:            true,
 				MarkdownDescription: "The key's name: `user@customer-API-Key`.",
 			},
+			"expires_at": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "When the platform stops accepting the token (RFC 3339, UTC), as `virtco_user`'s " +
+					"`expires_at` or `valid_for` set it; null when it never expires.",
+			},
 		},
 	}
 }
@@ -106,5 +113,9 @@ func (e *userTokenEphemeralResource) Open(ctx context.Context, req ephemeral.Ope
 	m.Token = types.StringValue(u.Token)
 	m.KeyID = types.StringValue(u.KeyID)
 	m.KeyName = types.StringValue(u.KeyName)
+	m.ExpiresAt = types.StringNull()
+	if u.ExpiresAt != nil {
+		m.ExpiresAt = types.StringValue(formatExpiry(*u.ExpiresAt))
+	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }
