@@ -342,3 +342,116 @@ resource "virtco_aws_role" "r" {
 		},
 	})
 }
+
+// Role chaining, as a CI pipeline rolls an organization out: the provider's own credentials (a CI
+// account) assume the management account's deployer role (the aws block's assume_role), and each
+// virtco_aws_role assumes its member account's OrganizationAccountAccessRole from that session.
+// Each role is created in its member account only, with the customer's trust; the CI and
+// management accounts get none; destroy removes them all.
+func TestAccAWSRole_chainedAssumeRole(t *testing.T) {
+	a := startAWS(t, awsemu.Faults{})
+	const customer, ciAccount = "chain.example.com", "555555555555"
+	a.Provision(customer, "Diag3")
+	ext := a.ExternalID(customer)
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},`+
+		`"Action":"sts:AssumeRole"}]}`, ciAccount)
+	if err := call(a.aws.IAM(orgManagement).CreateRole(t.Context(), &iam.CreateRoleInput{
+		RoleName: aws.String("deployer"), AssumeRolePolicyDocument: aws.String(trust),
+	})); err != nil {
+		t.Fatal(err)
+	}
+	members := []string{orgMember(50), orgMember(51)}
+	for _, m := range members {
+		createOrgAccessRole(t, a.aws, m, orgManagement)
+	}
+	config := fmt.Sprintf(`
+provider "virtco" {
+  endpoint = %q
+  api_key  = %q
+  aws {
+    access_key = %q
+    secret_key = "test"
+    assume_role {
+      role_arn = "arn:aws:iam::%s:role/deployer"
+    }
+    endpoints {
+      iam = %q
+      sts = %q
+    }
+  }
+}
+
+resource "virtco_aws_role" "m0" {
+  customer   = %[7]q
+  account_id = %[8]q
+
+  assume_role {
+    role_arn = %[9]q
+  }
+}
+
+resource "virtco_aws_role" "m1" {
+  customer   = %[7]q
+  account_id = %[10]q
+
+  assume_role {
+    role_arn = %[11]q
+  }
+}
+`, a.URL, a.OpsKey, ciAccount, orgManagement, a.aws.URL, a.aws.URL, customer,
+		members[0], orgRoleARN(members[0]), members[1], orgRoleARN(members[1]))
+
+	onlyMembersHaveIt := func() error {
+		for _, m := range members {
+			if err := a.aws.CheckRole(acctest.RoleWant{Account: m, Name: awsrole.DefaultRoleName, Principal: acctest.Diag3Principal,
+				ExternalID: ext, Actions: acctest.DefaultActions()}); err != nil {
+				return err
+			}
+		}
+		for _, acct := range []string{ciAccount, orgManagement} {
+			if _, ok := a.aws.Emulator.Role(acct, awsrole.DefaultRoleName); ok {
+				return fmt.Errorf("account %s, not a member, has the diagnostic role", acct)
+			}
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders,
+		CheckDestroy: func(*terraform.State) error {
+			for _, acct := range append([]string{ciAccount, orgManagement}, members...) {
+				if _, ok := a.aws.Emulator.Role(acct, awsrole.DefaultRoleName); ok {
+					return fmt.Errorf("the diagnostic role outlived destroy in account %s", acct)
+				}
+			}
+			for _, m := range members {
+				if err := a.AccountGone(customer, m); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			PreConfig: func() { a.aws.Emulator.ResetCalls() },
+			Config:    config,
+			Check: checkAll(
+				later(onlyMembersHaveIt),
+				a.checkAccount(customer, members[0], client.RoleDone, acctest.RoleARN(members[0], awsrole.DefaultRoleName)),
+				a.checkAccount(customer, members[1], client.RoleDone, acctest.RoleARN(members[1], awsrole.DefaultRoleName)),
+				later(func() error {
+					// the CI account only assumed the deployer role; the members' roles were assumed
+					// by the deployer's session, in the management account
+					calls := a.aws.Emulator.Calls()
+					if got := calls.ByAccountAction[orgManagement]["sts:AssumeRole"]; got < len(members) {
+						return fmt.Errorf("the management account assumed %d roles, want at least %d", got, len(members))
+					}
+					for action, n := range calls.ByAccountAction[ciAccount] {
+						if action != "sts:AssumeRole" && action != "sts:GetCallerIdentity" {
+							return fmt.Errorf("the CI account's own credentials called %s %d times; they should only assume the deployer role", action, n)
+						}
+					}
+					return nil
+				}),
+			),
+		}},
+	})
+}
