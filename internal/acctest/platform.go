@@ -118,7 +118,14 @@ func (p *Platform) TokenRefused(token string) error {
 	if token == "" {
 		return errors.New("no token was captured")
 	}
-	_, err := NewClient(p.t, p.URL, token).Customers.List(p.t.Context())
+	// Each refused token is a failed authentication, which the server limits per address (a burst
+	// of 20, then one a second): a test that checks many may be told to wait (429), and waits, as
+	// the client does when it may retry.
+	c, err := client.New(&client.Config{Address: p.URL, APIKey: token, MaxRetries: 10, Timeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	_, err = c.Customers.List(p.t.Context())
 	switch {
 	case err == nil:
 		return errors.New("a revoked token still works")
