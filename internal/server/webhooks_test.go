@@ -350,7 +350,11 @@ func TestWebhookEndpointRemoved(t *testing.T) {
 	// The kept endpoint still gets the events.
 	stop = runWebhooks(e.srv)
 	e.must(201, "PUT", "/v1/customers/other.org", e.ops, nil)
-	waitFor(t, "the next event at the kept endpoint", func() bool { got, _ := kept.snapshot(); return len(got) == 2 })
+	waitFor(t, "the next event at the kept endpoint, recorded", func() bool {
+		got, _ := kept.snapshot()
+		c, err := st.CountDeliveries(t.Context())
+		return len(got) == 2 && err == nil && c == store.DeliveryCounts{Delivered: 1}
+	})
 
 	// A server still configured with the removed endpoint (servers sharing a database with
 	// different URLs) makes its cursor again, and sends it the events from then on.
