@@ -364,42 +364,27 @@ func TestAccAWSRole_chainedAssumeRole(t *testing.T) {
 	for _, m := range members {
 		createOrgAccessRole(t, a.aws, m, orgManagement)
 	}
-	config := fmt.Sprintf(`
-provider "virtco" {
-  endpoint = %q
-  api_key  = %q
-  aws {
-    access_key = %q
-    secret_key = "test"
-    assume_role {
+	config := a.providerBlock(a.URL, "", ciAccount, "", fmt.Sprintf(`    assume_role {
       role_arn = "arn:aws:iam::%s:role/deployer"
-    }
-    endpoints {
-      iam = %q
-      sts = %q
-    }
-  }
-}
-
+    }`, orgManagement)) + fmt.Sprintf(`
 resource "virtco_aws_role" "m0" {
-  customer   = %[7]q
-  account_id = %[8]q
+  customer   = %[1]q
+  account_id = %[2]q
 
   assume_role {
-    role_arn = %[9]q
+    role_arn = %[3]q
   }
 }
 
 resource "virtco_aws_role" "m1" {
-  customer   = %[7]q
-  account_id = %[10]q
+  customer   = %[1]q
+  account_id = %[4]q
 
   assume_role {
-    role_arn = %[11]q
+    role_arn = %[5]q
   }
 }
-`, a.URL, a.OpsKey, ciAccount, orgManagement, a.aws.URL, a.aws.URL, customer,
-		members[0], orgRoleARN(members[0]), members[1], orgRoleARN(members[1]))
+`, customer, members[0], orgRoleARN(members[0]), members[1], orgRoleARN(members[1]))
 
 	onlyMembersHaveIt := func() error {
 		for _, m := range members {

@@ -55,6 +55,11 @@ func (a *awsTest) config(key, account string, extra ...string) string {
 
 // configAt is config with another endpoint, such as a proxy in front of the server.
 func (a *awsTest) configAt(endpoint, key, account string, extra ...string) string {
+	return a.providerBlock(endpoint, key, account, strings.Join(extra, "\n"), "")
+}
+
+// providerBlock is the provider block of config and configAt; awsExtra goes into its aws block.
+func (a *awsTest) providerBlock(endpoint, key, account, extra, awsExtra string) string {
 	if key == "" {
 		key = a.OpsKey
 	}
@@ -66,13 +71,14 @@ provider "virtco" {
   aws {
     access_key = %q
     secret_key = "test"
+%s
     endpoints {
       iam = %q
       sts = %q
     }
   }
 }
-`, endpoint, key, strings.Join(extra, "\n"), account, a.aws.URL, a.aws.URL)
+`, endpoint, key, extra, account, awsExtra, a.aws.URL, a.aws.URL)
 }
 
 // --- the emulator's and the platform's state, as Terraform test checks
